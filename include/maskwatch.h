@@ -1,0 +1,172 @@
+// maskwatch: find the faces in a photo that wear a mask, wear none, or wear
+// it incorrectly, and run the machine-learning pipeline around that.
+//
+// This is the library's one public header. Each pipeline step is one call:
+//   ingest -> prepare -> train -> evaluate, then classify with a Classifier.
+// Every step reads and writes an object store named by a URI (a folder by
+// default), so the same calls run on one machine or against remote storage.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace mw {
+
+using json = nlohmann::json;
+
+// ---- classes --------------------------------------------------------------
+inline constexpr int kNumClasses = 3;
+// with_mask, without_mask, mask_weared_incorrect (the dataset's own names).
+const std::array<std::string, kNumClasses>& class_names();
+// Index of a class name, or -1 when the name is not a known class.
+int class_index(const std::string& name);
+
+// ---- errors ---------------------------------------------------------------
+// Every error says where (a file, a key, a line) and what was expected.
+class Error : public std::runtime_error {
+ public:
+  Error(std::string where, std::string what);
+  const std::string& where() const { return where_; }
+  const std::string& reason() const { return reason_; }
+
+ private:
+  std::string where_, reason_;
+};
+
+// ---- geometry -------------------------------------------------------------
+struct Box {  // pixel coordinates, [xmin, xmax) x [ymin, ymax)
+  float xmin = 0, ymin = 0, xmax = 0, ymax = 0;
+  float width() const { return xmax - xmin; }
+  float height() const { return ymax - ymin; }
+};
+
+// ---- progress and logging -------------------------------------------------
+// Long steps report through this; the CLI draws a bar on a terminal.
+struct Reporter {
+  std::function<void(const std::string& line)> log;                  // a line of text
+  std::function<void(const std::string& what, long done, long total)> progress;
+  void say(const std::string& line) const {
+    if (log) log(line);
+  }
+  void tick(const std::string& what, long done, long total) const {
+    if (progress) progress(what, done, total);
+  }
+};
+
+// ---- ingest ---------------------------------------------------------------
+struct IngestOptions {
+  std::string data_dir;                  // Pascal VOC: images/ + annotations/
+  std::string store = "maskwatch-data";  // object store URI
+  bool strict = false;                   // fail on the first bad record
+};
+// Validates every annotation and image, copies the good ones into the store,
+// writes dataset/index.json and reports/ingest.json; returns the report.
+json ingest(const IngestOptions& opt, const Reporter& rep = {});
+
+// ---- prepare --------------------------------------------------------------
+struct PrepareOptions {
+  std::string store = "maskwatch-data";
+  double train_fraction = 0.6, val_fraction = 0.2;  // the rest is test
+  std::uint64_t seed = 0;
+  int crop_size = 64;         // pixels stored per crop side
+  double margin = 0.15;       // extra context on every side, as a fraction of the box
+};
+// Splits by image (stratified, seeded) into dataset/manifest.json, crops every
+// box and writes shards/{train,val,test}.bin; returns a summary.
+json prepare(const PrepareOptions& opt, const Reporter& rep = {});
+
+// ---- train ----------------------------------------------------------------
+struct TrainOptions {
+  std::string store = "maskwatch-data";
+  std::string arch = "resnet18";   // resnet18 | resnet34
+  int input_size = 64;
+  int epochs = 20;
+  int batch = 64;
+  std::string optimizer = "sgd";   // sgd | adamw
+  double lr = 0.05;
+  double momentum = 0.9;
+  double weight_decay = 5e-4;
+  int freeze = 0;                  // freeze the first N stages: stem, layer1..layer4
+  std::string balance = "weights"; // none | weights | sampler
+  double label_smoothing = 0.05;
+  bool augment = true;
+  std::uint64_t seed = 0;
+  int threads = 0;                 // 0: all cores
+  bool resume = false;
+  std::string run;                 // checkpoints live under runs/<run>/; empty: a new
+                                   // run id (with --resume: the latest run)
+  int warmup_epochs = 1;           // linear warm-up, then cosine decay per step
+  int limit = 0;                   // use only the first N training crops (tests)
+  int val_limit = 0;               // likewise for validation
+  int stop_after_batches = -1;     // abort (as a crash would) after N batches; tests only
+};
+// Trains, checkpoints every epoch, keeps the best epoch by validation macro-F1
+// and publishes it as a model artifact; returns its metadata (with "id").
+json train(const TrainOptions& opt, const Reporter& rep = {});
+
+// ---- evaluate -------------------------------------------------------------
+struct EvaluateOptions {
+  std::string store = "maskwatch-data";
+  std::string model = "latest";    // artifact id or "latest"
+  std::string split = "test";
+  int threads = 0;
+};
+// Accuracy, per-class precision/recall/F1, macro-F1, confusion matrix.
+json evaluate(const EvaluateOptions& opt, const Reporter& rep = {});
+
+// ---- classify -------------------------------------------------------------
+struct Prediction {
+  Box box;
+  int label = -1;
+  std::array<float, kNumClasses> scores{};
+};
+
+class Classifier {
+ public:
+  // Loads a model artifact ("latest" or an id) from the store once.
+  Classifier(const std::string& store, const std::string& model = "latest", int threads = 0);
+  ~Classifier();
+  Classifier(Classifier&&) noexcept;
+  Classifier& operator=(Classifier&&) noexcept;
+
+  const json& metadata() const;
+  // Faces in an encoded image (JPEG, PNG, ...): one prediction per box.
+  std::vector<Prediction> classify(const std::string& encoded_image, const std::vector<Box>& boxes) const;
+  // An image that is one face crop (as in face-crop datasets).
+  Prediction classify_face_crop(const std::string& encoded_image) const;
+  // Faces in a decoded RGB image (HxWx3, row-major, 8-bit).
+  std::vector<Prediction> classify_rgb(const std::uint8_t* rgb, int width, int height,
+                                       const std::vector<Box>& boxes) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Boxes from a Pascal VOC annotation file (the labels are ignored).
+std::vector<Box> read_voc_boxes(const std::string& xml_path);
+
+// ---- the whole job --------------------------------------------------------
+struct PipelineOptions {
+  IngestOptions ingest;
+  PrepareOptions prepare;
+  TrainOptions train;
+};
+json pipeline(const PipelineOptions& opt, const Reporter& rep = {});
+
+// The dataset folder: the flag, then $MASKWATCH_DATA, then
+// ../shared/data/face-mask-detection; throws with where to get it otherwise.
+std::string resolve_data_dir(const std::string& flag);
+
+// Sets the number of intra-op threads (0: all cores); returns the number used.
+int set_threads(int threads);
+
+}  // namespace mw

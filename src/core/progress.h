@@ -1,0 +1,8 @@
+// A Reporter for terminals and logs: a redrawn bar on a TTY, a plain line
+// every quarter otherwise. Text goes to stderr so that --json stays clean.
+#pragma once
+#include "maskwatch.h"
+
+namespace mw {
+Reporter console_reporter(bool quiet = false);
+}

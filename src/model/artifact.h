@@ -1,0 +1,31 @@
+// Model artifacts: weights plus JSON metadata (architecture, labels, input
+// size, crop margin, normalisation, metrics, manifest hash, created_at),
+// stored under models/<id>/ where id is the SHA-256 of the weights, with
+// models/latest naming the newest.
+#pragma once
+#include <torch/torch.h>
+
+#include <string>
+
+#include "maskwatch.h"
+#include "model/resnet.h"
+#include "store/object_store.h"
+
+namespace mw {
+
+inline constexpr const char* kLatestKey = "models/latest";
+
+std::string weights_to_bytes(ResNet& net);
+void weights_from_bytes(ResNet& net, const std::string& bytes, const std::string& source);
+
+// Stores the weights and metadata, moves models/latest; returns the metadata with "id".
+json publish_model(ObjectStore& store, ResNet& net, json meta);
+
+struct LoadedModel {
+  ResNet net{nullptr};
+  json meta;
+};
+// "latest" or an id (a unique prefix of one is enough).
+LoadedModel load_model(const ObjectStore& store, const std::string& id);
+
+}  // namespace mw

@@ -1,0 +1,101 @@
+#include "model/resnet.h"
+
+#include "maskwatch.h"
+
+namespace mw {
+
+namespace nn = torch::nn;
+
+namespace {
+nn::Conv2d conv(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t pad) {
+  return nn::Conv2d(nn::Conv2dOptions(in, out, k).stride(stride).padding(pad).bias(false));
+}
+std::vector<int> blocks_of(const std::string& arch) {
+  if (arch == "resnet18") return {2, 2, 2, 2};
+  if (arch == "resnet34") return {3, 4, 6, 3};
+  throw Error("arch", "unknown architecture '" + arch + "' (resnet18 or resnet34)");
+}
+}  // namespace
+
+const std::vector<std::string>& known_archs() {
+  static const std::vector<std::string> archs = {"resnet18", "resnet34"};
+  return archs;
+}
+
+BasicBlockImpl::BasicBlockImpl(int64_t in, int64_t out, int64_t stride) {
+  conv1 = register_module("conv1", conv(in, out, 3, stride, 1));
+  bn1 = register_module("bn1", nn::BatchNorm2d(out));
+  conv2 = register_module("conv2", conv(out, out, 3, 1, 1));
+  bn2 = register_module("bn2", nn::BatchNorm2d(out));
+  if (stride != 1 || in != out)
+    downsample = register_module("downsample", nn::Sequential(conv(in, out, 1, stride, 0), nn::BatchNorm2d(out)));
+}
+
+torch::Tensor BasicBlockImpl::forward(torch::Tensor x) {
+  auto y = torch::relu(bn1(conv1(x)));
+  y = bn2(conv2(y));
+  return torch::relu(y + (downsample ? downsample->forward(x) : x));
+}
+
+ResNetImpl::ResNetImpl(const std::string& a, int64_t num_classes) : arch(a) {
+  auto blocks = blocks_of(arch);
+  conv1 = register_module("conv1", conv(3, 64, 7, 2, 3));
+  bn1 = register_module("bn1", nn::BatchNorm2d(64));
+  int64_t in = 64;
+  auto make = [&](int64_t out, int n, int64_t stride) {
+    nn::Sequential s;
+    for (int i = 0; i < n; ++i) {
+      s->push_back(BasicBlock(in, out, i == 0 ? stride : 1));
+      in = out;
+    }
+    return s;
+  };
+  layer1 = register_module("layer1", make(64, blocks[0], 1));
+  layer2 = register_module("layer2", make(128, blocks[1], 2));
+  layer3 = register_module("layer3", make(256, blocks[2], 2));
+  layer4 = register_module("layer4", make(512, blocks[3], 2));
+  fc = register_module("fc", nn::Linear(512, num_classes));
+
+  // torchvision's initialisation.
+  for (auto& m : modules(/*include_self=*/false)) {
+    if (auto* c = m->as<nn::Conv2d>()) {
+      nn::init::kaiming_normal_(c->weight, 0.0, torch::kFanOut, torch::kReLU);
+    } else if (auto* b = m->as<nn::BatchNorm2d>()) {
+      nn::init::ones_(b->weight);
+      nn::init::zeros_(b->bias);
+    }
+  }
+}
+
+torch::Tensor ResNetImpl::forward(torch::Tensor x) {
+  x = torch::relu(bn1(conv1(x)));
+  x = torch::max_pool2d(x, 3, 2, 1);
+  x = layer1->forward(x);
+  x = layer2->forward(x);
+  x = layer3->forward(x);
+  x = layer4->forward(x);
+  x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
+  return fc(x);
+}
+
+std::vector<std::shared_ptr<nn::Module>> ResNetImpl::stages() {
+  auto stem = std::make_shared<nn::Module>();
+  stem->register_module("conv1", conv1);
+  stem->register_module("bn1", bn1);
+  return {stem, layer1.ptr(), layer2.ptr(), layer3.ptr(), layer4.ptr()};
+}
+
+void freeze_stages(ResNet& net, int n) {
+  if (n < 0 || n > kNumStages) throw Error("freeze", "--freeze must be in 0.." + std::to_string(kNumStages));
+  auto st = net->stages();
+  for (int i = 0; i < n; ++i)
+    for (auto& p : st[i]->parameters()) p.set_requires_grad(false);
+}
+
+void set_train_mode(ResNet& net, int frozen) {
+  net->train();
+  auto st = net->stages();
+  for (int i = 0; i < frozen && i < kNumStages; ++i) st[i]->eval();
+}
+
+}  // namespace mw

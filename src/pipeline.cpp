@@ -1,0 +1,55 @@
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+
+#include "maskwatch.h"
+
+namespace fs = std::filesystem;
+
+namespace mw {
+
+std::string resolve_data_dir(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* env = std::getenv("MASKWATCH_DATA"); env && *env) return env;
+  const std::string fallback = "../shared/data/face-mask-detection";
+  if (fs::is_directory(fallback)) return fallback;
+  throw Error("dataset",
+              "no dataset found: pass --data DIR or set MASKWATCH_DATA to a Pascal VOC folder (images/ + annotations/), "
+              "e.g. the Kaggle 'Face Mask Detection' set (andrewmvd/face-mask-detection, CC0)");
+}
+
+json pipeline(const PipelineOptions& opt, const Reporter& rep) {
+  using clock = std::chrono::steady_clock;
+  auto secs = [](clock::time_point a) { return std::chrono::duration<double>(clock::now() - a).count(); };
+  json report;
+  auto t = clock::now();
+  IngestOptions in = opt.ingest;
+  in.data_dir = resolve_data_dir(in.data_dir);
+  rep.say("== ingest " + in.data_dir);
+  report["ingest"] = ingest(in, rep);
+  report["ingest"].erase("rejects");
+  report["ingest"]["seconds"] = secs(t);
+
+  t = clock::now();
+  rep.say("== prepare");
+  report["prepare"] = prepare(opt.prepare, rep);
+  report["prepare"]["seconds"] = secs(t);
+
+  t = clock::now();
+  rep.say("== train");
+  auto model = train(opt.train, rep);
+  report["train"] = {{"model", model.at("id")}, {"best_epoch", model.at("best_epoch")},
+                     {"metrics", model.at("metrics")}, {"seconds", secs(t)}};
+
+  t = clock::now();
+  rep.say("== evaluate (test split)");
+  EvaluateOptions ev;
+  ev.store = opt.train.store;
+  ev.model = model.at("id");
+  ev.threads = opt.train.threads;
+  report["evaluate"] = evaluate(ev, rep);
+  report["evaluate"]["seconds"] = secs(t);
+  return report;
+}
+
+}  // namespace mw

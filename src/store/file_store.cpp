@@ -1,0 +1,87 @@
+#include "store/file_store.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "core/paths.h"
+#include "maskwatch.h"
+
+namespace fs = std::filesystem;
+
+namespace mw {
+
+namespace {
+bool is_temp_name(const std::string& name) { return name.find(".tmp.") != std::string::npos; }
+}  // namespace
+
+FileStore::FileStore(std::string root) {
+  if (root.empty()) throw Error("store", "empty store path");
+  fs::create_directories(root);
+  root_ = fs::absolute(root).lexically_normal().string();
+  if (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+}
+
+std::string FileStore::path_of(const std::string& key) const {
+  check_key(key);
+  return root_ + "/" + key;
+}
+
+void FileStore::put(const std::string& key, const std::string& bytes) {
+  write_file_atomic(path_of(key), bytes);
+}
+
+std::string FileStore::get(const std::string& key) const {
+  auto p = path_of(key);
+  if (!fs::is_regular_file(p)) throw Error(uri() + "/" + key, "no such object");
+  return read_file(p);
+}
+
+std::optional<ObjectInfo> FileStore::head(const std::string& key) const {
+  auto p = path_of(key);
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec)) return std::nullopt;
+  return ObjectInfo{key, static_cast<std::uint64_t>(fs::file_size(p, ec))};
+}
+
+std::vector<ObjectInfo> FileStore::list(const std::string& prefix) const {
+  std::vector<ObjectInfo> out;
+  std::error_code ec;
+  // Walk only the deepest folder the prefix names.
+  auto slash = prefix.rfind('/');
+  fs::path base = slash == std::string::npos ? fs::path(root_) : fs::path(root_) / prefix.substr(0, slash);
+  if (!fs::is_directory(base, ec)) return out;
+  for (auto it = fs::recursive_directory_iterator(base, ec); it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (ec) break;
+    if (!it->is_regular_file()) continue;
+    auto rel = fs::relative(it->path(), root_).generic_string();
+    if (rel.rfind(prefix, 0) != 0 || is_temp_name(rel)) continue;
+    out.push_back({rel, static_cast<std::uint64_t>(it->file_size())});
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+  return out;
+}
+
+void FileStore::remove(const std::string& key) {
+  std::error_code ec;
+  fs::remove(path_of(key), ec);
+  if (ec) throw Error(uri() + "/" + key, "cannot delete: " + ec.message());
+}
+
+void FileStore::put_file(const std::string& key, const std::string& path) {
+  auto target = path_of(key);
+  fs::create_directories(fs::path(target).parent_path());
+  auto tmp = target + ".tmp.copy";
+  fs::copy_file(path, tmp, fs::copy_options::overwrite_existing);
+  fs::rename(tmp, target);
+}
+
+void FileStore::get_file(const std::string& key, const std::string& path) const {
+  auto src = path_of(key);
+  if (!fs::is_regular_file(src)) throw Error(uri() + "/" + key, "no such object");
+  auto tmp = path + ".tmp.copy";
+  fs::copy_file(src, tmp, fs::copy_options::overwrite_existing);
+  fs::rename(tmp, path);
+}
+
+}  // namespace mw

@@ -1,0 +1,41 @@
+#include "store/object_store.h"
+
+#include <filesystem>
+
+#include "core/paths.h"
+#include "maskwatch.h"
+#include "store/file_store.h"
+
+namespace mw {
+
+void ObjectStore::put_file(const std::string& key, const std::string& path) {
+  put(key, read_file(path));
+}
+
+void ObjectStore::get_file(const std::string& key, const std::string& path) const {
+  write_file_atomic(path, get(key));
+}
+
+void check_key(const std::string& key) {
+  if (key.empty() || key.front() == '/') throw Error(key, "object key must be a relative name");
+  std::size_t start = 0;
+  while (start <= key.size()) {
+    auto end = key.find('/', start);
+    if (end == std::string::npos) end = key.size();
+    auto part = key.substr(start, end - start);
+    if (part.empty() || part == "." || part == "..")
+      throw Error(key, "object key has an empty, '.' or '..' part");
+    start = end + 1;
+  }
+}
+
+std::unique_ptr<ObjectStore> open_store(const std::string& uri) {
+  const std::string file_scheme = "file://";
+  if (uri.rfind(file_scheme, 0) == 0) return std::make_unique<FileStore>(uri.substr(file_scheme.size()));
+  auto colon = uri.find("://");
+  if (colon != std::string::npos)
+    throw Error(uri, "unsupported store scheme '" + uri.substr(0, colon) + "' (use a path or file://)");
+  return std::make_unique<FileStore>(uri);
+}
+
+}  // namespace mw

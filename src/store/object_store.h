@@ -1,0 +1,41 @@
+// ObjectStore: where maskwatch keeps data, shards, checkpoints and models.
+// Keys are '/'-separated relative names ("raw/images/a.jpg"). Writes are
+// atomic: a reader sees the old object or the new one, never a part.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mw {
+
+struct ObjectInfo {
+  std::string key;
+  std::uint64_t size = 0;
+};
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+  virtual void put(const std::string& key, const std::string& bytes) = 0;
+  // Throws mw::Error naming the key when it does not exist.
+  virtual std::string get(const std::string& key) const = 0;
+  virtual std::optional<ObjectInfo> head(const std::string& key) const = 0;
+  // Every key that starts with prefix, sorted.
+  virtual std::vector<ObjectInfo> list(const std::string& prefix) const = 0;
+  virtual void remove(const std::string& key) = 0;
+  virtual std::string uri() const = 0;
+
+  bool exists(const std::string& key) const { return head(key).has_value(); }
+  // Copies a local file in / an object out (stores may stream these).
+  virtual void put_file(const std::string& key, const std::string& path);
+  virtual void get_file(const std::string& key, const std::string& path) const;
+};
+
+// Opens a store from a URI: a plain path or file:///abs/path.
+std::unique_ptr<ObjectStore> open_store(const std::string& uri);
+// Rejects keys that are empty, absolute, or climb out with "..".
+void check_key(const std::string& key);
+
+}  // namespace mw

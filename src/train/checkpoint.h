@@ -1,0 +1,29 @@
+// Training checkpoints: model, optimiser state and the loop's own state in
+// one object, written atomically after every epoch, so that a run killed at
+// any moment resumes from its last finished epoch with the same result.
+#pragma once
+#include <torch/torch.h>
+
+#include <string>
+
+#include "maskwatch.h"
+#include "model/resnet.h"
+#include "store/object_store.h"
+
+namespace mw {
+
+struct TrainState {
+  int epoch = 0;          // finished epochs
+  double best_f1 = -1;    // best validation macro-F1 so far
+  int best_epoch = 0;
+  json history = json::array();
+  json fingerprint;       // the settings that decide the result
+};
+
+void save_checkpoint(ObjectStore& store, const std::string& key, ResNet& net, torch::optim::Optimizer& opt,
+                     const TrainState& st);
+// False when there is no checkpoint under key.
+bool load_checkpoint(const ObjectStore& store, const std::string& key, ResNet& net, torch::optim::Optimizer& opt,
+                     TrainState& st);
+
+}  // namespace mw

@@ -1,0 +1,292 @@
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include "core/paths.h"
+#include "core/rng.h"
+#include "data/augment.h"
+#include "data/shard.h"
+#include "data/split.h"
+#include "model/artifact.h"
+#include "model/resnet.h"
+#include "model/runtime.h"
+#include "train/checkpoint.h"
+#include "train/metrics.h"
+
+namespace mw {
+
+namespace F = torch::nn::functional;
+
+namespace {
+
+constexpr double kWarmupStartFactor = 0.1;
+constexpr double kBalancePower = 0.5;  // class weight = (n_max / n_k)^power
+
+void check_options(const TrainOptions& o) {
+  auto bad = [](const std::string& flag, const std::string& why) { throw Error("train " + flag, why); };
+  if (o.epochs < 1) bad("--epochs", "must be at least 1");
+  if (o.batch < 2) bad("--batch", "must be at least 2 (BatchNorm needs two samples)");
+  if (o.input_size < 16 || o.input_size > 512) bad("--input-size", "must be in 16..512");
+  if (o.lr <= 0) bad("--lr", "must be positive");
+  if (o.optimizer != "sgd" && o.optimizer != "adamw") bad("--optimizer", "must be sgd or adamw");
+  if (o.balance != "none" && o.balance != "weights" && o.balance != "sampler")
+    bad("--balance", "must be none, weights or sampler");
+  if (o.label_smoothing < 0 || o.label_smoothing >= 1) bad("--label-smoothing", "must be in [0, 1)");
+}
+
+json fingerprint_of(const TrainOptions& o, int threads, const json& shard_meta, std::size_t n_train) {
+  return {{"arch", o.arch},
+          {"input_size", o.input_size},
+          {"epochs", o.epochs},
+          {"batch", o.batch},
+          {"optimizer", o.optimizer},
+          {"lr", o.lr},
+          {"momentum", o.momentum},
+          {"weight_decay", o.weight_decay},
+          {"freeze", o.freeze},
+          {"balance", o.balance},
+          {"label_smoothing", o.label_smoothing},
+          {"augment", o.augment},
+          {"warmup_epochs", o.warmup_epochs},
+          {"seed", o.seed},
+          {"threads", threads},
+          {"train_crops", n_train},
+          {"manifest_hash", shard_meta.value("manifest_hash", "")},
+          {"crop_size", shard_meta.value("crop_size", 0)}};
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o, ResNet& net) {
+  std::vector<torch::Tensor> decay, no_decay;
+  for (auto& p : net->parameters())
+    if (p.requires_grad()) (p.dim() > 1 ? decay : no_decay).push_back(p);
+  if (o.optimizer == "sgd") {
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(decay, std::make_unique<torch::optim::SGDOptions>(
+                                   torch::optim::SGDOptions(o.lr).momentum(o.momentum).weight_decay(o.weight_decay)));
+    groups.emplace_back(no_decay, std::make_unique<torch::optim::SGDOptions>(
+                                      torch::optim::SGDOptions(o.lr).momentum(o.momentum).weight_decay(0)));
+    return std::make_unique<torch::optim::SGD>(std::move(groups), torch::optim::SGDOptions(o.lr));
+  }
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(
+                                 torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay)));
+  groups.emplace_back(no_decay,
+                      std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(o.lr).weight_decay(0)));
+  return std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(o.lr));
+}
+
+// Linear warm-up from kWarmupStartFactor*lr, then cosine decay to zero.
+double lr_at(const TrainOptions& o, long step, long steps_per_epoch) {
+  long warm = o.warmup_epochs * steps_per_epoch, total = o.epochs * steps_per_epoch;
+  if (step < warm) return o.lr * (kWarmupStartFactor + (1 - kWarmupStartFactor) * double(step) / warm);
+  double t = double(step - warm) / std::max<long>(1, total - warm);
+  return o.lr * 0.5 * (1 + std::cos(M_PI * t));
+}
+
+std::array<long, kNumClasses> class_counts(const Shard& s) {
+  std::array<long, kNumClasses> n{};
+  for (auto l : s.labels) ++n[l];
+  return n;
+}
+
+std::vector<float> class_weights(const Shard& s, const std::string& balance) {
+  std::vector<float> w(kNumClasses, 1.f);
+  if (balance != "weights") return w;
+  auto n = class_counts(s);
+  long most = *std::max_element(n.begin(), n.end());
+  for (int k = 0; k < kNumClasses; ++k) w[k] = n[k] ? float(std::pow(double(most) / n[k], kBalancePower)) : 0.f;
+  return w;
+}
+
+// The order of samples in an epoch: a seeded permutation, or a class-balanced
+// draw with replacement for --balance sampler.
+std::vector<std::size_t> epoch_order(const TrainOptions& o, const Shard& s, int epoch) {
+  Rng rng = Rng::derive(o.seed, static_cast<std::uint64_t>(epoch), 1);
+  std::vector<std::size_t> order(s.count());
+  if (o.balance == "sampler") {
+    std::vector<std::vector<std::size_t>> by_class(kNumClasses);
+    for (std::size_t i = 0; i < s.count(); ++i) by_class[s.labels[i]].push_back(i);
+    std::vector<int> present;
+    for (int k = 0; k < kNumClasses; ++k)
+      if (!by_class[k].empty()) present.push_back(k);
+    for (auto& v : order) {
+      const auto& pool = by_class[present[rng.below(present.size())]];
+      v = pool[rng.below(pool.size())];
+    }
+  } else {
+    std::iota(order.begin(), order.end(), 0);
+    rng.shuffle(order.begin(), order.end());
+  }
+  return order;
+}
+
+std::string new_run_id(std::uint64_t seed) {
+  auto t = utc_now_iso();
+  std::string id;
+  for (char c : t)
+    if (c != '-' && c != ':') id += c;
+  return id + "-s" + std::to_string(seed);
+}
+
+std::string fmt(const char* f, double a, double b = 0, double c = 0, double d = 0, double e = 0, double g = 0) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, f, a, b, c, d, e, g);
+  return buf;
+}
+
+}  // namespace
+
+json train(const TrainOptions& opt, const Reporter& rep) {
+  check_options(opt);
+  const int threads = set_threads(opt.threads);
+  auto store = open_store(opt.store);
+  if (!store->exists("shards/meta.json"))
+    throw Error(store->uri() + "/shards/meta.json", "no prepared shards: run 'maskwatch prepare' first");
+  const json shard_meta = json::parse(store->get("shards/meta.json"));
+  const Shard train_set = load_shard(*store, "train").head(opt.limit);
+  const Shard val_set = load_shard(*store, "val").head(opt.val_limit);
+  if (train_set.count() < 2 || val_set.count() < 1) throw Error(store->uri(), "too few crops to train on");
+  const int crop_size = train_set.size, S = opt.input_size;
+
+  std::string run = opt.run;
+  if (run.empty()) {
+    if (opt.resume) {
+      if (!store->exists("runs/latest")) throw Error(store->uri() + "/runs/latest", "no run to resume");
+      run = store->get("runs/latest");
+      while (!run.empty() && run.back() == '\n') run.pop_back();
+    } else {
+      run = new_run_id(opt.seed);
+    }
+  }
+  check_key("runs/" + run);
+  store->put("runs/latest", run + "\n");
+  const std::string ckpt_key = "runs/" + run + "/checkpoint.pt", best_key = "runs/" + run + "/best.pt";
+
+  torch::manual_seed(opt.seed);
+  ResNet net(opt.arch, kNumClasses);
+  freeze_stages(net, opt.freeze);
+  auto optimizer = make_optimizer(opt, net);
+  auto weights = class_weights(train_set, opt.balance);
+  auto weight_t = torch::tensor(weights);
+
+  TrainState st;
+  st.fingerprint = fingerprint_of(opt, threads, shard_meta, train_set.count());
+  if (opt.resume) {
+    TrainState saved;
+    if (!load_checkpoint(*store, ckpt_key, net, *optimizer, saved))
+      throw Error(store->uri() + "/" + ckpt_key, "no checkpoint to resume from");
+    for (auto& [k, v] : st.fingerprint.items())
+      if (saved.fingerprint.value(k, json()) != v)
+        throw Error(store->uri() + "/" + ckpt_key, "cannot resume: '" + k + "' was " +
+                                                       saved.fingerprint.value(k, json()).dump() + ", now " + v.dump());
+    st = saved;
+    rep.say("resuming run " + run + " after epoch " + std::to_string(st.epoch) + " of " + std::to_string(opt.epochs));
+  } else {
+    rep.say("run " + run + ": " + opt.arch + " at " + std::to_string(S) + " px, " + std::to_string(train_set.count()) +
+            " train / " + std::to_string(val_set.count()) + " val crops, " + std::to_string(threads) + " threads");
+  }
+
+  const AugmentOptions aug;
+  const long steps = static_cast<long>((train_set.count() + opt.batch - 1) / opt.batch);
+  const std::size_t out_bytes = std::size_t(S) * S * 3;
+  std::vector<std::uint8_t> batch_px;
+  std::vector<std::int64_t> batch_lb;
+  long batches_run = 0;
+  auto run_start = std::chrono::steady_clock::now();
+
+  for (int epoch = st.epoch + 1; epoch <= opt.epochs; ++epoch) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto order = epoch_order(opt, train_set, epoch);
+    set_train_mode(net, opt.freeze);
+    double loss_sum = 0;
+    long correct = 0, seen = 0;
+    for (long b = 0; b < steps; ++b) {
+      std::size_t lo = b * opt.batch, hi = std::min(order.size(), lo + opt.batch);
+      if (hi - lo < 2) break;  // BatchNorm cannot train on one sample
+      const long step = (epoch - 1) * steps + b;
+      for (auto& g : optimizer->param_groups()) g.options().set_lr(lr_at(opt, step, steps));
+      batch_px.resize((hi - lo) * out_bytes);
+      batch_lb.resize(hi - lo);
+      for (std::size_t j = lo; j < hi; ++j) {
+        std::size_t i = order[j];
+        std::uint8_t* dst = batch_px.data() + (j - lo) * out_bytes;
+        if (opt.augment) {
+          Rng rng = Rng::derive(opt.seed, static_cast<std::uint64_t>(epoch), 2 + j);
+          augment_crop(train_set.crop(i), crop_size, dst, S, rng, aug);
+        } else {
+          resize_crop(train_set.crop(i), crop_size, dst, S);
+        }
+        batch_lb[j - lo] = train_set.labels[i];
+      }
+      auto x = crops_to_tensor(batch_px.data(), static_cast<std::int64_t>(hi - lo), S);
+      auto y = torch::from_blob(batch_lb.data(), {static_cast<std::int64_t>(hi - lo)}, torch::kLong);
+      auto logits = net->forward(x);
+      auto loss = F::cross_entropy(logits, y,
+                                   F::CrossEntropyFuncOptions().weight(weight_t).label_smoothing(opt.label_smoothing));
+      optimizer->zero_grad();
+      loss.backward();
+      optimizer->step();
+      loss_sum += loss.item<double>() * double(hi - lo);
+      correct += logits.argmax(1).eq(y).sum().item<long>();
+      seen += static_cast<long>(hi - lo);
+      rep.tick("epoch " + std::to_string(epoch) + "/" + std::to_string(opt.epochs), b + 1, steps);
+      if (opt.stop_after_batches >= 0 && ++batches_run >= opt.stop_after_batches)
+        throw Error("train", "stopped after " + std::to_string(batches_run) + " batches (--stop-after-batches)");
+    }
+
+    // Validation: plain crops, eval mode.
+    auto logits = logits_for_crops(net, val_set.pixels.data(), static_cast<std::int64_t>(val_set.count()), crop_size, S);
+    std::vector<std::int64_t> vl(val_set.labels.begin(), val_set.labels.end());
+    auto vy = torch::from_blob(vl.data(), {static_cast<std::int64_t>(vl.size())}, torch::kLong);
+    double val_loss = F::cross_entropy(logits, vy).item<double>();
+    auto pred = logits.argmax(1);
+    ConfusionMatrix cm;
+    for (std::size_t i = 0; i < vl.size(); ++i) cm.add(static_cast<int>(vl[i]), static_cast<int>(pred[i].item<long>()));
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    const bool best = cm.macro_f1() > st.best_f1;
+    st.history.push_back({{"epoch", epoch},
+                          {"train_loss", loss_sum / std::max(1L, seen)},
+                          {"train_accuracy", double(correct) / std::max(1L, seen)},
+                          {"val_loss", val_loss},
+                          {"val_accuracy", cm.accuracy()},
+                          {"val_macro_f1", cm.macro_f1()},
+                          {"val_recall", {cm.recall(0), cm.recall(1), cm.recall(2)}},
+                          {"seconds", secs}});
+    if (best) {
+      st.best_f1 = cm.macro_f1();
+      st.best_epoch = epoch;
+      store->put(best_key, weights_to_bytes(net));
+    }
+    st.epoch = epoch;
+    save_checkpoint(*store, ckpt_key, net, *optimizer, st);
+    rep.say(fmt("epoch %2.0f/%-2.0f train loss %.4f acc %.4f | ", epoch, opt.epochs, loss_sum / std::max(1L, seen),
+                double(correct) / std::max(1L, seen)) +
+            fmt("val loss %.4f acc %.4f macro-F1 %.4f | %.1f s", val_loss, cm.accuracy(), cm.macro_f1(), secs) +
+            (best ? "  *best" : ""));
+  }
+
+  // Publish the best epoch.
+  weights_from_bytes(net, store->get(best_key), store->uri() + "/" + best_key);
+  const auto& best_row = st.history.at(st.best_epoch - 1);
+  json meta = {{"arch", opt.arch},
+               {"labels", class_names()},
+               {"input_size", S},
+               {"crop_size", crop_size},
+               {"margin", shard_meta.value("margin", 0.0)},
+               {"normalisation", {{"mean", kMean}, {"std", kStd}, {"scale", 255}}},
+               {"manifest_hash", shard_meta.value("manifest_hash", "")},
+               {"run", run},
+               {"best_epoch", st.best_epoch},
+               {"metrics", {{"val_accuracy", best_row.at("val_accuracy")},
+                            {"val_macro_f1", best_row.at("val_macro_f1")},
+                            {"val_loss", best_row.at("val_loss")}}},
+               {"history", st.history},
+               {"train", st.fingerprint},
+               {"train_seconds_this_process",
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count()},
+               {"created_at", utc_now_iso()}};
+  return publish_model(*store, net, meta);
+}
+
+}  // namespace mw
