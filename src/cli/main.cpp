@@ -37,8 +37,8 @@ void print_ingest(const mw::json& r) {
             << r["store"].get<std::string>() << "\n"
             << "  boxes: " << r["boxes"] << " (";
   bool first = true;
-  for (auto& [k, v] : r["boxes_per_class"].items()) {
-    std::cout << (first ? "" : ", ") << k << " " << v;
+  for (const auto& name : mw::class_names()) {
+    std::cout << (first ? "" : ", ") << name << " " << r["boxes_per_class"][name];
     first = false;
   }
   std::cout << ")\n  boxes clipped to the image: " << r["boxes_clipped"] << "\n"

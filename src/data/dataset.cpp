@@ -125,10 +125,10 @@ json ingest(const IngestOptions& opt, const Reporter& rep) {
   for (const auto& stem : stems) {
     rep.tick("ingest", ++done, static_cast<long>(stems.size()));
     auto xml_path = (ann_dir / (stem + ".xml")).string();
+    auto it = images.find(stem);
     try {
       auto xml = read_file(xml_path, kMaxAnnotationBytes);
       auto ann = parse_voc(xml, xml_path);
-      auto it = images.find(stem);
       if (it == images.end()) throw Error(xml_path, "no image named " + stem + ".* in " + img_dir.string());
       auto img_path = it->second.string();
       if (static_cast<long>(ann.width) * ann.height > kMaxImagePixels)
@@ -159,12 +159,12 @@ json ingest(const IngestOptions& opt, const Reporter& rep) {
       }
       put_if_changed(*store, rec.image_key, bytes);
       put_if_changed(*store, "raw/annotations/" + stem + ".xml", xml);
-      images.erase(it);
       index.images.push_back(std::move(rec));
     } catch (const Error& e) {
       ++rejected_images;
       reject(e.where(), e.reason(), "image");
     }
+    if (it != images.end()) images.erase(it);  // judged with its annotation
   }
   for (const auto& [stem, path] : images) {
     ++rejected_images;

@@ -1,0 +1,48 @@
+// Test fixtures, made by the tests from the real dataset: no copies of the
+// data are committed. The dataset comes from $MASKWATCH_DATA (set by CMake to
+// ../shared/data/face-mask-detection unless given).
+#pragma once
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace fixture {
+
+namespace fs = std::filesystem;
+
+inline std::string data_dir() {
+  const char* e = std::getenv("MASKWATCH_DATA");
+  return e && *e ? e : "../shared/data/face-mask-detection";
+}
+
+// A fresh empty folder under the system temp dir.
+inline std::string temp_dir(const std::string& tag) {
+  std::string tmpl = (fs::temp_directory_path() / ("maskwatch-" + tag + "-XXXXXX")).string();
+  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  return tmpl;
+}
+
+inline void write(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+// A VOC folder holding the first n images of the dataset (by number).
+inline std::string small_dataset(int n, const std::string& tag = "voc") {
+  auto src = fs::path(data_dir());
+  if (!fs::exists(src / "annotations")) throw std::runtime_error("dataset not found at " + src.string());
+  auto dir = fs::path(temp_dir(tag));
+  fs::create_directories(dir / "images");
+  fs::create_directories(dir / "annotations");
+  for (int i = 0; i < n; ++i) {
+    auto stem = "maksssksksss" + std::to_string(i);
+    fs::copy_file(src / "annotations" / (stem + ".xml"), dir / "annotations" / (stem + ".xml"));
+    fs::copy_file(src / "images" / (stem + ".jpg"), dir / "images" / (stem + ".jpg"));
+  }
+  return dir.string();
+}
+
+}  // namespace fixture
