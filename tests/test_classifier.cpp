@@ -1,1 +1,86 @@
 #include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "data/dataset.h"
+#include "data/shard.h"
+#include "model/artifact.h"
+#include "model/runtime.h"
+#include "model_fixture.h"
+
+using namespace mw;
+
+namespace {
+const json& trained_model() {
+  static const json m = [] {
+    auto t = fixture::tiny_training("classifier");
+    t.epochs = 2;
+    return train(t);
+  }();
+  return m;
+}
+}  // namespace
+
+TEST(Classifier, AgreesWithTheShardPathOnTestImages) {
+  const auto& m = trained_model();
+  auto store = open_store(fixture::small_store());
+  auto index = load_index(*store);
+  auto test = load_shard(*store, "test");
+  ASSERT_GT(test.count(), 0u);
+  auto model = load_model(*store, m["id"]);
+  auto logits = logits_for_crops(model.net, test.pixels.data(), static_cast<std::int64_t>(test.count()), test.size,
+                                 model.meta["input_size"]);
+  auto probs = torch::softmax(logits, 1);
+
+  Classifier clf(fixture::small_store(), m["id"], 2);
+  std::size_t checked = 0;
+  for (const auto& rec : index.images) {
+    // The shard keeps an image's crops together, in box order.
+    auto first = std::find(test.stems.begin(), test.stems.end(), rec.stem);
+    if (first == test.stems.end()) continue;
+    auto preds = clf.classify(store->get(rec.image_key), rec.boxes);
+    ASSERT_EQ(preds.size(), rec.boxes.size());
+    for (std::size_t i = 0; i < preds.size(); ++i) {
+      auto row = static_cast<std::int64_t>(first - test.stems.begin()) + static_cast<std::int64_t>(i);
+      float sum = 0;
+      for (int k = 0; k < kNumClasses; ++k) {
+        EXPECT_NEAR(preds[i].scores[k], probs[row][k].item<float>(), 1e-5);
+        sum += preds[i].scores[k];
+      }
+      EXPECT_NEAR(sum, 1.f, 1e-5);
+      EXPECT_EQ(preds[i].label, probs[row].argmax().item<long>());
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, test.count());
+}
+
+TEST(Classifier, EvaluateCountsEveryTestCrop) {
+  const auto& m = trained_model();
+  EvaluateOptions ev;
+  ev.store = fixture::small_store();
+  ev.model = m["id"];
+  auto r = evaluate(ev);
+  auto test = load_shard(*open_store(ev.store), "test");
+  EXPECT_EQ(r["objects"].get<std::size_t>(), test.count());
+  long sum = 0;
+  for (const auto& row : r["confusion"])
+    for (const auto& v : row) sum += v.get<long>();
+  EXPECT_EQ(sum, static_cast<long>(test.count()));
+  long banded = 0;
+  for (const auto& [band, v] : r["by_face_size"].items()) banded += v["objects"].get<long>();
+  EXPECT_EQ(banded, sum);
+  ev.split = "holdout";
+  EXPECT_THROW(evaluate(ev), Error);
+}
+
+TEST(Classifier, WholeImageAndBadImages) {
+  const auto& m = trained_model();
+  Classifier clf(fixture::small_store(), m["id"], 2);
+  auto store = open_store(fixture::small_store());
+  auto p = clf.classify_face_crop(store->get("raw/images/maksssksksss3.jpg"));
+  EXPECT_GE(p.label, 0);
+  EXPECT_THROW(clf.classify("not an image", {Box{0, 0, 5, 5}}), Error);
+  EXPECT_TRUE(clf.classify(store->get("raw/images/maksssksksss3.jpg"), {}).empty());
+  EXPECT_THROW(Classifier(fixture::small_store(), "ffffffffffff"), Error);
+}

@@ -1,1 +1,69 @@
 #include <gtest/gtest.h>
+
+#include <set>
+
+#include "maskwatch.h"
+#include "model/resnet.h"
+#include "model/runtime.h"
+
+using namespace mw;
+
+namespace {
+std::set<std::string> state_keys(ResNet& net) {
+  std::set<std::string> keys;
+  for (const auto& p : net->named_parameters()) keys.insert(p.key());
+  for (const auto& b : net->named_buffers()) keys.insert(b.key());
+  return keys;
+}
+long count_params(ResNet& net) {
+  long n = 0;
+  for (const auto& p : net->parameters()) n += p.numel();
+  return n;
+}
+}  // namespace
+
+TEST(ResNet, Resnet18HasTorchvisionNamesAndSizes) {
+  ResNet net("resnet18", 3);
+  auto keys = state_keys(net);
+  EXPECT_EQ(keys.size(), 122u);  // torchvision's resnet18 state_dict has 122 entries
+  for (const char* k : {"conv1.weight", "bn1.running_mean", "bn1.num_batches_tracked", "layer1.0.conv1.weight",
+                        "layer1.1.bn2.bias", "layer2.0.downsample.0.weight", "layer2.0.downsample.1.running_var",
+                        "layer4.1.conv2.weight", "fc.weight", "fc.bias"})
+    EXPECT_TRUE(keys.count(k)) << k;
+  EXPECT_FALSE(keys.count("layer1.0.downsample.0.weight"));
+  // torchvision: 11,689,512 parameters with 1000 classes; the head here has 3.
+  EXPECT_EQ(count_params(net), 11689512 - 997 * 513);
+}
+
+TEST(ResNet, Resnet34HasTorchvisionNamesAndSizes) {
+  ResNet net("resnet34", 3);
+  auto keys = state_keys(net);
+  EXPECT_EQ(keys.size(), 218u);
+  EXPECT_TRUE(keys.count("layer3.5.conv2.weight"));
+  EXPECT_FALSE(keys.count("layer3.6.conv2.weight"));
+  EXPECT_EQ(count_params(net), 21797672 - 997 * 513);
+  EXPECT_THROW(ResNet("resnet35", 3), Error);
+}
+
+TEST(ResNet, ForwardShapeAndFreezing) {
+  ResNet net("resnet18", 3);
+  auto y = net->forward(torch::zeros({2, 3, 48, 48}));
+  EXPECT_EQ(y.sizes(), (std::vector<int64_t>{2, 3}));
+  freeze_stages(net, 2);
+  EXPECT_FALSE(net->conv1->weight.requires_grad());
+  EXPECT_FALSE(net->layer1->parameters()[0].requires_grad());
+  EXPECT_TRUE(net->layer2->parameters()[0].requires_grad());
+  set_train_mode(net, 2);
+  EXPECT_FALSE(net->bn1->is_training());
+  EXPECT_TRUE(net->layer2->is_training());
+  EXPECT_THROW(freeze_stages(net, 6), Error);
+}
+
+TEST(Runtime, CropsToTensorNormalises) {
+  std::vector<std::uint8_t> px(2 * 4 * 4 * 3, 0);
+  for (std::size_t i = 0; i < px.size(); i += 3) px[i] = 255;  // pure red
+  auto t = crops_to_tensor(px.data(), 2, 4);
+  EXPECT_EQ(t.sizes(), (std::vector<int64_t>{2, 3, 4, 4}));
+  EXPECT_NEAR(t[1][0][3][3].item<float>(), (1 - kMean[0]) / kStd[0], 1e-5);
+  EXPECT_NEAR(t[0][2][0][0].item<float>(), -kMean[2] / kStd[2], 1e-5);
+}

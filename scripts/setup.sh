@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what maskwatch needs from Debian (only what is missing) and builds it.
+# Usage: scripts/setup.sh [build-dir]     (default: build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libtorch-dev                                   # tensors, training, inference
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
+  libpugixml-dev nlohmann-json3-dev libcli11-dev
+  libsqlite3-dev libssl-dev libcurl4-openssl-dev
+  libgtest-dev
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ ! -f "$build/build.ninja" ]; then
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
+fi
+cmake --build "$build" -j "$(nproc)"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The CLI on bad input: clear errors that name the file, and the rest goes on.
+set -uo pipefail
+mw=$1
+data=${MASKWATCH_DATA:-../shared/data/face-mask-detection}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+# No dataset anywhere: the error says how to get one.
+out=$(cd "$work" && env -u MASKWATCH_DATA "$mw" --store "$work/s" ingest 2>&1) && fail "ingest without data succeeded"
+grep -q "MASKWATCH_DATA" <<<"$out" || fail "no hint in: $out"
+
+# An empty dataset folder.
+mkdir -p "$work/empty/images" "$work/empty/annotations"
+out=$("$mw" --store "$work/s" ingest --data "$work/empty" 2>&1) && fail "empty folder accepted"
+grep -q "no .xml annotations" <<<"$out" || fail "unclear: $out"
+
+# classify before any model exists.
+out=$("$mw" --store "$work/s" classify --whole-image "$data/images/maksssksksss0.jpg" 2>&1) && fail "classify without a model"
+grep -q "maskwatch train" <<<"$out" || fail "unclear: $out"
+
+# Unknown options and subcommands are refused with help.
+"$mw" frobnicate >/dev/null 2>&1 && fail "unknown subcommand accepted"
+"$mw" train --epochs >/dev/null 2>&1 && fail "missing value accepted"
+"$mw" --help | grep -q "pipeline" || fail "--help lists no pipeline"
+echo "PASS"
