@@ -96,8 +96,10 @@ struct TrainOptions {
   double weight_decay = 5e-4;
   int freeze = 0;                  // freeze the first N stages: stem, layer1..layer4
   std::string balance = "weights"; // none | weights | sampler
+  double balance_power = 0.5;      // weights: class k gets (n_largest / n_k)^power
   double label_smoothing = 0.05;
   bool augment = true;
+  double augment_strength = 1.0;   // scales every augmentation range (0: none)
   std::uint64_t seed = 0;
   int threads = 0;                 // 0: all cores
   bool resume = false;

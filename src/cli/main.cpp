@@ -139,6 +139,10 @@ int main(int argc, char** argv) {
     c->add_option("--warmup-epochs", tr.warmup_epochs)->capture_default_str();
     c->add_option("--freeze", tr.freeze, "freeze the first N stages (stem, layer1..layer4)")->capture_default_str();
     c->add_option("--balance", tr.balance, "class balance: none | weights | sampler")->capture_default_str();
+    c->add_option("--balance-power", tr.balance_power, "class weight = (n_largest / n_class)^power")
+        ->capture_default_str();
+    c->add_option("--augment-strength", tr.augment_strength, "scale of every augmentation range")
+        ->capture_default_str();
     c->add_option("--label-smoothing", tr.label_smoothing)->capture_default_str();
     c->add_option("--augment", tr.augment, "augment training crops (true/false)")->capture_default_str();
     c->add_option("--train-seed", tr.seed, "initialisation, order and augmentation seed")->capture_default_str();

@@ -2,6 +2,7 @@
 // flip, scale, shift, rotation, colour, and down-up sampling (so that small,
 // blurry faces and large, sharp ones look alike to the model).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 
 #include "core/rng.h"
@@ -17,6 +18,14 @@ struct AugmentOptions {
   float contrast = 0.2f;      // multiply by 1 +- this
   float lowres_prob = 0.3f;   // chance to down-sample then up-sample
   float lowres_min = 0.25f;   // smallest down-sampling factor
+
+  // Every range times k (k = 0: no change but flips).
+  AugmentOptions scaled(float k) const {
+    AugmentOptions o = *this;
+    o.scale *= k, o.shift *= k, o.rotate_deg *= k, o.brightness *= k, o.contrast *= k;
+    o.lowres_prob = std::min(1.f, lowres_prob * k);
+    return o;
+  }
 };
 
 // Writes an augmented dst_size x dst_size crop of the src_size x src_size crop.

@@ -26,7 +26,7 @@ torch::Tensor crops_to_tensor(const std::uint8_t* crops, std::int64_t n, int siz
 
 torch::Tensor logits_for_crops(ResNet& net, const std::uint8_t* crops, std::int64_t n, int crop_size,
                                int input_size, int batch) {
-  torch::NoGradGuard no_grad;
+  c10::InferenceMode inference;
   net->eval();
   std::vector<torch::Tensor> out;
   std::vector<std::uint8_t> resized;

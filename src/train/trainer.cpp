@@ -20,7 +20,6 @@ namespace F = torch::nn::functional;
 namespace {
 
 constexpr double kWarmupStartFactor = 0.1;
-constexpr double kBalancePower = 0.5;  // class weight = (n_max / n_k)^power
 
 void check_options(const TrainOptions& o) {
   auto bad = [](const std::string& flag, const std::string& why) { throw Error("train " + flag, why); };
@@ -31,6 +30,8 @@ void check_options(const TrainOptions& o) {
   if (o.optimizer != "sgd" && o.optimizer != "adamw") bad("--optimizer", "must be sgd or adamw");
   if (o.balance != "none" && o.balance != "weights" && o.balance != "sampler")
     bad("--balance", "must be none, weights or sampler");
+  if (o.augment_strength < 0 || o.augment_strength > 3) bad("--augment-strength", "must be in 0..3");
+  if (o.balance_power < 0 || o.balance_power > 2) bad("--balance-power", "must be in 0..2");
   if (o.label_smoothing < 0 || o.label_smoothing >= 1) bad("--label-smoothing", "must be in [0, 1)");
 }
 
@@ -47,6 +48,8 @@ json fingerprint_of(const TrainOptions& o, int threads, const json& shard_meta, 
           {"balance", o.balance},
           {"label_smoothing", o.label_smoothing},
           {"augment", o.augment},
+          {"augment_strength", o.augment_strength},
+          {"balance_power", o.balance_power},
           {"warmup_epochs", o.warmup_epochs},
           {"seed", o.seed},
           {"threads", threads},
@@ -89,12 +92,12 @@ std::array<long, kNumClasses> class_counts(const Shard& s) {
   return n;
 }
 
-std::vector<float> class_weights(const Shard& s, const std::string& balance) {
+std::vector<float> class_weights(const Shard& s, const std::string& balance, double power) {
   std::vector<float> w(kNumClasses, 1.f);
   if (balance != "weights") return w;
   auto n = class_counts(s);
   long most = *std::max_element(n.begin(), n.end());
-  for (int k = 0; k < kNumClasses; ++k) w[k] = n[k] ? float(std::pow(double(most) / n[k], kBalancePower)) : 0.f;
+  for (int k = 0; k < kNumClasses; ++k) w[k] = n[k] ? float(std::pow(double(most) / n[k], power)) : 0.f;
   return w;
 }
 
@@ -166,7 +169,7 @@ json train(const TrainOptions& opt, const Reporter& rep) {
   ResNet net(opt.arch, kNumClasses);
   freeze_stages(net, opt.freeze);
   auto optimizer = make_optimizer(opt, net);
-  auto weights = class_weights(train_set, opt.balance);
+  auto weights = class_weights(train_set, opt.balance, opt.balance_power);
   auto weight_t = torch::tensor(weights);
 
   TrainState st;
@@ -186,7 +189,7 @@ json train(const TrainOptions& opt, const Reporter& rep) {
             " train / " + std::to_string(val_set.count()) + " val crops, " + std::to_string(threads) + " threads");
   }
 
-  const AugmentOptions aug;
+  const AugmentOptions aug = AugmentOptions().scaled(static_cast<float>(opt.augment_strength));
   const long steps = static_cast<long>((train_set.count() + opt.batch - 1) / opt.batch);
   const std::size_t out_bytes = std::size_t(S) * S * 3;
   std::vector<std::uint8_t> batch_px;
