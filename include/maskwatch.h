@@ -11,12 +11,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace mw {
 
@@ -51,7 +50,7 @@ struct Box {  // pixel coordinates, [xmin, xmax) x [ymin, ymax)
 // ---- progress and logging -------------------------------------------------
 // Long steps report through this; the CLI draws a bar on a terminal.
 struct Reporter {
-  std::function<void(const std::string& line)> log;                  // a line of text
+  std::function<void(const std::string& line)> log;  // a line of text
   std::function<void(const std::string& what, long done, long total)> progress;
   void say(const std::string& line) const {
     if (log) log(line);
@@ -76,8 +75,8 @@ struct PrepareOptions {
   std::string store = "maskwatch-data";
   double train_fraction = 0.6, val_fraction = 0.2;  // the rest is test
   std::uint64_t seed = 0;
-  int crop_size = 64;         // pixels stored per crop side
-  double margin = 0.15;       // extra context on every side, as a fraction of the box
+  int crop_size = 64;    // pixels stored per crop side
+  double margin = 0.15;  // extra context on every side, as a fraction of the box
 };
 // Splits by image (stratified, seeded) into dataset/manifest.json, crops every
 // box and writes shards/{train,val,test}.bin; returns a summary.
@@ -86,29 +85,29 @@ json prepare(const PrepareOptions& opt, const Reporter& rep = {});
 // ---- train ----------------------------------------------------------------
 struct TrainOptions {
   std::string store = "maskwatch-data";
-  std::string arch = "resnet18";   // resnet18 | resnet34
-  int input_size = 64;
-  int epochs = 20;
+  std::string arch = "resnet18";  // resnet18 | resnet34
+  int input_size = 48;
+  int epochs = 30;
   int batch = 64;
-  std::string optimizer = "sgd";   // sgd | adamw
+  std::string optimizer = "sgd";  // sgd | adamw
   double lr = 0.05;
   double momentum = 0.9;
   double weight_decay = 5e-4;
-  int freeze = 0;                  // freeze the first N stages: stem, layer1..layer4
-  std::string balance = "weights"; // none | weights | sampler
-  double balance_power = 0.5;      // weights: class k gets (n_largest / n_k)^power
+  int freeze = 0;                   // freeze the first N stages: stem, layer1..layer4
+  std::string balance = "sampler";  // none | weights | sampler
+  double balance_power = 0.5;       // weights: class k gets (n_largest / n_k)^power
   double label_smoothing = 0.05;
   bool augment = true;
-  double augment_strength = 1.0;   // scales every augmentation range (0: none)
+  double augment_strength = 1.0;  // scales every augmentation range (0: none)
   std::uint64_t seed = 0;
-  int threads = 0;                 // 0: all cores
+  int threads = 0;  // 0: all cores
   bool resume = false;
-  std::string run;                 // checkpoints live under runs/<run>/; empty: a new
-                                   // run id (with --resume: the latest run)
-  int warmup_epochs = 1;           // linear warm-up, then cosine decay per step
-  int limit = 0;                   // use only the first N training crops (tests)
-  int val_limit = 0;               // likewise for validation
-  int stop_after_batches = -1;     // abort (as a crash would) after N batches; tests only
+  std::string run;              // checkpoints live under runs/<run>/; empty: a new
+                                // run id (with --resume: the latest run)
+  int warmup_epochs = 1;        // linear warm-up, then cosine decay per step
+  int limit = 0;                // use only the first N training crops (tests)
+  int val_limit = 0;            // likewise for validation
+  int stop_after_batches = -1;  // abort (as a crash would) after N batches; tests only
 };
 // Trains, checkpoints every epoch, keeps the best epoch by validation macro-F1
 // and publishes it as a model artifact; returns its metadata (with "id").
@@ -117,7 +116,7 @@ json train(const TrainOptions& opt, const Reporter& rep = {});
 // ---- evaluate -------------------------------------------------------------
 struct EvaluateOptions {
   std::string store = "maskwatch-data";
-  std::string model = "latest";    // artifact id or "latest"
+  std::string model = "latest";  // artifact id or "latest"
   std::string split = "test";
   int threads = 0;
 };

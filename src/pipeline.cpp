@@ -13,9 +13,10 @@ std::string resolve_data_dir(const std::string& flag) {
   if (const char* env = std::getenv("MASKWATCH_DATA"); env && *env) return env;
   const std::string fallback = "../shared/data/face-mask-detection";
   if (fs::is_directory(fallback)) return fallback;
-  throw Error("dataset",
-              "no dataset found: pass --data DIR or set MASKWATCH_DATA to a Pascal VOC folder (images/ + annotations/), "
-              "e.g. the Kaggle 'Face Mask Detection' set (andrewmvd/face-mask-detection, CC0)");
+  throw Error(
+      "dataset",
+      "no dataset found: pass --data DIR or set MASKWATCH_DATA to a Pascal VOC folder (images/ + annotations/), "
+      "e.g. the Kaggle 'Face Mask Detection' set (andrewmvd/face-mask-detection, CC0)");
 }
 
 json pipeline(const PipelineOptions& opt, const Reporter& rep) {
@@ -38,8 +39,10 @@ json pipeline(const PipelineOptions& opt, const Reporter& rep) {
   t = clock::now();
   rep.say("== train");
   auto model = train(opt.train, rep);
-  report["train"] = {{"model", model.at("id")}, {"best_epoch", model.at("best_epoch")},
-                     {"metrics", model.at("metrics")}, {"seconds", secs(t)}};
+  report["train"] = {{"model", model.at("id")},
+                     {"best_epoch", model.at("best_epoch")},
+                     {"metrics", model.at("metrics")},
+                     {"seconds", secs(t)}};
 
   t = clock::now();
   rep.say("== evaluate (test split)");

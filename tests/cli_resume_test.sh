@@ -32,3 +32,18 @@ echo "uninterrupted: $a"
 echo "resumed:       $b"
 [ -n "$a" ] && [ "$a" = "$b" ] || { echo "FAIL: resumed run differs"; exit 1; }
 echo "PASS: resumed run equals the uninterrupted one"
+
+# classify: many images in one call; a corrupt one is reported and the rest go on.
+head -c 300 "$data/images/maksssksksss1.jpg" > "$work/corrupt.jpg"
+set +e
+"$mw" "${common[@]}" --json classify --boxes "$data/annotations" "$data/images/maksssksksss0.jpg" "$work/corrupt.jpg" \
+  "$data/images/maksssksksss2.jpg" > "$work/classify.json"
+rc=$?
+set -e
+[ $rc -eq 1 ] || { echo "FAIL: classify exit code $rc, expected 1 (one image failed)"; exit 1; }
+faces=$(grep -c '"label"' "$work/classify.json")
+errors=$(grep -c '"error"' "$work/classify.json")
+boxes=$(( $(grep -c "<object>" "$data/annotations/maksssksksss0.xml") + $(grep -c "<object>" "$data/annotations/maksssksksss2.xml") ))
+[ "$faces" -eq "$boxes" ] && [ "$errors" -eq 1 ] || { echo "FAIL: $faces faces (expected $boxes), $errors errors"; exit 1; }
+grep -q "corrupt.jpg" "$work/classify.json" || { echo "FAIL: the error does not name the file"; exit 1; }
+echo "PASS: classify labelled $faces faces and reported the corrupt image"

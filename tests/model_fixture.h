@@ -30,7 +30,7 @@ inline mw::TrainOptions tiny_training(const std::string& run) {
   t.input_size = 32;
   t.epochs = 3;
   t.batch = 16;
-  t.limit = 160;     // 10 batches an epoch
+  t.limit = 160;  // 10 batches an epoch
   t.val_limit = 64;
   t.threads = 2;
   t.seed = 11;

@@ -41,7 +41,7 @@ TEST(Crop, TopLeftCornerReplicatesTheEdge) {
   auto c = crop_face(img, {0, 0, 10, 10}, 0.5f, 20);
   ASSERT_EQ(c.size(), cv::Size(20, 20));
   for (int i = 0; i < 5; ++i) {
-    EXPECT_EQ(c.at<cv::Vec3b>(i, i), cv::Vec3b(0, 0, 7)) << i;  // outside: the corner pixel
+    EXPECT_EQ(c.at<cv::Vec3b>(i, i), cv::Vec3b(0, 0, 7)) << i;   // outside: the corner pixel
     EXPECT_EQ(c.at<cv::Vec3b>(i, 10), cv::Vec3b(5, 0, 7)) << i;  // above: the top row
   }
   EXPECT_EQ(c.at<cv::Vec3b>(5, 5), cv::Vec3b(0, 0, 7));

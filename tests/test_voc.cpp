@@ -6,13 +6,14 @@ using namespace mw;
 
 namespace {
 std::string doc(const std::string& objects, const std::string& prolog = "") {
-  return prolog + "<annotation><filename>a.jpg</filename><size><width>100</width><height>80</height>"
-                  "<depth>3</depth></size>\n" + objects + "</annotation>";
+  return prolog +
+         "<annotation><filename>a.jpg</filename><size><width>100</width><height>80</height>"
+         "<depth>3</depth></size>\n" +
+         objects + "</annotation>";
 }
 std::string obj(const std::string& name, int x0, int y0, int x1, int y1) {
-  return "<object><name>" + name + "</name><bndbox><xmin>" + std::to_string(x0) + "</xmin><ymin>" +
-         std::to_string(y0) + "</ymin><xmax>" + std::to_string(x1) + "</xmax><ymax>" + std::to_string(y1) +
-         "</ymax></bndbox></object>\n";
+  return "<object><name>" + name + "</name><bndbox><xmin>" + std::to_string(x0) + "</xmin><ymin>" + std::to_string(y0) +
+         "</ymin><xmax>" + std::to_string(x1) + "</xmax><ymax>" + std::to_string(y1) + "</ymax></bndbox></object>\n";
 }
 std::string error_of(const std::string& xml) {
   try {
@@ -43,8 +44,9 @@ TEST(Voc, MalformedXmlNamesFileAndLine) {
 }
 
 TEST(Voc, RefusesExternalEntity) {
-  auto e = error_of(doc(obj("&xxe;", 1, 1, 5, 5), "<?xml version=\"1.0\"?>\n<!DOCTYPE annotation [<!ENTITY xxe SYSTEM "
-                                                  "\"file:///etc/passwd\">]>\n"));
+  auto e = error_of(doc(obj("&xxe;", 1, 1, 5, 5),
+                        "<?xml version=\"1.0\"?>\n<!DOCTYPE annotation [<!ENTITY xxe SYSTEM "
+                        "\"file:///etc/passwd\">]>\n"));
   EXPECT_NE(e.find("DOCTYPE"), std::string::npos) << e;
   EXPECT_NE(e.find("f.xml:2"), std::string::npos) << e;
 }
@@ -70,8 +72,9 @@ TEST(Voc, UndeclaredEntityIsNotExpanded) {
 TEST(Voc, MissingFieldsAndBadNumbers) {
   EXPECT_NE(error_of("<annotation><size><width>5</width></size></annotation>").find("<height>"), std::string::npos);
   EXPECT_NE(error_of("<foo/>").find("no <annotation>"), std::string::npos);
-  auto e = error_of(doc("<object><name>with_mask</name><bndbox><xmin>1</xmin><ymin>x</ymin><xmax>3</xmax>"
-                        "<ymax>4</ymax></bndbox></object>"));
+  auto e =
+      error_of(doc("<object><name>with_mask</name><bndbox><xmin>1</xmin><ymin>x</ymin><xmax>3</xmax>"
+                   "<ymax>4</ymax></bndbox></object>"));
   EXPECT_NE(e.find("<ymin> is not a number"), std::string::npos) << e;
   EXPECT_NE(error_of(doc("<object><name>with_mask</name></object>")).find("missing <bndbox>"), std::string::npos);
   EXPECT_NE(error_of("<annotation><size><width>0</width><height>5</height></size></annotation>").find("image size"),

@@ -64,18 +64,17 @@ void print_prepare(const mw::json& r) {
 }
 
 void print_model(const mw::json& m) {
-  std::cout << "model " << m["id"].get<std::string>() << " (" << m["arch"].get<std::string>() << ", "
-            << m["input_size"] << " px), best epoch " << m["best_epoch"] << ": val accuracy "
-            << fixed(m["metrics"]["val_accuracy"]) << ", val macro-F1 " << fixed(m["metrics"]["val_macro_f1"]) << "\n";
+  std::cout << "model " << m["id"].get<std::string>() << " (" << m["arch"].get<std::string>() << ", " << m["input_size"]
+            << " px), best epoch " << m["best_epoch"] << ": val accuracy " << fixed(m["metrics"]["val_accuracy"])
+            << ", val macro-F1 " << fixed(m["metrics"]["val_macro_f1"]) << "\n";
 }
 
 void print_eval(const mw::json& r) {
-  std::cout << "model " << r["model"].get<std::string>() << " on the " << r["split"].get<std::string>()
-            << " split\n\n"
+  std::cout << "model " << r["model"].get<std::string>() << " on the " << r["split"].get<std::string>() << " split\n\n"
             << r["text"].get<std::string>() << "\nby face size (shorter side)\n";
   for (auto& [band, v] : r["by_face_size"].items())
-    std::cout << "  " << band << ": " << v["objects"] << " objects, accuracy " << fixed(v["accuracy"])
-              << ", macro-F1 " << fixed(v["macro_f1"]) << "\n";
+    std::cout << "  " << band << ": " << v["objects"] << " objects, accuracy " << fixed(v["accuracy"]) << ", macro-F1 "
+              << fixed(v["macro_f1"]) << "\n";
 }
 
 mw::Box parse_box(const std::string& s) {
@@ -91,8 +90,9 @@ mw::Box parse_box(const std::string& s) {
 int main(int argc, char** argv) {
   ensure_passive_openmp(argv);
 
-  CLI::App app{"maskwatch: who wears a face mask, who wears none, who wears it incorrectly.\n"
-               "Runs the pipeline ingest -> prepare -> train -> evaluate, and classifies faces."};
+  CLI::App app{
+      "maskwatch: who wears a face mask, who wears none, who wears it incorrectly.\n"
+      "Runs the pipeline ingest -> prepare -> train -> evaluate, and classifies faces."};
   app.require_subcommand(1);
   std::string store = "maskwatch-data";
   bool as_json = false, quiet = false;
@@ -130,20 +130,21 @@ int main(int argc, char** argv) {
   auto add_train = [&tr](CLI::App* c, bool with_run) {
     c->add_option("--arch", tr.arch, "resnet18 | resnet34")->capture_default_str();
     c->add_option("--input-size", tr.input_size, "network input side in pixels")->capture_default_str();
-    c->add_option("--epochs", tr.epochs)->capture_default_str();
-    c->add_option("--batch", tr.batch)->capture_default_str();
+    c->add_option("--epochs", tr.epochs, "passes over the training crops")->capture_default_str();
+    c->add_option("--batch", tr.batch, "crops per step")->capture_default_str();
     c->add_option("--optimizer", tr.optimizer, "sgd | adamw")->capture_default_str();
     c->add_option("--lr", tr.lr, "peak learning rate")->capture_default_str();
     c->add_option("--momentum", tr.momentum, "SGD momentum")->capture_default_str();
-    c->add_option("--weight-decay", tr.weight_decay)->capture_default_str();
-    c->add_option("--warmup-epochs", tr.warmup_epochs)->capture_default_str();
+    c->add_option("--weight-decay", tr.weight_decay, "L2 on weights (not on biases or BatchNorm)")
+        ->capture_default_str();
+    c->add_option("--warmup-epochs", tr.warmup_epochs, "linear warm-up, then cosine decay")->capture_default_str();
     c->add_option("--freeze", tr.freeze, "freeze the first N stages (stem, layer1..layer4)")->capture_default_str();
     c->add_option("--balance", tr.balance, "class balance: none | weights | sampler")->capture_default_str();
     c->add_option("--balance-power", tr.balance_power, "class weight = (n_largest / n_class)^power")
         ->capture_default_str();
     c->add_option("--augment-strength", tr.augment_strength, "scale of every augmentation range")
         ->capture_default_str();
-    c->add_option("--label-smoothing", tr.label_smoothing)->capture_default_str();
+    c->add_option("--label-smoothing", tr.label_smoothing, "cross-entropy label smoothing")->capture_default_str();
     c->add_option("--augment", tr.augment, "augment training crops (true/false)")->capture_default_str();
     c->add_option("--train-seed", tr.seed, "initialisation, order and augmentation seed")->capture_default_str();
     c->add_option("--limit", tr.limit, "train on the first N crops only (0: all)")->capture_default_str();
@@ -171,9 +172,11 @@ int main(int argc, char** argv) {
   auto* c_cls = app.add_subcommand("classify", "label the faces in images");
   c_cls->add_option("images", images, "image files")->required();
   c_cls->add_option("--model", model_id, "model id or 'latest'")->capture_default_str();
-  c_cls->add_option("--boxes", box_files,
-                    "Pascal VOC annotation per image (or a folder holding <image-name>.xml files)");
-  c_cls->add_option("--box", box_args, "a face box XMIN,YMIN,XMAX,YMAX (repeatable, applies to every image)");
+  c_cls
+      ->add_option("--boxes", box_files, "Pascal VOC annotation per image (or a folder holding <image-name>.xml files)")
+      ->allow_extra_args(false);
+  c_cls->add_option("--box", box_args, "a face box XMIN,YMIN,XMAX,YMAX (repeatable, applies to every image)")
+      ->allow_extra_args(false);
   c_cls->add_flag("--whole-image", whole, "each image is one face crop");
 
   // pipeline

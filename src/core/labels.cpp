@@ -3,8 +3,7 @@
 namespace mw {
 
 const std::array<std::string, kNumClasses>& class_names() {
-  static const std::array<std::string, kNumClasses> names = {"with_mask", "without_mask",
-                                                             "mask_weared_incorrect"};
+  static const std::array<std::string, kNumClasses> names = {"with_mask", "without_mask", "mask_weared_incorrect"};
   return names;
 }
 

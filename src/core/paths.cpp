@@ -20,8 +20,7 @@ std::string read_file(const std::string& path, std::size_t max_bytes) {
   auto size = fs::file_size(path, ec);
   if (ec) throw Error(path, "cannot read: " + ec.message());
   if (size > max_bytes)
-    throw Error(path, "file is " + std::to_string(size) + " bytes, over the limit of " +
-                          std::to_string(max_bytes));
+    throw Error(path, "file is " + std::to_string(size) + " bytes, over the limit of " + std::to_string(max_bytes));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path, std::string("cannot open: ") + std::strerror(errno));
   std::string data(size, '\0');

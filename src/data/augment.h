@@ -11,13 +11,13 @@ namespace mw {
 
 struct AugmentOptions {
   bool flip = true;
-  float scale = 0.15f;        // zoom in/out by up to this fraction
-  float shift = 0.08f;        // translate by up to this fraction of the side
+  float scale = 0.15f;  // zoom in/out by up to this fraction
+  float shift = 0.08f;  // translate by up to this fraction of the side
   float rotate_deg = 10.f;
-  float brightness = 0.2f;    // +- fraction of 255
-  float contrast = 0.2f;      // multiply by 1 +- this
-  float lowres_prob = 0.3f;   // chance to down-sample then up-sample
-  float lowres_min = 0.25f;   // smallest down-sampling factor
+  float brightness = 0.2f;   // +- fraction of 255
+  float contrast = 0.2f;     // multiply by 1 +- this
+  float lowres_prob = 0.3f;  // chance to down-sample then up-sample
+  float lowres_min = 0.25f;  // smallest down-sampling factor
 
   // Every range times k (k = 0: no change but flips).
   AugmentOptions scaled(float k) const {

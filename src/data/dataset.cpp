@@ -21,8 +21,8 @@ json DatasetIndex::to_json() const {
       const auto& b = r.boxes[i];
       boxes.push_back({b.xmin, b.ymin, b.xmax, b.ymax, r.labels[i]});
     }
-    arr.push_back({{"stem", r.stem}, {"image", r.image_key}, {"width", r.width}, {"height", r.height},
-                   {"boxes", boxes}});
+    arr.push_back(
+        {{"stem", r.stem}, {"image", r.image_key}, {"width", r.width}, {"height", r.height}, {"boxes", boxes}});
   }
   return {{"labels", class_names()}, {"images", arr}};
 }
@@ -56,7 +56,8 @@ DatasetIndex load_index(const ObjectStore& store) {
 
 cv::Mat decode_rgb(const std::string& bytes, const std::string& source) {
   if (bytes.empty()) throw Error(source, "empty image file");
-  if (bytes.size() > kMaxImageBytes) throw Error(source, "image file over " + std::to_string(kMaxImageBytes) + " bytes");
+  if (bytes.size() > kMaxImageBytes)
+    throw Error(source, "image file over " + std::to_string(kMaxImageBytes) + " bytes");
   cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8U, const_cast<char*>(bytes.data()));
   cv::Mat bgr;
   try {
@@ -96,7 +97,7 @@ void put_if_changed(ObjectStore& store, const std::string& key, const std::strin
 
 json ingest(const IngestOptions& opt, const Reporter& rep) {
   fs::path dir(opt.data_dir), ann_dir = fs::path(opt.data_dir) / "annotations",
-      img_dir = fs::path(opt.data_dir) / "images";
+                              img_dir = fs::path(opt.data_dir) / "images";
   if (!fs::is_directory(dir)) throw Error(opt.data_dir, "dataset folder does not exist");
   if (!fs::is_directory(ann_dir) || !fs::is_directory(img_dir))
     throw Error(opt.data_dir, "not a Pascal VOC dataset folder: expected images/ and annotations/ inside");

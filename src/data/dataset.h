@@ -16,11 +16,11 @@ inline constexpr std::size_t kMaxImageBytes = 64u << 20;
 inline constexpr long kMaxImagePixels = 60'000'000;
 
 struct ImageRecord {
-  std::string stem;        // file name without extension
-  std::string image_key;   // key of the encoded image in the store
+  std::string stem;       // file name without extension
+  std::string image_key;  // key of the encoded image in the store
   int width = 0, height = 0;
-  std::vector<Box> boxes;  // clipped, non-empty
-  std::vector<int> labels; // class index per box
+  std::vector<Box> boxes;   // clipped, non-empty
+  std::vector<int> labels;  // class index per box
 };
 
 struct DatasetIndex {

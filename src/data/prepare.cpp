@@ -48,9 +48,10 @@ json prepare(const PrepareOptions& opt, const Reporter& rep) {
     for (int k = 0; k < kNumClasses; ++k) c[class_names()[k]] = pc[k];
     counts[kSplitNames[s]] = c;
   }
-  json meta = {{"crop_size", opt.crop_size}, {"margin", opt.margin},   {"seed", opt.seed},
-               {"manifest_hash", manifest.hash()}, {"splits", counts}, {"rejected_images", failed},
-               {"rejects", rejects}, {"created_at", utc_now_iso()}};
+  json meta = {{"crop_size", opt.crop_size}, {"margin", opt.margin},
+               {"seed", opt.seed},           {"manifest_hash", manifest.hash()},
+               {"splits", counts},           {"rejected_images", failed},
+               {"rejects", rejects},         {"created_at", utc_now_iso()}};
   store->put(kShardMetaKey, meta.dump(2));
   return meta;
 }

@@ -10,11 +10,11 @@
 namespace mw {
 
 struct Shard {
-  int size = 0;                       // crop side in pixels
-  std::vector<std::uint8_t> pixels;   // count * size * size * 3
+  int size = 0;                      // crop side in pixels
+  std::vector<std::uint8_t> pixels;  // count * size * size * 3
   std::vector<std::uint8_t> labels;
-  std::vector<std::uint16_t> face_px; // shorter side of the original box
-  std::vector<std::string> stems;     // source image per crop
+  std::vector<std::uint16_t> face_px;  // shorter side of the original box
+  std::vector<std::string> stems;      // source image per crop
 
   std::size_t count() const { return labels.size(); }
   std::size_t crop_bytes() const { return static_cast<std::size_t>(size) * size * 3; }

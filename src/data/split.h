@@ -25,8 +25,7 @@ struct SplitManifest {
   int split_of(const std::string& stem) const;
 };
 
-SplitManifest split_by_image(const DatasetIndex& index, double train_fraction, double val_fraction,
-                             std::uint64_t seed);
+SplitManifest split_by_image(const DatasetIndex& index, double train_fraction, double val_fraction, std::uint64_t seed);
 int split_index(const std::string& name);  // "train" -> 0 ...; throws on others
 
 }  // namespace mw

@@ -1,11 +1,10 @@
 #include "data/voc.h"
 
-#include <pugixml.hpp>
-
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <pugixml.hpp>
 
 #include "core/paths.h"
 
@@ -69,8 +68,8 @@ VocAnnotation parse_voc(const std::string& xml, const std::string& source) {
   if (!size) throw Error(c.at(root), "missing <size>");
   double w = number(c, size, "width"), h = number(c, size, "height");
   if (w < 1 || h < 1 || w > 1e5 || h > 1e5 || w != std::floor(w) || h != std::floor(h))
-    throw Error(c.at(size), "image size must be whole pixels in 1..100000, got " + std::to_string(w) + "x" +
-                                std::to_string(h));
+    throw Error(c.at(size),
+                "image size must be whole pixels in 1..100000, got " + std::to_string(w) + "x" + std::to_string(h));
   a.width = static_cast<int>(w);
   a.height = static_cast<int>(h);
   a.depth = size.child("depth") ? static_cast<int>(number(c, size, "depth")) : 3;

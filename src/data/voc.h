@@ -30,8 +30,8 @@ VocAnnotation parse_voc(const std::string& xml, const std::string& source);
 enum class BoxStatus { ok, clipped, empty, unknown_class };
 
 struct CheckedBox {
-  Box box;        // clipped to the image
-  int label = -1; // class index
+  Box box;         // clipped to the image
+  int label = -1;  // class index
   BoxStatus status = BoxStatus::ok;
   std::string reason;  // for empty / unknown_class
 };

@@ -38,16 +38,16 @@ std::vector<Prediction> Classifier::classify_rgb(const std::uint8_t* rgb, int wi
     cv::Mat c = crop_face(image, boxes[i], impl_->margin, cs);
     std::copy(c.datastart, c.dataend, crops.begin() + static_cast<std::ptrdiff_t>(i * c.total() * 3));
   }
-  auto logits = logits_for_crops(impl_->model.net, crops.data(), static_cast<std::int64_t>(boxes.size()), cs,
-                                 impl_->input_size);
+  auto logits =
+      logits_for_crops(impl_->model.net, crops.data(), static_cast<std::int64_t>(boxes.size()), cs, impl_->input_size);
   auto probs = torch::softmax(logits, 1).contiguous();
   auto acc = probs.accessor<float, 2>();
   std::vector<Prediction> out(boxes.size());
   for (std::size_t i = 0; i < boxes.size(); ++i) {
     out[i].box = boxes[i];
     for (int k = 0; k < kNumClasses; ++k) out[i].scores[k] = acc[i][k];
-    out[i].label = static_cast<int>(std::max_element(out[i].scores.begin(), out[i].scores.end()) -
-                                    out[i].scores.begin());
+    out[i].label =
+        static_cast<int>(std::max_element(out[i].scores.begin(), out[i].scores.end()) - out[i].scores.begin());
   }
   return out;
 }

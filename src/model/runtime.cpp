@@ -24,8 +24,8 @@ torch::Tensor crops_to_tensor(const std::uint8_t* crops, std::int64_t n, int siz
   return u8.permute({0, 3, 1, 2}).to(torch::kFloat).sub(mean).mul(inv_std).contiguous();
 }
 
-torch::Tensor logits_for_crops(ResNet& net, const std::uint8_t* crops, std::int64_t n, int crop_size,
-                               int input_size, int batch) {
+torch::Tensor logits_for_crops(ResNet& net, const std::uint8_t* crops, std::int64_t n, int crop_size, int input_size,
+                               int batch) {
   c10::InferenceMode inference;
   net->eval();
   std::vector<torch::Tensor> out;

@@ -20,7 +20,7 @@ torch::Tensor crops_to_tensor(const std::uint8_t* crops, std::int64_t n, int siz
 
 // Logits [n, classes] for n crops of side `crop_size`, resized to the net's
 // input size when they differ; eval mode, no gradients, batches of `batch`.
-torch::Tensor logits_for_crops(ResNet& net, const std::uint8_t* crops, std::int64_t n, int crop_size,
-                               int input_size, int batch = kInferBatch);
+torch::Tensor logits_for_crops(ResNet& net, const std::uint8_t* crops, std::int64_t n, int crop_size, int input_size,
+                               int batch = kInferBatch);
 
 }  // namespace mw

@@ -26,9 +26,7 @@ std::string FileStore::path_of(const std::string& key) const {
   return root_ + "/" + key;
 }
 
-void FileStore::put(const std::string& key, const std::string& bytes) {
-  write_file_atomic(path_of(key), bytes);
-}
+void FileStore::put(const std::string& key, const std::string& bytes) { write_file_atomic(path_of(key), bytes); }
 
 std::string FileStore::get(const std::string& key) const {
   auto p = path_of(key);

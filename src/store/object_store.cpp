@@ -8,13 +8,9 @@
 
 namespace mw {
 
-void ObjectStore::put_file(const std::string& key, const std::string& path) {
-  put(key, read_file(path));
-}
+void ObjectStore::put_file(const std::string& key, const std::string& path) { put(key, read_file(path)); }
 
-void ObjectStore::get_file(const std::string& key, const std::string& path) const {
-  write_file_atomic(path, get(key));
-}
+void ObjectStore::get_file(const std::string& key, const std::string& path) const { write_file_atomic(path, get(key)); }
 
 void check_key(const std::string& key) {
   if (key.empty() || key.front() == '/') throw Error(key, "object key must be a relative name");
@@ -23,8 +19,7 @@ void check_key(const std::string& key) {
     auto end = key.find('/', start);
     if (end == std::string::npos) end = key.size();
     auto part = key.substr(start, end - start);
-    if (part.empty() || part == "." || part == "..")
-      throw Error(key, "object key has an empty, '.' or '..' part");
+    if (part.empty() || part == "." || part == "..") throw Error(key, "object key has an empty, '.' or '..' part");
     start = end + 1;
   }
 }

@@ -11,8 +11,11 @@ void save_checkpoint(ObjectStore& store, const std::string& key, ResNet& net, to
   opt.save(opt_ar);
   ar.write("model", model_ar);
   ar.write("optimizer", opt_ar);
-  json s = {{"epoch", st.epoch}, {"best_f1", st.best_f1}, {"best_epoch", st.best_epoch},
-            {"history", st.history}, {"fingerprint", st.fingerprint}};
+  json s = {{"epoch", st.epoch},
+            {"best_f1", st.best_f1},
+            {"best_epoch", st.best_epoch},
+            {"history", st.history},
+            {"fingerprint", st.fingerprint}};
   ar.write("state", c10::IValue(s.dump()));
   std::ostringstream os;
   ar.save_to(os);

@@ -13,11 +13,11 @@
 namespace mw {
 
 struct TrainState {
-  int epoch = 0;          // finished epochs
-  double best_f1 = -1;    // best validation macro-F1 so far
+  int epoch = 0;        // finished epochs
+  double best_f1 = -1;  // best validation macro-F1 so far
   int best_epoch = 0;
   json history = json::array();
-  json fingerprint;       // the settings that decide the result
+  json fingerprint;  // the settings that decide the result
 };
 
 void save_checkpoint(ObjectStore& store, const std::string& key, ResNet& net, torch::optim::Optimizer& opt,

@@ -22,7 +22,8 @@ json evaluate(const EvaluateOptions& opt, const Reporter& rep) {
   if (crop != shard.size)
     throw Error(store->uri() + "/" + shard_key(opt.split),
                 "shards hold " + std::to_string(shard.size) + " px crops but the model was trained on " +
-                    std::to_string(crop) + " px crops: run 'maskwatch prepare --crop-size " + std::to_string(crop) + "'");
+                    std::to_string(crop) + " px crops: run 'maskwatch prepare --crop-size " + std::to_string(crop) +
+                    "'");
   if (model.meta.value("manifest_hash", "") != json::parse(store->get("shards/meta.json")).value("manifest_hash", ""))
     rep.say("warning: the model was trained on another split of the data; these figures may include training images");
   auto logits = logits_for_crops(model.net, shard.pixels.data(), static_cast<std::int64_t>(shard.count()), shard.size,

@@ -238,7 +238,8 @@ json train(const TrainOptions& opt, const Reporter& rep) {
     }
 
     // Validation: plain crops, eval mode.
-    auto logits = logits_for_crops(net, val_set.pixels.data(), static_cast<std::int64_t>(val_set.count()), crop_size, S);
+    auto logits =
+        logits_for_crops(net, val_set.pixels.data(), static_cast<std::int64_t>(val_set.count()), crop_size, S);
     std::vector<std::int64_t> vl(val_set.labels.begin(), val_set.labels.end());
     auto vy = torch::from_blob(vl.data(), {static_cast<std::int64_t>(vl.size())}, torch::kLong);
     double val_loss = F::cross_entropy(logits, vy).item<double>();
@@ -281,9 +282,10 @@ json train(const TrainOptions& opt, const Reporter& rep) {
                {"manifest_hash", shard_meta.value("manifest_hash", "")},
                {"run", run},
                {"best_epoch", st.best_epoch},
-               {"metrics", {{"val_accuracy", best_row.at("val_accuracy")},
-                            {"val_macro_f1", best_row.at("val_macro_f1")},
-                            {"val_loss", best_row.at("val_loss")}}},
+               {"metrics",
+                {{"val_accuracy", best_row.at("val_accuracy")},
+                 {"val_macro_f1", best_row.at("val_macro_f1")},
+                 {"val_loss", best_row.at("val_loss")}}},
                {"history", st.history},
                {"train", st.fingerprint},
                {"train_seconds_this_process",
