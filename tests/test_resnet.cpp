@@ -67,3 +67,35 @@ TEST(Runtime, CropsToTensorNormalises) {
   EXPECT_NEAR(t[1][0][3][3].item<float>(), (1 - kMean[0]) / kStd[0], 1e-5);
   EXPECT_NEAR(t[0][2][0][0].item<float>(), -kMean[2] / kStd[2], 1e-5);
 }
+
+TEST(ResNet, FoldedBatchNormMatchesThePlainPath) {
+  for (const char* arch : {"resnet18", "resnet34"}) {
+    torch::manual_seed(4);
+    ResNet plain(arch, 3);
+    // Give BatchNorm non-trivial statistics and affine parameters.
+    plain->train();
+    {
+      torch::NoGradGuard g;
+      for (int i = 0; i < 3; ++i) plain->forward(torch::randn({8, 3, 48, 48}) * 2 + 0.5);
+      for (auto& p : plain->named_parameters())
+        if (p.key().find("bn") != std::string::npos || p.key().find("downsample.1") != std::string::npos)
+          p.value().uniform_(0.5, 1.5);
+    }
+    plain->eval();
+    ResNet folded(arch, 3);
+    {
+      torch::NoGradGuard g;
+      auto src = plain->named_parameters(), dst = folded->named_parameters();
+      for (auto& p : src) dst[p.key()].copy_(p.value());
+      auto sb = plain->named_buffers(), db = folded->named_buffers();
+      for (auto& b : sb) db[b.key()].copy_(b.value());
+    }
+    folded->fold_batchnorm();
+    std::vector<std::uint8_t> crops(5 * 48 * 48 * 3);
+    for (std::size_t i = 0; i < crops.size(); ++i) crops[i] = static_cast<std::uint8_t>((i * 37) % 251);
+    auto a = logits_for_crops(plain, crops.data(), 5, 48, 48);
+    auto b = logits_for_crops(folded, crops.data(), 5, 48, 48);
+    EXPECT_TRUE(torch::allclose(a, b, 1e-4, 1e-4)) << arch << "\n" << a << "\n" << b;
+    EXPECT_GT(a.abs().max().item<float>(), 1e-3);  // not trivially zero
+  }
+}

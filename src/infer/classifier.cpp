@@ -17,6 +17,7 @@ Classifier::Classifier(const std::string& store, const std::string& model, int t
   set_threads(threads);
   auto s = open_store(store);
   impl_->model = load_model(*s, model);
+  impl_->model.net->fold_batchnorm();
   const auto& m = impl_->model.meta;
   impl_->input_size = m.at("input_size");
   impl_->crop_size = m.value("crop_size", impl_->input_size);

@@ -32,6 +32,10 @@ BasicBlockImpl::BasicBlockImpl(int64_t in, int64_t out, int64_t stride) {
 }
 
 torch::Tensor BasicBlockImpl::forward(torch::Tensor x) {
+  if (folded) {
+    auto y = conv2(torch::relu(conv1(x)));
+    return torch::relu_(y.add_(downsample ? downsample->ptr(0)->as<nn::Conv2dImpl>()->forward(x) : x));
+  }
   auto y = torch::relu(bn1(conv1(x)));
   y = bn2(conv2(y));
   return torch::relu(y + (downsample ? downsample->forward(x) : x));
@@ -67,8 +71,34 @@ ResNetImpl::ResNetImpl(const std::string& a, int64_t num_classes) : arch(a) {
   }
 }
 
+namespace {
+void fold(nn::Conv2dImpl& conv, const nn::BatchNorm2dImpl& bn) {
+  torch::NoGradGuard no_grad;
+  auto scale = bn.weight / torch::sqrt(bn.running_var + bn.options.eps());
+  conv.weight.mul_(scale.view({-1, 1, 1, 1}));
+  conv.bias = bn.bias - bn.running_mean * scale;
+}
+}  // namespace
+
+void BasicBlockImpl::fold_batchnorm() {
+  if (folded) return;
+  fold(*conv1, *bn1);
+  fold(*conv2, *bn2);
+  if (downsample) fold(*downsample->ptr(0)->as<nn::Conv2dImpl>(), *downsample->ptr(1)->as<nn::BatchNorm2dImpl>());
+  folded = true;
+}
+
+void ResNetImpl::fold_batchnorm() {
+  if (folded) return;
+  eval();
+  fold(*conv1, *bn1);
+  for (const auto& layer : {layer1, layer2, layer3, layer4})
+    for (const auto& block : layer->children()) block->as<BasicBlockImpl>()->fold_batchnorm();
+  folded = true;
+}
+
 torch::Tensor ResNetImpl::forward(torch::Tensor x) {
-  x = torch::relu(bn1(conv1(x)));
+  x = folded ? torch::relu(conv1(x)) : torch::relu(bn1(conv1(x)));
   x = torch::max_pool2d(x, 3, 2, 1);
   x = layer1->forward(x);
   x = layer2->forward(x);

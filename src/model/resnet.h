@@ -11,7 +11,9 @@ namespace mw {
 struct BasicBlockImpl : torch::nn::Module {
   BasicBlockImpl(int64_t in, int64_t out, int64_t stride);
   torch::Tensor forward(torch::Tensor x);
+  void fold_batchnorm();
 
+  bool folded = false;
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
   torch::nn::Sequential downsample{nullptr};
@@ -23,7 +25,11 @@ struct ResNetImpl : torch::nn::Module {
   torch::Tensor forward(torch::Tensor x);
   // The stages that --freeze counts: stem (conv1+bn1), layer1, ..., layer4.
   std::vector<std::shared_ptr<torch::nn::Module>> stages();
+  // For inference only: folds every BatchNorm (running statistics) into the
+  // convolution before it, which then gains a bias. Not for training or saving.
+  void fold_batchnorm();
 
+  bool folded = false;
   std::string arch;
   torch::nn::Conv2d conv1{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr};

@@ -17,6 +17,7 @@ json evaluate(const EvaluateOptions& opt, const Reporter& rep) {
   split_index(opt.split);
   auto store = open_store(opt.store);
   auto model = load_model(*store, opt.model);
+  model.net->fold_batchnorm();
   auto shard = load_shard(*store, opt.split);
   const int crop = model.meta.value("crop_size", shard.size);
   if (crop != shard.size)
