@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "maskwatch.h"
+#include "store/object_store.h"
 
 namespace fs = std::filesystem;
 
@@ -52,6 +53,8 @@ json pipeline(const PipelineOptions& opt, const Reporter& rep) {
   ev.threads = opt.train.threads;
   report["evaluate"] = evaluate(ev, rep);
   report["evaluate"]["seconds"] = secs(t);
+  auto store = open_store(opt.train.store);
+  store->put("reports/pipeline-" + model.at("id").get<std::string>() + ".json", report.dump(2));
   return report;
 }
 
