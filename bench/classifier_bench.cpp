@@ -1,6 +1,6 @@
 // Classifier throughput: crops per second through the inference path
 // (uint8 crops -> normalised tensor -> network -> logits) at a fixed batch.
-//   classifier_bench [--store DIR --model latest | --arch resnet18 --input-size 48]
+//   classifier_bench [--store DIR --model latest | --arch resnet18 --input-size 32]
 //                    [--batch 64] [--threads 2] [--seconds 10] [--plain] [--json]
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -14,7 +14,7 @@
 int main(int argc, char** argv) {
   CLI::App app{"maskwatch classifier throughput benchmark"};
   std::string store, model = "latest", arch = "resnet18";
-  int input = 48, batch = 64, threads = 2;
+  int input = 32, batch = 64, threads = 2;
   double seconds = 10;
   bool as_json = false, plain = false;
   app.add_option("--store", store, "take the model from this store (default: a fresh network)");

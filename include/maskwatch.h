@@ -86,7 +86,7 @@ json prepare(const PrepareOptions& opt, const Reporter& rep = {});
 struct TrainOptions {
   std::string store = "maskwatch-data";
   std::string arch = "resnet18";  // resnet18 | resnet34
-  int input_size = 48;
+  int input_size = 32;
   int epochs = 30;
   int batch = 64;
   std::string optimizer = "sgd";  // sgd | adamw
