@@ -24,6 +24,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# Pretrained face networks: face-api's TensorFlow.js weights, from npm, pinned
+# by package-lock.json (tarball integrity checked by npm ci).
+face_api=third_party/face-api
+weights=$face_api/node_modules/@vladmandic/face-api/model/face_recognition_model.bin
+if [ ! -f "$weights" ]; then
+  command -v npm >/dev/null || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo; $sudo apt-get install -y -qq nodejs npm; }
+  (cd "$face_api" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+echo "b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589  $weights" | sha256sum -c --quiet - \
+  || { echo "setup: $weights does not match its pinned SHA-256" >&2; exit 1; }
+
 if [ ! -f "$build/build.ninja" ]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
 fi
