@@ -144,6 +144,8 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     c->add_option("--augment-strength", tr.augment_strength, "scale of every augmentation range")
         ->capture_default_str();
+    c->add_option("--ema", tr.ema, "decay of a moving average of the weights that is validated and kept (0: off)")
+        ->capture_default_str();
     c->add_option("--label-smoothing", tr.label_smoothing, "cross-entropy label smoothing")->capture_default_str();
     c->add_option("--augment", tr.augment, "augment training crops (true/false)")->capture_default_str();
     c->add_option("--train-seed", tr.seed, "initialisation, order and augmentation seed")->capture_default_str();

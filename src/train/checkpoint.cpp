@@ -5,9 +5,14 @@
 namespace mw {
 
 void save_checkpoint(ObjectStore& store, const std::string& key, ResNet& net, torch::optim::Optimizer& opt,
-                     const TrainState& st) {
+                     const TrainState& st, ResNet* ema) {
   torch::serialize::OutputArchive ar, model_ar, opt_ar;
   net->save(model_ar);
+  if (ema) {
+    torch::serialize::OutputArchive ema_ar;
+    (*ema)->save(ema_ar);
+    ar.write("ema", ema_ar);
+  }
   opt.save(opt_ar);
   ar.write("model", model_ar);
   ar.write("optimizer", opt_ar);
@@ -23,7 +28,7 @@ void save_checkpoint(ObjectStore& store, const std::string& key, ResNet& net, to
 }
 
 bool load_checkpoint(const ObjectStore& store, const std::string& key, ResNet& net, torch::optim::Optimizer& opt,
-                     TrainState& st) {
+                     TrainState& st, ResNet* ema) {
   if (!store.exists(key)) return false;
   const std::string where = store.uri() + "/" + key;
   try {
@@ -33,6 +38,11 @@ bool load_checkpoint(const ObjectStore& store, const std::string& key, ResNet& n
     ar.read("model", model_ar);
     ar.read("optimizer", opt_ar);
     net->load(model_ar);
+    if (ema) {
+      torch::serialize::InputArchive ema_ar;
+      ar.read("ema", ema_ar);
+      (*ema)->load(ema_ar);
+    }
     opt.load(opt_ar);
     c10::IValue v;
     ar.read("state", v);

@@ -20,10 +20,11 @@ struct TrainState {
   json fingerprint;  // the settings that decide the result
 };
 
+// `ema`, when given, is the exponential moving average of the weights.
 void save_checkpoint(ObjectStore& store, const std::string& key, ResNet& net, torch::optim::Optimizer& opt,
-                     const TrainState& st);
+                     const TrainState& st, ResNet* ema = nullptr);
 // False when there is no checkpoint under key.
 bool load_checkpoint(const ObjectStore& store, const std::string& key, ResNet& net, torch::optim::Optimizer& opt,
-                     TrainState& st);
+                     TrainState& st, ResNet* ema = nullptr);
 
 }  // namespace mw

@@ -32,6 +32,7 @@ void check_options(const TrainOptions& o) {
     bad("--balance", "must be none, weights or sampler");
   if (o.augment_strength < 0 || o.augment_strength > 3) bad("--augment-strength", "must be in 0..3");
   if (o.balance_power < 0 || o.balance_power > 2) bad("--balance-power", "must be in 0..2");
+  if (o.ema < 0 || o.ema >= 1) bad("--ema", "must be in [0, 1)");
   if (o.label_smoothing < 0 || o.label_smoothing >= 1) bad("--label-smoothing", "must be in [0, 1)");
 }
 
@@ -49,6 +50,7 @@ json fingerprint_of(const TrainOptions& o, int threads, const json& shard_meta, 
           {"label_smoothing", o.label_smoothing},
           {"augment", o.augment},
           {"augment_strength", o.augment_strength},
+          {"ema", o.ema},
           {"balance_power", o.balance_power},
           {"warmup_epochs", o.warmup_epochs},
           {"seed", o.seed},
@@ -123,6 +125,15 @@ std::vector<std::size_t> epoch_order(const TrainOptions& o, const Shard& s, int 
   return order;
 }
 
+// ema = d * ema + (1 - d) * weights; BatchNorm statistics are copied.
+void update_ema(ResNet& ema, ResNet& net, double decay) {
+  torch::NoGradGuard no_grad;
+  auto e = ema->parameters(), w = net->parameters();
+  for (std::size_t i = 0; i < e.size(); ++i) e[i].mul_(decay).add_(w[i], 1 - decay);
+  auto eb = ema->buffers(), wb = net->buffers();
+  for (std::size_t i = 0; i < eb.size(); ++i) eb[i].copy_(wb[i]);
+}
+
 std::string new_run_id(std::uint64_t seed) {
   auto t = utc_now_iso();
   std::string id;
@@ -169,6 +180,14 @@ json train(const TrainOptions& opt, const Reporter& rep) {
   ResNet net(opt.arch, kNumClasses);
   freeze_stages(net, opt.freeze);
   auto optimizer = make_optimizer(opt, net);
+  // The averaged weights start as a copy of the initial ones.
+  ResNet ema{nullptr};
+  if (opt.ema > 0) {
+    ema = ResNet(opt.arch, kNumClasses);
+    weights_from_bytes(ema, weights_to_bytes(net), "initial weights");
+  }
+  ResNet* ema_ptr = opt.ema > 0 ? &ema : nullptr;
+  ResNet& published = opt.ema > 0 ? ema : net;  // what is validated and kept
   auto weights = class_weights(train_set, opt.balance, opt.balance_power);
   auto weight_t = torch::tensor(weights);
 
@@ -176,7 +195,7 @@ json train(const TrainOptions& opt, const Reporter& rep) {
   st.fingerprint = fingerprint_of(opt, threads, shard_meta, train_set.count());
   if (opt.resume) {
     TrainState saved;
-    if (!load_checkpoint(*store, ckpt_key, net, *optimizer, saved))
+    if (!load_checkpoint(*store, ckpt_key, net, *optimizer, saved, ema_ptr))
       throw Error(store->uri() + "/" + ckpt_key, "no checkpoint to resume from");
     for (auto& [k, v] : st.fingerprint.items())
       if (saved.fingerprint.value(k, json()) != v)
@@ -229,6 +248,7 @@ json train(const TrainOptions& opt, const Reporter& rep) {
       optimizer->zero_grad();
       loss.backward();
       optimizer->step();
+      if (ema_ptr) update_ema(ema, net, opt.ema);
       loss_sum += loss.item<double>() * double(hi - lo);
       correct += logits.argmax(1).eq(y).sum().item<long>();
       seen += static_cast<long>(hi - lo);
@@ -239,7 +259,7 @@ json train(const TrainOptions& opt, const Reporter& rep) {
 
     // Validation: plain crops, eval mode.
     auto logits =
-        logits_for_crops(net, val_set.pixels.data(), static_cast<std::int64_t>(val_set.count()), crop_size, S);
+        logits_for_crops(published, val_set.pixels.data(), static_cast<std::int64_t>(val_set.count()), crop_size, S);
     std::vector<std::int64_t> vl(val_set.labels.begin(), val_set.labels.end());
     auto vy = torch::from_blob(vl.data(), {static_cast<std::int64_t>(vl.size())}, torch::kLong);
     double val_loss = F::cross_entropy(logits, vy).item<double>();
@@ -260,10 +280,10 @@ json train(const TrainOptions& opt, const Reporter& rep) {
     if (best) {
       st.best_f1 = cm.macro_f1();
       st.best_epoch = epoch;
-      store->put(best_key, weights_to_bytes(net));
+      store->put(best_key, weights_to_bytes(published));
     }
     st.epoch = epoch;
-    save_checkpoint(*store, ckpt_key, net, *optimizer, st);
+    save_checkpoint(*store, ckpt_key, net, *optimizer, st, ema_ptr);
     rep.say(fmt("epoch %2.0f/%-2.0f train loss %.4f acc %.4f | ", epoch, opt.epochs, loss_sum / std::max(1L, seen),
                 double(correct) / std::max(1L, seen)) +
             fmt("val loss %.4f acc %.4f macro-F1 %.4f | %.1f s", val_loss, cm.accuracy(), cm.macro_f1(), secs) +
