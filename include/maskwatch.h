@@ -97,8 +97,8 @@ struct TrainOptions {
   std::string balance = "sampler";  // none | weights | sampler
   double balance_power = 0.5;       // weights: class k gets (n_largest / n_k)^power
   double label_smoothing = 0.05;
-  double ema = 0;                  // decay of an exponential moving average of the
-                                   // weights, validated and published (0: off)
+  double ema = 0;  // decay of an exponential moving average of the
+                   // weights, validated and published (0: off)
   bool augment = true;
   double augment_strength = 1.0;  // scales every augmentation range (0: none)
   std::uint64_t seed = 0;

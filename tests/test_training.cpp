@@ -25,16 +25,23 @@ TEST(Training, LossFallsOnASmallSubset) {
   EXPECT_EQ(load_model(*store, m["id"].get<std::string>().substr(0, 6)).meta["id"], m["id"]);
 }
 
+// With the weight EMA on, so that its state is checkpointed too (the CLI test
+// covers the plain path).
 TEST(Training, ResumeAfterACrashEndsLikeAnUninterruptedRun) {
-  auto whole = train(fixture::tiny_training("uninterrupted"));
+  auto with_ema = [](const std::string& run) {
+    auto t = fixture::tiny_training(run);
+    t.ema = 0.9;
+    return t;
+  };
+  auto whole = train(with_ema("uninterrupted"));
 
-  auto crashing = fixture::tiny_training("crashed");
+  auto crashing = with_ema("crashed");
   crashing.stop_after_batches = 15;  // in the middle of epoch 2
   EXPECT_THROW(train(crashing), Error);
   auto store = open_store(crashing.store);
   EXPECT_TRUE(store->exists("runs/crashed/checkpoint.pt"));
 
-  auto resumed = fixture::tiny_training("crashed");
+  auto resumed = with_ema("crashed");
   resumed.resume = true;
   auto m = train(resumed);
   EXPECT_EQ(m["id"], whole["id"]);  // the same weights, bit for bit
