@@ -1,5 +1,7 @@
 #include "store/file_store.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 
@@ -12,6 +14,15 @@ namespace mw {
 
 namespace {
 bool is_temp_name(const std::string& name) { return name.find(".tmp.") != std::string::npos; }
+
+// Copies a file next to its destination, then renames it into place.
+void copy_atomic(const fs::path& from, const fs::path& to) {
+  fs::create_directories(to.parent_path());
+  fs::path tmp = to;
+  tmp += ".tmp." + std::to_string(::getpid()) + ".copy";
+  fs::copy_file(from, tmp, fs::copy_options::overwrite_existing);
+  fs::rename(tmp, to);
+}
 }  // namespace
 
 FileStore::FileStore(std::string root) {
@@ -66,20 +77,12 @@ void FileStore::remove(const std::string& key) {
   if (ec) throw Error(uri() + "/" + key, "cannot delete: " + ec.message());
 }
 
-void FileStore::put_file(const std::string& key, const std::string& path) {
-  auto target = path_of(key);
-  fs::create_directories(fs::path(target).parent_path());
-  auto tmp = target + ".tmp.copy";
-  fs::copy_file(path, tmp, fs::copy_options::overwrite_existing);
-  fs::rename(tmp, target);
-}
+void FileStore::put_file(const std::string& key, const std::string& path) { copy_atomic(path, path_of(key)); }
 
 void FileStore::get_file(const std::string& key, const std::string& path) const {
   auto src = path_of(key);
   if (!fs::is_regular_file(src)) throw Error(uri() + "/" + key, "no such object");
-  auto tmp = path + ".tmp.copy";
-  fs::copy_file(src, tmp, fs::copy_options::overwrite_existing);
-  fs::rename(tmp, path);
+  copy_atomic(src, path);
 }
 
 }  // namespace mw
