@@ -54,6 +54,7 @@ TEST(Training, ResumeRefusesChangedSettings) {
   auto t = fixture::tiny_training("changed");
   t.epochs = 1;
   train(t);
+  EXPECT_THROW(train(t), Error);  // a finished run is not overwritten by a new one of the same name
   t.resume = true;
   t.lr = 0.123;
   try {

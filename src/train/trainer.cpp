@@ -170,9 +170,13 @@ json train(const TrainOptions& opt, const Reporter& rep) {
       while (!run.empty() && run.back() == '\n') run.pop_back();
     } else {
       run = new_run_id(opt.seed);
+      for (int n = 2; !store->list("runs/" + run + "/").empty(); ++n)
+        run = new_run_id(opt.seed) + "-" + std::to_string(n);
     }
   }
   check_key("runs/" + run);
+  if (!opt.resume && store->exists("runs/" + run + "/checkpoint.pt"))
+    throw Error(store->uri() + "/runs/" + run, "run exists: continue it with --resume or name another with --run");
   store->put("runs/latest", run + "\n");
   const std::string ckpt_key = "runs/" + run + "/checkpoint.pt", best_key = "runs/" + run + "/best.pt";
 
