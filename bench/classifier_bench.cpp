@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   threads = mw::set_threads(threads);
-  mw::ResNet net{nullptr};
+  mw::Network net;
   std::string id = "random-init";
   if (!store.empty()) {
     auto m = mw::load_model(*mw::open_store(store), model);
@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
     arch = m.meta.at("arch");
     id = m.meta.at("id");
   } else {
-    net = mw::ResNet(arch, mw::kNumClasses);
+    net = mw::make_network(arch, mw::kNumClasses);
   }
   if (!plain) net->fold_batchnorm();
   std::vector<std::uint8_t> crops(static_cast<std::size_t>(batch) * input * input * 3);
@@ -46,12 +46,12 @@ int main(int argc, char** argv) {
   for (auto& v : crops) v = static_cast<std::uint8_t>(rng.below(256));
 
   using clock = std::chrono::steady_clock;
-  mw::logits_for_crops(net, crops.data(), batch, input, input, batch);  // warm-up
+  mw::logits_for_crops(*net, crops.data(), batch, input, input, batch);  // warm-up
   long done = 0;
   auto t0 = clock::now();
   double elapsed = 0;
   while (elapsed < seconds) {
-    mw::logits_for_crops(net, crops.data(), batch, input, input, batch);
+    mw::logits_for_crops(*net, crops.data(), batch, input, input, batch);
     done += batch;
     elapsed = std::chrono::duration<double>(clock::now() - t0).count();
   }

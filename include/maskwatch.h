@@ -85,7 +85,7 @@ json prepare(const PrepareOptions& opt, const Reporter& rep = {});
 // ---- train ----------------------------------------------------------------
 struct TrainOptions {
   std::string store = "maskwatch-data";
-  std::string arch = "resnet18";  // resnet18 | resnet34
+  std::string arch = "resnet18";  // resnet18 | resnet34 | face-resnet
   int input_size = 32;
   int epochs = 30;
   int batch = 64;

@@ -24,4 +24,9 @@ grep -q "maskwatch train" <<<"$out" || fail "unclear: $out"
 "$mw" frobnicate >/dev/null 2>&1 && fail "unknown subcommand accepted"
 "$mw" train --epochs >/dev/null 2>&1 && fail "missing value accepted"
 "$mw" --help | grep -q "pipeline" || fail "--help lists no pipeline"
+# The main job end to end, tiny: the text report reaches the test split.
+out=$("$mw" -q --store "$work/p" --threads 2 pipeline --data "$data" --input-size 32 --epochs 1 --limit 64 --val-limit 32 2>&1) \
+  || fail "pipeline failed: $out"
+grep -q "on the test split" <<<"$out" && grep -q "macro-F1" <<<"$out" || fail "no test report in: $out"
+ls "$work/p/reports/" | grep -q "pipeline-" || fail "no pipeline report stored"
 echo "PASS"

@@ -29,7 +29,7 @@ TEST(Classifier, AgreesWithTheShardPathOnTestImages) {
   ASSERT_GT(test.count(), 0u);
   auto model = load_model(*store, m["id"]);
   model.net->fold_batchnorm();  // as the classifier runs it
-  auto logits = logits_for_crops(model.net, test.pixels.data(), static_cast<std::int64_t>(test.count()), test.size,
+  auto logits = logits_for_crops(*model.net, test.pixels.data(), static_cast<std::int64_t>(test.count()), test.size,
                                  model.meta["input_size"]);
   auto probs = torch::softmax(logits, 1);
 

@@ -49,23 +49,23 @@ TEST(ResNet, ForwardShapeAndFreezing) {
   ResNet net("resnet18", 3);
   auto y = net->forward(torch::zeros({2, 3, 48, 48}));
   EXPECT_EQ(y.sizes(), (std::vector<int64_t>{2, 3}));
-  freeze_stages(net, 2);
+  freeze_stages(*net, 2);
   EXPECT_FALSE(net->conv1->weight.requires_grad());
   EXPECT_FALSE(net->layer1->parameters()[0].requires_grad());
   EXPECT_TRUE(net->layer2->parameters()[0].requires_grad());
-  set_train_mode(net, 2);
+  set_train_mode(*net, 2);
   EXPECT_FALSE(net->bn1->is_training());
   EXPECT_TRUE(net->layer2->is_training());
-  EXPECT_THROW(freeze_stages(net, 6), Error);
+  EXPECT_THROW(freeze_stages(*net, 6), Error);
 }
 
 TEST(Runtime, CropsToTensorNormalises) {
   std::vector<std::uint8_t> px(2 * 4 * 4 * 3, 0);
   for (std::size_t i = 0; i < px.size(); i += 3) px[i] = 255;  // pure red
-  auto t = crops_to_tensor(px.data(), 2, 4);
+  auto t = crops_to_tensor(px.data(), 2, 4, ResNet("resnet18", 3)->normalisation());
   EXPECT_EQ(t.sizes(), (std::vector<int64_t>{2, 3, 4, 4}));
-  EXPECT_NEAR(t[1][0][3][3].item<float>(), (1 - kMean[0]) / kStd[0], 1e-5);
-  EXPECT_NEAR(t[0][2][0][0].item<float>(), -kMean[2] / kStd[2], 1e-5);
+  EXPECT_NEAR(t[1][0][3][3].item<float>(), (1 - 0.485f) / 0.229f, 1e-5);  // torchvision's mean and std
+  EXPECT_NEAR(t[0][2][0][0].item<float>(), -0.406f / 0.225f, 1e-5);
 }
 
 TEST(ResNet, FoldedBatchNormMatchesThePlainPath) {
@@ -93,8 +93,8 @@ TEST(ResNet, FoldedBatchNormMatchesThePlainPath) {
     folded->fold_batchnorm();
     std::vector<std::uint8_t> crops(5 * 48 * 48 * 3);
     for (std::size_t i = 0; i < crops.size(); ++i) crops[i] = static_cast<std::uint8_t>((i * 37) % 251);
-    auto a = logits_for_crops(plain, crops.data(), 5, 48, 48);
-    auto b = logits_for_crops(folded, crops.data(), 5, 48, 48);
+    auto a = logits_for_crops(*plain, crops.data(), 5, 48, 48);
+    auto b = logits_for_crops(*folded, crops.data(), 5, 48, 48);
     EXPECT_TRUE(torch::allclose(a, b, 1e-4, 1e-4)) << arch << "\n" << a << "\n" << b;
     EXPECT_GT(a.abs().max().item<float>(), 1e-3);  // not trivially zero
   }

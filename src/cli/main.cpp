@@ -43,7 +43,7 @@ void print_ingest(const mw::json& r) {
   }
   std::cout << ")\n  boxes clipped to the image: " << r["boxes_clipped"] << "\n"
             << "  rejected: " << r["rejected_images"] << " images, " << r["rejected_boxes"] << " boxes\n";
-  for (auto& e : r["rejects"])
+  for (const auto& e : r.value("rejects", mw::json::array()))
     std::cout << "    " << e["kind"].get<std::string>() << " " << e["file"].get<std::string>() << ": "
               << e["reason"].get<std::string>() << "\n";
 }
@@ -128,7 +128,8 @@ int main(int argc, char** argv) {
   // train
   mw::TrainOptions tr;
   auto add_train = [&tr](CLI::App* c, bool with_run) {
-    c->add_option("--arch", tr.arch, "resnet18 | resnet34")->capture_default_str();
+    c->add_option("--arch", tr.arch, "resnet18 | resnet34 | face-resnet (pretrained on faces; input >= 112)")
+        ->capture_default_str();
     c->add_option("--input-size", tr.input_size, "network input side in pixels")->capture_default_str();
     c->add_option("--epochs", tr.epochs, "passes over the training crops")->capture_default_str();
     c->add_option("--batch", tr.batch, "crops per step")->capture_default_str();
@@ -278,6 +279,9 @@ int main(int argc, char** argv) {
   } catch (const mw::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "error: unexpected failure: " << e.what() << "\n";
+    return 2;
   }
   return 0;
 }

@@ -40,7 +40,7 @@ std::vector<Prediction> Classifier::classify_rgb(const std::uint8_t* rgb, int wi
     std::copy(c.datastart, c.dataend, crops.begin() + static_cast<std::ptrdiff_t>(i * c.total() * 3));
   }
   auto logits =
-      logits_for_crops(impl_->model.net, crops.data(), static_cast<std::int64_t>(boxes.size()), cs, impl_->input_size);
+      logits_for_crops(*impl_->model.net, crops.data(), static_cast<std::int64_t>(boxes.size()), cs, impl_->input_size);
   auto probs = torch::softmax(logits, 1).contiguous();
   auto acc = probs.accessor<float, 2>();
   std::vector<Prediction> out(boxes.size());

@@ -7,26 +7,26 @@
 
 namespace mw {
 
-std::string weights_to_bytes(ResNet& net) {
+std::string weights_to_bytes(NetworkImpl& net) {
   torch::serialize::OutputArchive ar;
-  net->save(ar);
+  net.save(ar);
   std::ostringstream os;
   ar.save_to(os);
   return os.str();
 }
 
-void weights_from_bytes(ResNet& net, const std::string& bytes, const std::string& source) {
+void weights_from_bytes(NetworkImpl& net, const std::string& bytes, const std::string& source) {
   try {
     std::istringstream is(bytes);
     torch::serialize::InputArchive ar;
     ar.load_from(is);
-    net->load(ar);
+    net.load(ar);
   } catch (const c10::Error& e) {
     throw Error(source, std::string("weights do not load: ") + e.what_without_backtrace());
   }
 }
 
-json publish_model(ObjectStore& store, ResNet& net, json meta) {
+json publish_model(ObjectStore& store, NetworkImpl& net, json meta) {
   auto bytes = weights_to_bytes(net);
   auto id = sha256_hex(bytes).substr(0, 16);
   meta["id"] = id;
@@ -60,14 +60,14 @@ LoadedModel load_model(const ObjectStore& store, const std::string& id_arg) {
   LoadedModel m;
   try {
     m.meta = json::parse(store.get(dir + "model.json"));
-    m.net = ResNet(m.meta.at("arch").get<std::string>(), m.meta.at("labels").size());
+    m.net = make_network(m.meta.at("arch").get<std::string>(), m.meta.at("labels").size(), /*pretrained=*/false);
   } catch (const json::exception& e) {
     throw Error(store.uri() + "/" + dir + "model.json", std::string("bad model metadata: ") + e.what());
   }
   auto bytes = store.get(dir + "weights.pt");
   if (sha256_hex(bytes) != m.meta.value("weights_sha256", ""))
     throw Error(store.uri() + "/" + dir + "weights.pt", "weights do not match their recorded SHA-256");
-  weights_from_bytes(m.net, bytes, store.uri() + "/" + dir + "weights.pt");
+  weights_from_bytes(*m.net, bytes, store.uri() + "/" + dir + "weights.pt");
   m.net->eval();
   return m;
 }

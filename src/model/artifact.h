@@ -8,21 +8,21 @@
 #include <string>
 
 #include "maskwatch.h"
-#include "model/resnet.h"
+#include "model/network.h"
 #include "store/object_store.h"
 
 namespace mw {
 
 inline constexpr const char* kLatestKey = "models/latest";
 
-std::string weights_to_bytes(ResNet& net);
-void weights_from_bytes(ResNet& net, const std::string& bytes, const std::string& source);
+std::string weights_to_bytes(NetworkImpl& net);
+void weights_from_bytes(NetworkImpl& net, const std::string& bytes, const std::string& source);
 
 // Stores the weights and metadata, moves models/latest; returns the metadata with "id".
-json publish_model(ObjectStore& store, ResNet& net, json meta);
+json publish_model(ObjectStore& store, NetworkImpl& net, json meta);
 
 struct LoadedModel {
-  ResNet net{nullptr};
+  Network net;
   json meta;
 };
 // "latest" or an id (a unique prefix of one is enough).

@@ -115,6 +115,44 @@ void FaceResNetImpl::load_tfjs(const std::map<std::string, TfjsTensor>& w) {
   fc.copy_(tensor_of(w, "fc", {256, kFaceDescriptor}));
 }
 
+FaceClassifierImpl::FaceClassifierImpl(int64_t classes) : NetworkImpl("face-resnet") {
+  backbone = register_module("backbone", FaceResNet());
+  backbone->fc.set_requires_grad(false);  // the descriptor projection is not used here
+  fc = register_module("fc", torch::nn::Linear(256, classes));
+}
+
+torch::Tensor FaceClassifierImpl::forward(torch::Tensor x) {
+  auto y = torch::max_pool2d(backbone->conv32_down->forward(x, 2, 0, true), 3, 2);
+  for (auto& [name, block] : backbone->blocks) y = block->forward(y);
+  return fc(y.mean({2, 3}));
+}
+
+std::vector<std::shared_ptr<torch::nn::Module>> FaceClassifierImpl::stages() {
+  // stem, then the 32-, 64-, 128- and 256-channel blocks.
+  std::vector<std::shared_ptr<torch::nn::Module>> st;
+  auto stem = std::make_shared<torch::nn::Module>();
+  stem->register_module("conv32_down", backbone->conv32_down);
+  st.push_back(stem);
+  for (const char* width : {"conv32_", "conv64_", "conv128_", "conv256_"}) {
+    auto stage = std::make_shared<torch::nn::Module>();
+    for (auto& [name, block] : backbone->blocks)
+      if (name.rfind(width, 0) == 0) stage->register_module(name, block);
+    st.push_back(stage);
+  }
+  return st;
+}
+
+Normalisation FaceClassifierImpl::normalisation() const {
+  Normalisation n;
+  for (int c = 0; c < 3; ++c) n.mean[c] = kFaceMeanRgb[c], n.inv_scale[c] = 1.f / 255.f;
+  return n;
+}
+
+std::string face_api_models_dir() {
+  const char* e = std::getenv("MASKWATCH_FACE_API_MODELS");
+  return e && *e ? e : MASKWATCH_FACE_API_DIR;
+}
+
 torch::Tensor legacy_resize_bilinear(const torch::Tensor& x, int64_t out_h, int64_t out_w) {
   auto axis = [](int64_t in, int64_t out) {
     const float scale = static_cast<float>(in) / static_cast<float>(out);

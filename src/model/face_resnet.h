@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "model/network.h"
 #include "model/tfjs_weights.h"
 
 namespace mw {
@@ -48,6 +49,24 @@ struct FaceResNetImpl : torch::nn::Module {
   torch::Tensor fc;  // [256,128], descriptor = mean(x) @ fc
 };
 TORCH_MODULE(FaceResNet);
+
+// The face network as a classifier: pretrained backbone, the 256-d pooled
+// features into a new linear head `fc`. Input: square crops, face-api's
+// normalisation ((x - mean RGB) / 255), at least kFaceMinInput pixels.
+inline constexpr int kFaceMinInput = 112;
+struct FaceClassifierImpl : NetworkImpl {
+  explicit FaceClassifierImpl(int64_t classes);
+  torch::Tensor forward(torch::Tensor x) override;
+  std::vector<std::shared_ptr<torch::nn::Module>> stages() override;
+  Normalisation normalisation() const override;
+  int min_input_size() const override { return kFaceMinInput; }
+
+  FaceResNet backbone{nullptr};
+  torch::nn::Linear fc{nullptr};
+};
+// Where face-api's weights are: $MASKWATCH_FACE_API_MODELS, else the npm package
+// that scripts/setup.sh installs beside the sources.
+std::string face_api_models_dir();
 
 // face-api's preprocessing of one RGB crop (HxWx3 uint8): zero-pad to a
 // centred square, TensorFlow's legacy bilinear resize to 150 (no half-pixel

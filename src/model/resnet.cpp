@@ -17,11 +17,6 @@ std::vector<int> blocks_of(const std::string& arch) {
 }
 }  // namespace
 
-const std::vector<std::string>& known_archs() {
-  static const std::vector<std::string> archs = {"resnet18", "resnet34"};
-  return archs;
-}
-
 BasicBlockImpl::BasicBlockImpl(int64_t in, int64_t out, int64_t stride) {
   conv1 = register_module("conv1", conv(in, out, 3, stride, 1));
   bn1 = register_module("bn1", nn::BatchNorm2d(out));
@@ -41,7 +36,7 @@ torch::Tensor BasicBlockImpl::forward(torch::Tensor x) {
   return torch::relu(y + (downsample ? downsample->forward(x) : x));
 }
 
-ResNetImpl::ResNetImpl(const std::string& a, int64_t num_classes) : arch(a) {
+ResNetImpl::ResNetImpl(const std::string& a, int64_t num_classes) : NetworkImpl(a) {
   auto blocks = blocks_of(arch);
   conv1 = register_module("conv1", conv(3, 64, 7, 2, 3));
   bn1 = register_module("bn1", nn::BatchNorm2d(64));
@@ -115,17 +110,12 @@ std::vector<std::shared_ptr<nn::Module>> ResNetImpl::stages() {
   return {stem, layer1.ptr(), layer2.ptr(), layer3.ptr(), layer4.ptr()};
 }
 
-void freeze_stages(ResNet& net, int n) {
-  if (n < 0 || n > kNumStages) throw Error("freeze", "--freeze must be in 0.." + std::to_string(kNumStages));
-  auto st = net->stages();
-  for (int i = 0; i < n; ++i)
-    for (auto& p : st[i]->parameters()) p.set_requires_grad(false);
-}
-
-void set_train_mode(ResNet& net, int frozen) {
-  net->train();
-  auto st = net->stages();
-  for (int i = 0; i < frozen && i < kNumStages; ++i) st[i]->eval();
+Normalisation ResNetImpl::normalisation() const {
+  // torchvision: (x/255 - mean) / std
+  constexpr std::array<float, 3> mean = {0.485f, 0.456f, 0.406f}, std = {0.229f, 0.224f, 0.225f};
+  Normalisation n;
+  for (int c = 0; c < 3; ++c) n.mean[c] = 255.f * mean[c], n.inv_scale[c] = 1.f / (255.f * std[c]);
+  return n;
 }
 
 }  // namespace mw

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "model/network.h"
+
 namespace mw {
 
 struct BasicBlockImpl : torch::nn::Module {
@@ -20,30 +22,22 @@ struct BasicBlockImpl : torch::nn::Module {
 };
 TORCH_MODULE(BasicBlock);
 
-struct ResNetImpl : torch::nn::Module {
+struct ResNetImpl : NetworkImpl {
   ResNetImpl(const std::string& arch, int64_t num_classes);
-  torch::Tensor forward(torch::Tensor x);
+  torch::Tensor forward(torch::Tensor x) override;
   // The stages that --freeze counts: stem (conv1+bn1), layer1, ..., layer4.
-  std::vector<std::shared_ptr<torch::nn::Module>> stages();
+  std::vector<std::shared_ptr<torch::nn::Module>> stages() override;
   // For inference only: folds every BatchNorm (running statistics) into the
   // convolution before it, which then gains a bias. Not for training or saving.
-  void fold_batchnorm();
+  void fold_batchnorm() override;
+  Normalisation normalisation() const override;  // ImageNet's, as torchvision's weights expect
 
   bool folded = false;
-  std::string arch;
   torch::nn::Conv2d conv1{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr};
   torch::nn::Sequential layer1{nullptr}, layer2{nullptr}, layer3{nullptr}, layer4{nullptr};
   torch::nn::Linear fc{nullptr};
 };
 TORCH_MODULE(ResNet);
-
-inline constexpr int kNumStages = 5;
-const std::vector<std::string>& known_archs();  // resnet18, resnet34
-
-// Freezes the first n stages: no gradients, and their BatchNorm kept in eval mode.
-void freeze_stages(ResNet& net, int n);
-// net->train() that keeps frozen stages' BatchNorm statistics fixed.
-void set_train_mode(ResNet& net, int frozen);
 
 }  // namespace mw

@@ -16,18 +16,18 @@ int set_threads(int threads) {
   return n;
 }
 
-torch::Tensor crops_to_tensor(const std::uint8_t* crops, std::int64_t n, int size) {
+torch::Tensor crops_to_tensor(const std::uint8_t* crops, std::int64_t n, int size, const Normalisation& norm) {
   auto u8 = torch::from_blob(const_cast<std::uint8_t*>(crops), {n, size, size, 3}, torch::kUInt8);
-  static const auto mean = torch::tensor({kMean[0], kMean[1], kMean[2]}).view({1, 3, 1, 1}).mul(255.f);
-  static const auto inv_std =
-      torch::tensor({1.f / kStd[0], 1.f / kStd[1], 1.f / kStd[2]}).view({1, 3, 1, 1}).div(255.f);
-  return u8.permute({0, 3, 1, 2}).to(torch::kFloat).sub(mean).mul(inv_std).contiguous();
+  auto mean = torch::tensor({norm.mean[0], norm.mean[1], norm.mean[2]}).view({1, 3, 1, 1});
+  auto inv = torch::tensor({norm.inv_scale[0], norm.inv_scale[1], norm.inv_scale[2]}).view({1, 3, 1, 1});
+  return u8.permute({0, 3, 1, 2}).to(torch::kFloat).sub(mean).mul(inv).contiguous();
 }
 
-torch::Tensor logits_for_crops(ResNet& net, const std::uint8_t* crops, std::int64_t n, int crop_size, int input_size,
-                               int batch) {
+torch::Tensor logits_for_crops(NetworkImpl& net, const std::uint8_t* crops, std::int64_t n, int crop_size,
+                               int input_size, int batch) {
   c10::InferenceMode inference;
-  net->eval();
+  net.eval();
+  const auto norm = net.normalisation();
   std::vector<torch::Tensor> out;
   std::vector<std::uint8_t> resized;
   const std::size_t in_bytes = static_cast<std::size_t>(crop_size) * crop_size * 3;
@@ -41,9 +41,9 @@ torch::Tensor logits_for_crops(ResNet& net, const std::uint8_t* crops, std::int6
         resize_crop(src + j * in_bytes, crop_size, resized.data() + j * out_bytes, input_size);
       src = resized.data();
     }
-    out.push_back(net->forward(crops_to_tensor(src, b, input_size)));
+    out.push_back(net.forward(crops_to_tensor(src, b, input_size, norm)));
   }
-  if (out.empty()) return torch::zeros({0, net->fc->options.out_features()});
+  if (out.empty()) return torch::zeros({0, static_cast<std::int64_t>(kNumClasses)});
   return torch::cat(out);
 }
 

@@ -4,13 +4,13 @@
 
 namespace mw {
 
-void save_checkpoint(ObjectStore& store, const std::string& key, ResNet& net, torch::optim::Optimizer& opt,
-                     const TrainState& st, ResNet* ema) {
+void save_checkpoint(ObjectStore& store, const std::string& key, NetworkImpl& net, torch::optim::Optimizer& opt,
+                     const TrainState& st, NetworkImpl* ema) {
   torch::serialize::OutputArchive ar, model_ar, opt_ar;
-  net->save(model_ar);
+  net.save(model_ar);
   if (ema) {
     torch::serialize::OutputArchive ema_ar;
-    (*ema)->save(ema_ar);
+    ema->save(ema_ar);
     ar.write("ema", ema_ar);
   }
   opt.save(opt_ar);
@@ -27,8 +27,8 @@ void save_checkpoint(ObjectStore& store, const std::string& key, ResNet& net, to
   store.put(key, os.str());
 }
 
-bool load_checkpoint(const ObjectStore& store, const std::string& key, ResNet& net, torch::optim::Optimizer& opt,
-                     TrainState& st, ResNet* ema) {
+bool load_checkpoint(const ObjectStore& store, const std::string& key, NetworkImpl& net, torch::optim::Optimizer& opt,
+                     TrainState& st, NetworkImpl* ema) {
   if (!store.exists(key)) return false;
   const std::string where = store.uri() + "/" + key;
   try {
@@ -37,11 +37,11 @@ bool load_checkpoint(const ObjectStore& store, const std::string& key, ResNet& n
     ar.load_from(is);
     ar.read("model", model_ar);
     ar.read("optimizer", opt_ar);
-    net->load(model_ar);
+    net.load(model_ar);
     if (ema) {
       torch::serialize::InputArchive ema_ar;
       ar.read("ema", ema_ar);
-      (*ema)->load(ema_ar);
+      ema->load(ema_ar);
     }
     opt.load(opt_ar);
     c10::IValue v;

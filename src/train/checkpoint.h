@@ -7,7 +7,7 @@
 #include <string>
 
 #include "maskwatch.h"
-#include "model/resnet.h"
+#include "model/network.h"
 #include "store/object_store.h"
 
 namespace mw {
@@ -21,10 +21,10 @@ struct TrainState {
 };
 
 // `ema`, when given, is the exponential moving average of the weights.
-void save_checkpoint(ObjectStore& store, const std::string& key, ResNet& net, torch::optim::Optimizer& opt,
-                     const TrainState& st, ResNet* ema = nullptr);
+void save_checkpoint(ObjectStore& store, const std::string& key, NetworkImpl& net, torch::optim::Optimizer& opt,
+                     const TrainState& st, NetworkImpl* ema = nullptr);
 // False when there is no checkpoint under key.
-bool load_checkpoint(const ObjectStore& store, const std::string& key, ResNet& net, torch::optim::Optimizer& opt,
-                     TrainState& st, ResNet* ema = nullptr);
+bool load_checkpoint(const ObjectStore& store, const std::string& key, NetworkImpl& net, torch::optim::Optimizer& opt,
+                     TrainState& st, NetworkImpl* ema = nullptr);
 
 }  // namespace mw

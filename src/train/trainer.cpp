@@ -8,7 +8,7 @@
 #include "data/shard.h"
 #include "data/split.h"
 #include "model/artifact.h"
-#include "model/resnet.h"
+#include "model/network.h"
 #include "model/runtime.h"
 #include "train/checkpoint.h"
 #include "train/metrics.h"
@@ -60,9 +60,9 @@ json fingerprint_of(const TrainOptions& o, int threads, const json& shard_meta, 
           {"crop_size", shard_meta.value("crop_size", 0)}};
 }
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o, ResNet& net) {
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o, NetworkImpl& net) {
   std::vector<torch::Tensor> decay, no_decay;
-  for (auto& p : net->parameters())
+  for (auto& p : net.parameters())
     if (p.requires_grad()) (p.dim() > 1 ? decay : no_decay).push_back(p);
   if (o.optimizer == "sgd") {
     std::vector<torch::optim::OptimizerParamGroup> groups;
@@ -126,11 +126,11 @@ std::vector<std::size_t> epoch_order(const TrainOptions& o, const Shard& s, int 
 }
 
 // ema = d * ema + (1 - d) * weights; BatchNorm statistics are copied.
-void update_ema(ResNet& ema, ResNet& net, double decay) {
+void update_ema(NetworkImpl& ema, NetworkImpl& net, double decay) {
   torch::NoGradGuard no_grad;
-  auto e = ema->parameters(), w = net->parameters();
+  auto e = ema.parameters(), w = net.parameters();
   for (std::size_t i = 0; i < e.size(); ++i) e[i].mul_(decay).add_(w[i], 1 - decay);
-  auto eb = ema->buffers(), wb = net->buffers();
+  auto eb = ema.buffers(), wb = net.buffers();
   for (std::size_t i = 0; i < eb.size(); ++i) eb[i].copy_(wb[i]);
 }
 
@@ -181,17 +181,18 @@ json train(const TrainOptions& opt, const Reporter& rep) {
   const std::string ckpt_key = "runs/" + run + "/checkpoint.pt", best_key = "runs/" + run + "/best.pt";
 
   torch::manual_seed(opt.seed);
-  ResNet net(opt.arch, kNumClasses);
-  freeze_stages(net, opt.freeze);
-  auto optimizer = make_optimizer(opt, net);
+  Network net = make_network(opt.arch, kNumClasses);
+  if (S < net->min_input_size())
+    throw Error("train --input-size", opt.arch + " needs at least " + std::to_string(net->min_input_size()) + " px");
+  freeze_stages(*net, opt.freeze);
+  auto optimizer = make_optimizer(opt, *net);
   // The averaged weights start as a copy of the initial ones.
-  ResNet ema{nullptr};
+  Network ema;
   if (opt.ema > 0) {
-    ema = ResNet(opt.arch, kNumClasses);
-    weights_from_bytes(ema, weights_to_bytes(net), "initial weights");
+    ema = make_network(opt.arch, kNumClasses, /*pretrained=*/false);
+    weights_from_bytes(*ema, weights_to_bytes(*net), "initial weights");
   }
-  ResNet* ema_ptr = opt.ema > 0 ? &ema : nullptr;
-  ResNet& published = opt.ema > 0 ? ema : net;  // what is validated and kept
+  NetworkImpl& published = ema ? *ema : *net;  // what is validated and kept
   auto weights = class_weights(train_set, opt.balance, opt.balance_power);
   auto weight_t = torch::tensor(weights);
 
@@ -199,7 +200,7 @@ json train(const TrainOptions& opt, const Reporter& rep) {
   st.fingerprint = fingerprint_of(opt, threads, shard_meta, train_set.count());
   if (opt.resume) {
     TrainState saved;
-    if (!load_checkpoint(*store, ckpt_key, net, *optimizer, saved, ema_ptr))
+    if (!load_checkpoint(*store, ckpt_key, *net, *optimizer, saved, ema.get()))
       throw Error(store->uri() + "/" + ckpt_key, "no checkpoint to resume from");
     for (auto& [k, v] : st.fingerprint.items())
       if (saved.fingerprint.value(k, json()) != v)
@@ -223,7 +224,7 @@ json train(const TrainOptions& opt, const Reporter& rep) {
   for (int epoch = st.epoch + 1; epoch <= opt.epochs; ++epoch) {
     auto t0 = std::chrono::steady_clock::now();
     auto order = epoch_order(opt, train_set, epoch);
-    set_train_mode(net, opt.freeze);
+    set_train_mode(*net, opt.freeze);
     double loss_sum = 0;
     long correct = 0, seen = 0;
     for (long b = 0; b < steps; ++b) {
@@ -244,7 +245,7 @@ json train(const TrainOptions& opt, const Reporter& rep) {
         }
         batch_lb[j - lo] = train_set.labels[i];
       }
-      auto x = crops_to_tensor(batch_px.data(), static_cast<std::int64_t>(hi - lo), S);
+      auto x = crops_to_tensor(batch_px.data(), static_cast<std::int64_t>(hi - lo), S, net->normalisation());
       auto y = torch::from_blob(batch_lb.data(), {static_cast<std::int64_t>(hi - lo)}, torch::kLong);
       auto logits = net->forward(x);
       auto loss = F::cross_entropy(logits, y,
@@ -252,7 +253,7 @@ json train(const TrainOptions& opt, const Reporter& rep) {
       optimizer->zero_grad();
       loss.backward();
       optimizer->step();
-      if (ema_ptr) update_ema(ema, net, opt.ema);
+      if (ema) update_ema(*ema, *net, opt.ema);
       loss_sum += loss.item<double>() * double(hi - lo);
       correct += logits.argmax(1).eq(y).sum().item<long>();
       seen += static_cast<long>(hi - lo);
@@ -287,7 +288,7 @@ json train(const TrainOptions& opt, const Reporter& rep) {
       store->put(best_key, weights_to_bytes(published));
     }
     st.epoch = epoch;
-    save_checkpoint(*store, ckpt_key, net, *optimizer, st, ema_ptr);
+    save_checkpoint(*store, ckpt_key, *net, *optimizer, st, ema.get());
     rep.say(fmt("epoch %2.0f/%-2.0f train loss %.4f acc %.4f | ", epoch, opt.epochs, loss_sum / std::max(1L, seen),
                 double(correct) / std::max(1L, seen)) +
             fmt("val loss %.4f acc %.4f macro-F1 %.4f | %.1f s", val_loss, cm.accuracy(), cm.macro_f1(), secs) +
@@ -295,14 +296,17 @@ json train(const TrainOptions& opt, const Reporter& rep) {
   }
 
   // Publish the best epoch.
-  weights_from_bytes(net, store->get(best_key), store->uri() + "/" + best_key);
+  weights_from_bytes(*net, store->get(best_key), store->uri() + "/" + best_key);
   const auto& best_row = st.history.at(st.best_epoch - 1);
   json meta = {{"arch", opt.arch},
                {"labels", class_names()},
                {"input_size", S},
                {"crop_size", crop_size},
                {"margin", shard_meta.value("margin", 0.0)},
-               {"normalisation", {{"mean", kMean}, {"std", kStd}, {"scale", 255}}},
+               {"normalisation",
+                {{"mean", net->normalisation().mean},
+                 {"inv_scale", net->normalisation().inv_scale},
+                 {"formula", "(pixel - mean) * inv_scale, pixels 0..255 RGB"}}},
                {"manifest_hash", shard_meta.value("manifest_hash", "")},
                {"run", run},
                {"best_epoch", st.best_epoch},
@@ -315,7 +319,7 @@ json train(const TrainOptions& opt, const Reporter& rep) {
                {"train_seconds_this_process",
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count()},
                {"created_at", utc_now_iso()}};
-  return publish_model(*store, net, meta);
+  return publish_model(*store, *net, meta);
 }
 
 }  // namespace mw
