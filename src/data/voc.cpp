@@ -93,6 +93,11 @@ VocAnnotation parse_voc(const std::string& xml, const std::string& source) {
   return a;
 }
 
+Box clip_box(const Box& b, int width, int height) {
+  return {std::clamp(b.xmin, 0.f, float(width)), std::clamp(b.ymin, 0.f, float(height)),
+          std::clamp(b.xmax, 0.f, float(width)), std::clamp(b.ymax, 0.f, float(height))};
+}
+
 CheckedBox check_object(const VocObject& obj, int width, int height) {
   CheckedBox r;
   r.label = class_index(obj.name);
@@ -102,8 +107,7 @@ CheckedBox check_object(const VocObject& obj, int width, int height) {
     return r;
   }
   const Box& b = obj.box;
-  r.box = {std::clamp(b.xmin, 0.f, float(width)), std::clamp(b.ymin, 0.f, float(height)),
-           std::clamp(b.xmax, 0.f, float(width)), std::clamp(b.ymax, 0.f, float(height))};
+  r.box = clip_box(b, width, height);
   if (r.box.width() <= 0 || r.box.height() <= 0) {
     r.status = BoxStatus::empty;
     r.reason = "box (" + std::to_string(int(b.xmin)) + "," + std::to_string(int(b.ymin)) + ")-(" +
@@ -119,11 +123,9 @@ CheckedBox check_object(const VocObject& obj, int width, int height) {
 std::vector<Box> read_voc_boxes(const std::string& xml_path) {
   auto a = parse_voc(read_file(xml_path, kMaxAnnotationBytes), xml_path);
   std::vector<Box> boxes;
-  for (const auto& o : a.objects) {
-    VocObject any = o;
-    any.name = class_names()[0];  // labels are ignored here
-    auto c = check_object(any, a.width, a.height);
-    if (c.status == BoxStatus::ok || c.status == BoxStatus::clipped) boxes.push_back(c.box);
+  for (const auto& o : a.objects) {  // labels are ignored here
+    Box b = clip_box(o.box, a.width, a.height);
+    if (b.width() > 0 && b.height() > 0) boxes.push_back(b);
   }
   return boxes;
 }

@@ -36,6 +36,9 @@ struct CheckedBox {
   std::string reason;  // for empty / unknown_class
 };
 
+// The box clipped to a width x height image (it may end up with no area).
+Box clip_box(const Box& box, int width, int height);
+
 // Checks one object against the image size: known class, box clipped to the
 // image, non-zero area after clipping.
 CheckedBox check_object(const VocObject& obj, int width, int height);

@@ -78,11 +78,13 @@ std::map<std::string, torch::Tensor> FaceResNetImpl::forward_stages(const torch:
   return out;
 }
 
-torch::Tensor FaceResNetImpl::forward(const torch::Tensor& x) {
+torch::Tensor FaceResNetImpl::features(const torch::Tensor& x) {
   auto y = torch::max_pool2d(conv32_down->forward(x, 2, 0, true), 3, 2);
   for (auto& [name, block] : blocks) y = block->forward(y);
-  return y.mean({2, 3}).matmul(fc);
+  return y.mean({2, 3});
 }
+
+torch::Tensor FaceResNetImpl::forward(const torch::Tensor& x) { return features(x).matmul(fc); }
 
 namespace {
 torch::Tensor tensor_of(const std::map<std::string, TfjsTensor>& w, const std::string& name,
@@ -121,11 +123,7 @@ FaceClassifierImpl::FaceClassifierImpl(int64_t classes) : NetworkImpl("face-resn
   fc = register_module("fc", torch::nn::Linear(256, classes));
 }
 
-torch::Tensor FaceClassifierImpl::forward(torch::Tensor x) {
-  auto y = torch::max_pool2d(backbone->conv32_down->forward(x, 2, 0, true), 3, 2);
-  for (auto& [name, block] : backbone->blocks) y = block->forward(y);
-  return fc(y.mean({2, 3}));
-}
+torch::Tensor FaceClassifierImpl::forward(torch::Tensor x) { return fc(backbone->features(x)); }
 
 std::vector<std::shared_ptr<torch::nn::Module>> FaceClassifierImpl::stages() {
   // stem, then the 32-, 64-, 128- and 256-channel blocks.

@@ -38,7 +38,9 @@ struct FaceResNetImpl : torch::nn::Module {
   FaceResNetImpl();
   // x: NCHW float, preprocessed (see face_preprocess). Returns [N,128].
   torch::Tensor forward(const torch::Tensor& x);
-  // The same, keeping every stage's output by name (NCHW): stem, conv32_3,
+  // The 256-d features the descriptor projects: the last block's output averaged over space.
+  torch::Tensor features(const torch::Tensor& x);
+  // The same as forward, keeping every stage's output by name (NCHW): stem, conv32_3,
   // conv64_3, conv128_2, conv256_2, conv256_down_out, mean, descriptor.
   std::map<std::string, torch::Tensor> forward_stages(const torch::Tensor& x);
   // Copies face-api's weights in (names as in its manifest).
