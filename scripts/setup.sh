@@ -35,6 +35,13 @@ fi
 echo "b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589  $weights" | sha256sum -c --quiet - \
   || { echo "setup: $weights does not match its pinned SHA-256" >&2; exit 1; }
 
+# S3 and DynamoDB servers for the integration tests (s3rver, dynalite), pinned by
+# tests/services/package-lock.json.
+services=tests/services
+if [ ! -x "$services/node_modules/.bin/s3rver" ] || [ ! -x "$services/node_modules/.bin/dynalite" ]; then
+  (cd "$services" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 if [ ! -f "$build/build.ninja" ]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
 fi

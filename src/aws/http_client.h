@@ -1,0 +1,42 @@
+// A small HTTP client over libcurl for AWS-style APIs: one request at a time,
+// bodies from/to memory or streamed from/to files, retries with exponential
+// backoff and jitter on throttling, 5xx and network errors.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mw::aws {
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;  // full URL, path and query already encoded
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;             // used when body_file is empty
+  std::string body_file;        // stream the body from this file
+  std::string response_file;    // stream a 2xx response body into this file (atomically)
+  long timeout_seconds = 60;
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
+  std::string body;  // empty when streamed to response_file
+  std::string header(const std::string& lower_name) const;
+};
+
+struct RetryPolicy {
+  int max_attempts = 5;
+  double base_delay_seconds = 0.1;
+  double max_delay_seconds = 5.0;
+};
+
+// `prepare` is called before every attempt (so a signature can carry a fresh date).
+// Retries on 429, 500, 502, 503, 504, throttling errors and curl transport errors;
+// returns the last response otherwise (the caller turns 4xx into errors).
+HttpResponse send(HttpRequest request, const RetryPolicy& retry = {},
+                  const std::function<void(HttpRequest&)>& prepare = {});
+
+}  // namespace mw::aws

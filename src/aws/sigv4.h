@@ -1,0 +1,49 @@
+// AWS Signature Version 4: signs an HTTP request for S3, DynamoDB, or any
+// other AWS service. Pure functions (no I/O), checked against AWS's published
+// test vectors.
+#pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mw::aws {
+
+struct Credentials {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;  // optional (Lambda, assumed roles)
+};
+
+// Reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN.
+// Throws mw::Error naming the missing variable.
+Credentials credentials_from_env();
+// AWS_REGION, then AWS_DEFAULT_REGION, then "us-east-1".
+std::string region_from_env();
+
+struct SignRequest {
+  std::string method;  // "GET"
+  std::string host;    // "examplebucket.s3.amazonaws.com" (with ":port" when not default)
+  std::string path;    // already URI-encoded path, e.g. "/test%24file.text"
+  std::vector<std::pair<std::string, std::string>> query;  // raw (unencoded) name/value pairs
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers to sign (x-amz-*, content-type, range...)
+  std::string payload_sha256;  // hex SHA-256 of the body, or "UNSIGNED-PAYLOAD"
+};
+
+struct Signature {
+  std::string canonical_request;
+  std::string string_to_sign;
+  std::string signature;      // hex
+  std::string authorization;  // the Authorization header's value
+  // Every header the request must carry, host and x-amz-date included.
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// amz_date: "20130524T000000Z". service: "s3", "dynamodb", ...
+Signature sign(const SignRequest& req, const Credentials& creds, const std::string& region,
+               const std::string& service, const std::string& amz_date);
+
+// RFC 3986 percent-encoding as SigV4 wants it (unreserved kept; '/' kept when encode_slash is false).
+std::string uri_encode(const std::string& s, bool encode_slash = true);
+std::string amz_date_now();
+
+}  // namespace mw::aws
