@@ -1,7 +1,9 @@
 // Classifier throughput: crops per second through the inference path
-// (uint8 crops -> normalised tensor -> network -> logits) at a fixed batch.
+// (uint8 crops -> normalised input -> network -> logits) at a fixed batch, for
+// each engine: plain (no LibTorch; what the classifier runs), torch (LibTorch,
+// BatchNorm folded) and torch-unfolded (the training graph).
 //   classifier_bench [--store DIR --model latest | --arch resnet18 --input-size 32]
-//                    [--batch 64] [--threads 2] [--seconds 10] [--plain] [--json]
+//                    [--batch 64] [--threads 2] [--seconds 10] [--engine plain] [--json]
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
@@ -9,6 +11,7 @@
 
 #include "core/rng.h"
 #include "model/artifact.h"
+#include "model/plain_export.h"
 #include "model/runtime.h"
 
 int main(int argc, char** argv) {
@@ -16,7 +19,8 @@ int main(int argc, char** argv) {
   std::string store, model = "latest", arch = "resnet18";
   int input = 32, batch = 64, threads = 2;
   double seconds = 10;
-  bool as_json = false, plain = false;
+  bool as_json = false;
+  std::string engine = "plain";
   app.add_option("--store", store, "take the model from this store (default: a fresh network)");
   app.add_option("--model", model, "model id in the store")->capture_default_str();
   app.add_option("--arch", arch, "architecture when no store is given")->capture_default_str();
@@ -24,7 +28,7 @@ int main(int argc, char** argv) {
   app.add_option("--batch", batch)->capture_default_str();
   app.add_option("--threads", threads)->capture_default_str();
   app.add_option("--seconds", seconds, "how long to measure")->capture_default_str();
-  app.add_flag("--plain", plain, "the reference path: BatchNorm not folded into the convolutions");
+  app.add_option("--engine", engine, "plain | torch | torch-unfolded")->capture_default_str();
   app.add_flag("--json", as_json);
   CLI11_PARSE(app, argc, argv);
 
@@ -40,23 +44,39 @@ int main(int argc, char** argv) {
   } else {
     net = mw::make_network(arch, mw::kNumClasses);
   }
-  if (!plain) net->fold_batchnorm();
+  if (engine != "plain" && engine != "torch" && engine != "torch-unfolded") {
+    std::cerr << "unknown engine " << engine << "\n";
+    return 2;
+  }
+  if (engine != "torch-unfolded") net->fold_batchnorm();
+  std::optional<mw::PlainNet> plain;
+  if (engine == "plain" && !(plain = mw::export_plain(*net, input))) {
+    std::cerr << arch << " has no plain export\n";
+    return 2;
+  }
   std::vector<std::uint8_t> crops(static_cast<std::size_t>(batch) * input * input * 3);
   mw::Rng rng(1);
   for (auto& v : crops) v = static_cast<std::uint8_t>(rng.below(256));
+  std::vector<float> logits(static_cast<std::size_t>(batch) * mw::kNumClasses);
+  auto run = [&] {
+    if (plain)
+      plain->logits(crops.data(), batch, logits.data(), threads);
+    else
+      mw::logits_for_crops(*net, crops.data(), batch, input, input, batch);
+  };
 
   using clock = std::chrono::steady_clock;
-  mw::logits_for_crops(*net, crops.data(), batch, input, input, batch);  // warm-up
+  run();  // warm-up
   long done = 0;
   auto t0 = clock::now();
   double elapsed = 0;
   while (elapsed < seconds) {
-    mw::logits_for_crops(*net, crops.data(), batch, input, input, batch);
+    run();
     done += batch;
     elapsed = std::chrono::duration<double>(clock::now() - t0).count();
   }
   const double rate = done / elapsed;
-  const char* path = plain ? "plain" : "folded";
+  const char* path = engine.c_str();
   if (as_json) {
     std::cout << mw::json{{"model", id},    {"arch", arch},       {"input_size", input},
                           {"batch", batch}, {"threads", threads}, {"path", path},

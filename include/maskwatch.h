@@ -148,6 +148,12 @@ class Classifier {
   // Faces in a decoded RGB image (HxWx3, row-major, 8-bit).
   std::vector<Prediction> classify_rgb(const std::uint8_t* rgb, int width, int height,
                                        const std::vector<Box>& boxes) const;
+  // The two halves of classify_rgb, for callers that batch many images:
+  // the model's input crops (input_size^2 x 3 bytes each), then predictions.
+  std::vector<std::uint8_t> crop_faces(const std::uint8_t* rgb, int width, int height,
+                                       const std::vector<Box>& boxes) const;
+  std::vector<Prediction> classify_crops(const std::vector<std::uint8_t>& crops, const std::vector<Box>& boxes) const;
+  std::string engine() const;  // "plain" or "torch"
 
  private:
   struct Impl;
@@ -156,6 +162,36 @@ class Classifier {
 
 // Boxes from a Pascal VOC annotation file (the labels are ignored).
 std::vector<Box> read_voc_boxes(const std::string& xml_path);
+
+// ---- benchmark ------------------------------------------------------------
+// The scheduled job: for each set size, a seeded random set of images from
+// the store; model load, read, decode, crop and classify are timed together,
+// scored on all faces and on held-out (test split) faces; one record per set
+// goes to the results table.
+struct BenchmarkOptions {
+  std::string store = "maskwatch-data";  // dataset, split and (by default) the model
+  std::string model_store;               // where the model is, when elsewhere
+  std::string model = "latest";
+  std::string results;  // results table URI; "" -> default_results_uri(store)
+  std::vector<int> sizes = {100, 200, 400};
+  std::uint64_t seed = 0;
+  int threads = 0;
+  bool record = true;  // false: measure without writing to the table
+};
+json benchmark(const BenchmarkOptions& opt, const Reporter& rep = {});
+// sqlite://<folder>/results.db for a folder store, else sqlite://maskwatch-results.db.
+std::string default_results_uri(const std::string& store);
+
+// ---- AWS Lambda deployment --------------------------------------------------
+struct PackageOptions {
+  std::string store = "maskwatch-data";
+  std::string model = "latest";
+  std::string output = "build/maskwatch-lambda.zip";
+  std::string lambda_binary;  // default: maskwatch-lambda beside the running program
+};
+// Writes the deployment zip; returns its zipped and unzipped sizes. Throws
+// when it would not fit Lambda's 250 MB unzipped limit.
+json package_lambda(const PackageOptions& opt, const Reporter& rep = {});
 
 // ---- the whole job --------------------------------------------------------
 struct PipelineOptions {

@@ -12,6 +12,7 @@ packages=(
   libpugixml-dev nlohmann-json3-dev libcli11-dev
   libsqlite3-dev libssl-dev libcurl4-openssl-dev
   libgtest-dev
+  libeigen3-dev                                  # the plain inference engine (header-only)
 )
 missing=()
 for p in "${packages[@]}"; do

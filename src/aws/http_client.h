@@ -14,16 +14,17 @@ struct HttpRequest {
   std::string method = "GET";
   std::string url;  // full URL, path and query already encoded
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;             // used when body_file is empty
-  std::string body_file;        // stream the body from this file
-  std::string response_file;    // stream a 2xx response body into this file (atomically)
-  long timeout_seconds = 60;
+  std::string body;           // used when body_file is empty
+  std::string body_file;      // stream the body from this file
+  std::string response_file;  // stream a 2xx response body into this file (atomically)
+  long timeout_seconds = 60;  // an attempt fails when no byte moves for this long
 };
 
 struct HttpResponse {
   long status = 0;
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
-  std::string body;  // empty when streamed to response_file
+  std::string body;                                          // empty when streamed to response_file
+  int attempts = 0;                                          // how many attempts it took
   std::string header(const std::string& lower_name) const;
 };
 
@@ -34,8 +35,10 @@ struct RetryPolicy {
 };
 
 // `prepare` is called before every attempt (so a signature can carry a fresh date).
-// Retries on 429, 500, 502, 503, 504, throttling errors and curl transport errors;
-// returns the last response otherwise (the caller turns 4xx into errors).
+// Retries on 429, 500, 502, 503, 504 (S3's SlowDown is a 503) and curl transport errors;
+// returns the last response otherwise (the caller turns 4xx into errors, and retries
+// the throttling errors a service answers with HTTP 400, as DynamoDB does).
+// Throws mw::Error naming the URL when the last attempt failed in transport.
 HttpResponse send(HttpRequest request, const RetryPolicy& retry = {},
                   const std::function<void(HttpRequest&)>& prepare = {});
 

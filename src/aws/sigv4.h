@@ -25,8 +25,9 @@ struct SignRequest {
   std::string host;    // "examplebucket.s3.amazonaws.com" (with ":port" when not default)
   std::string path;    // already URI-encoded path, e.g. "/test%24file.text"
   std::vector<std::pair<std::string, std::string>> query;  // raw (unencoded) name/value pairs
-  std::vector<std::pair<std::string, std::string>> headers;  // extra headers to sign (x-amz-*, content-type, range...)
-  std::string payload_sha256;  // hex SHA-256 of the body, or "UNSIGNED-PAYLOAD"
+  // Extra headers to sign (x-amz-*, content-type, range...); values are trimmed, repeated names joined with ",".
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string payload_sha256;  // hex SHA-256 of the body, or "UNSIGNED-PAYLOAD" (empty: an empty body)
 };
 
 struct Signature {
@@ -34,16 +35,24 @@ struct Signature {
   std::string string_to_sign;
   std::string signature;      // hex
   std::string authorization;  // the Authorization header's value
-  // Every header the request must carry, host and x-amz-date included.
+  // Every header the request must carry: the signed ones (lower-case names; host, x-amz-date and,
+  // with a session token, x-amz-security-token added) and then authorization.
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // amz_date: "20130524T000000Z". service: "s3", "dynamodb", ...
-Signature sign(const SignRequest& req, const Credentials& creds, const std::string& region,
-               const std::string& service, const std::string& amz_date);
+Signature sign(const SignRequest& req, const Credentials& creds, const std::string& region, const std::string& service,
+               const std::string& amz_date);
 
 // RFC 3986 percent-encoding as SigV4 wants it (unreserved kept; '/' kept when encode_slash is false).
 std::string uri_encode(const std::string& s, bool encode_slash = true);
 std::string amz_date_now();
+// The canonical query string: names and values uri_encode()d, sorted by name
+// then value, joined with '&'. Also the query to put in the request's URL.
+std::string canonical_query(const std::vector<std::pair<std::string, std::string>>& query);
+// Hex SHA-256 of a file, read in pieces (for x-amz-content-sha256 of a large upload).
+std::string sha256_file_hex(const std::string& path);
+// The hex SHA-256 of an empty body.
+inline constexpr const char* kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 }  // namespace mw::aws

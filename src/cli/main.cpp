@@ -7,9 +7,16 @@
 #include <filesystem>
 #include <iostream>
 
+#include "core/hash.h"
 #include "core/paths.h"
 #include "core/progress.h"
+#include "jobs/scheduler.h"
+#include "lambda/handler.h"
 #include "maskwatch.h"
+#include "model/artifact.h"
+#include "model/torch_engine.h"
+#include "results/plot.h"
+#include "results/results_table.h"
 
 namespace fs = std::filesystem;
 
@@ -85,10 +92,77 @@ mw::Box parse_box(const std::string& s) {
   return {v[0], v[1], v[2], v[3]};
 }
 
+// The scheduler's lock: in a folder store, else in the temporary folder, named by the store.
+std::string default_lock_path(const std::string& store) {
+  if (store.find("://") == std::string::npos || store.rfind("file://", 0) == 0) {
+    const std::string dir = store.rfind("file://", 0) == 0 ? store.substr(7) : store;
+    fs::create_directories(dir);
+    return (fs::path(dir) / "schedule.lock").string();
+  }
+  return (fs::temp_directory_path() / ("maskwatch-schedule-" + mw::sha256_hex(store).substr(0, 12) + ".lock")).string();
+}
+
+void print_benchmark(const mw::json& r) {
+  std::cout << "benchmark run " << r["run_id"].get<std::string>() << " (" << r["started_at"].get<std::string>()
+            << "), recorded in " << r["results"].get<std::string>() << "\n"
+            << "   set  images   faces  seconds   faces/s  accuracy  held-out (faces)  load  decode  infer\n";
+  for (const auto& s : r["sets"]) {
+    char line[256];
+    std::snprintf(line, sizeof line, "  %4d  %6d  %6d  %7.2f  %8.0f  %8.3f  %8.3f (%5d)  %4.2f  %6.2f  %5.2f\n",
+                  s["set_size"].get<int>(), s["images"].get<int>(), s["objects"].get<int>(), s["seconds"].get<double>(),
+                  s["objects_per_second"].get<double>(), s["accuracy"].get<double>(),
+                  s["heldout_accuracy"].get<double>(), s["heldout_objects"].get<int>(),
+                  s["timing"]["load_s"].get<double>(), s["timing"]["read_decode_crop_s"].get<double>(),
+                  s["timing"]["inference_s"].get<double>());
+    std::cout << line;
+    for (const auto& e : s["rejected"])
+      std::cout << "        rejected " << e["image"].get<std::string>() << ": " << e["error"].get<std::string>()
+                << "\n";
+  }
+}
+
+mw::json records_json(const std::vector<mw::BenchmarkRecord>& records) {
+  mw::json out = mw::json::array();
+  for (const auto& r : records)
+    out.push_back({{"run_id", r.run_id},
+                   {"started_at", r.started_at},
+                   {"set_size", r.set_size},
+                   {"images", r.images},
+                   {"objects", r.objects},
+                   {"seconds", r.seconds},
+                   {"accuracy", r.accuracy},
+                   {"heldout_objects", r.heldout_objects},
+                   {"heldout_accuracy", r.heldout_accuracy},
+                   {"objects_per_second", r.throughput},
+                   {"model", r.model_id},
+                   {"threads", r.threads},
+                   {"host", r.host},
+                   {"rejects", r.rejects}});
+  return out;
+}
+
+void print_records(const std::vector<mw::BenchmarkRecord>& records, const std::string& uri) {
+  std::cout << records.size() << " record" << (records.size() == 1 ? "" : "s") << " in " << uri << "\n";
+  if (records.empty()) return;
+  std::cout << "  started_at            run       set  images  faces  seconds  faces/s  accuracy  held-out  model"
+               "             threads  host\n";
+  for (const auto& r : records) {
+    char line[320];
+    std::snprintf(line, sizeof line, "  %-20s  %-8s  %4d  %6d  %5d  %7.2f  %7.0f  %8.3f  %8.3f  %-16s  %7d  %s\n",
+                  r.started_at.c_str(), r.run_id.c_str(), r.set_size, r.images, r.objects, r.seconds, r.throughput,
+                  r.accuracy, r.heldout_accuracy, r.model_id.c_str(), r.threads, r.host.c_str());
+    std::cout << line;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   ensure_passive_openmp(argv);
+  mw::use_torch_engine();
+  // As a Lambda function's bootstrap: serve the Runtime API loop.
+  if (const char* api = std::getenv("AWS_LAMBDA_RUNTIME_API"); api && *api)
+    return mw::serve_lambda(api, [] { return mw::make_lambda_handler(mw::lambda_config_from_env()); });
 
   CLI::App app{
       "maskwatch: who wears a face mask, who wears none, who wears it incorrectly.\n"
@@ -188,6 +262,57 @@ int main(int argc, char** argv) {
   add_prepare(c_pipe);
   add_train(c_pipe, false);
 
+  // benchmark
+  mw::BenchmarkOptions bo;
+  std::string sizes_arg = "100,200,400", results_uri;
+  auto* c_bench = app.add_subcommand("benchmark", "time and score the model on seeded random sets of images");
+  c_bench->add_option("--sizes", sizes_arg, "images per set, comma-separated")->capture_default_str();
+  c_bench->add_option("--model", bo.model, "model id or 'latest'")->capture_default_str();
+  c_bench->add_option("--model-store", bo.model_store, "store holding the model (default: --store)");
+  c_bench->add_option("--seed", bo.seed, "which images make each set")->capture_default_str();
+  c_bench->add_flag("!--no-record", bo.record, "measure only; write nothing to the results table");
+  auto add_results_option = [&results_uri](CLI::App* c) {
+    c->add_option("--results", results_uri,
+                  "results table: sqlite:///path.db or dynamodb://TABLE "
+                  "(default: sqlite://<store>/results.db)")
+        ->envname("MASKWATCH_RESULTS");
+  };
+  add_results_option(c_bench);
+
+  // results
+  int results_size = 0;
+  std::string plot_path;
+  auto* c_results = app.add_subcommand("results", "the benchmark history, oldest first");
+  add_results_option(c_results);
+  c_results->add_option("--size", results_size, "only sets of this many images");
+  c_results->add_option("--plot", plot_path, "also write seconds against set size as an SVG file");
+
+  // schedule
+  mw::SchedulerOptions so;
+  so.expression = "rate(1 hour)";
+  auto* c_sched = app.add_subcommand("schedule", "run the benchmark on a schedule until SIGTERM (one run at a time)");
+  c_sched
+      ->add_option("--rate,--cron,--expression", so.expression,
+                   "EventBridge schedule expression, UTC: rate(1 hour), rate(15 minutes), cron(0 6 * * ? *)")
+      ->capture_default_str();
+  c_sched->add_flag("--now", so.run_now, "run once at start, then on the schedule");
+  c_sched->add_option("--max-runs", so.max_runs, "stop after this many runs (-1: never)")->capture_default_str();
+  c_sched->add_option("--lock", so.lock_path,
+                      "lock file that keeps a second scheduler off (default: in the store "
+                      "folder, or the temporary folder)");
+  c_sched->add_option("--sizes", sizes_arg, "images per set, comma-separated")->capture_default_str();
+  c_sched->add_option("--model", bo.model, "model id or 'latest'")->capture_default_str();
+  c_sched->add_option("--model-store", bo.model_store, "store holding the model (default: --store)");
+  c_sched->add_option("--seed", bo.seed, "which images make each set")->capture_default_str();
+  add_results_option(c_sched);
+
+  // package
+  mw::PackageOptions po;
+  auto* c_pkg = app.add_subcommand("package", "build the AWS Lambda deployment zip (see deploy/README.md)");
+  c_pkg->add_option("--model", po.model, "model id or 'latest'")->capture_default_str();
+  c_pkg->add_option("-o,--output", po.output, "zip file to write")->capture_default_str();
+  c_pkg->add_option("--binary", po.lambda_binary, "the Lambda build (default: maskwatch-lambda beside this program)");
+
   CLI11_PARSE(app, argc, argv);
   auto rep = mw::console_reporter(quiet);
   in.store = pr.store = tr.store = ev.store = store;
@@ -261,6 +386,58 @@ int main(int argc, char** argv) {
         std::cerr << failed << " of " << images.size() << " images failed\n";
         return 1;
       }
+    } else if (*c_bench) {
+      bo.store = store;
+      bo.threads = threads;
+      bo.results = results_uri;
+      bo.sizes = mw::parse_sizes(sizes_arg, "--sizes");
+      auto r = mw::benchmark(bo, rep);
+      if (as_json)
+        print_json(r);
+      else
+        print_benchmark(r);
+    } else if (*c_sched) {
+      bo.store = store;
+      bo.threads = threads;
+      bo.results = results_uri;
+      bo.sizes = mw::parse_sizes(sizes_arg, "--sizes");
+      if (so.lock_path.empty()) so.lock_path = default_lock_path(store);
+      auto log = [](const std::string& line) { std::cerr << mw::utc_now_iso() << " " << line << std::endl; };
+      mw::Reporter run_rep{log, {}};
+      const int runs = mw::run_scheduler(
+          so,
+          [&](int) {
+            auto r = mw::benchmark(bo, run_rep);
+            if (as_json) std::cout << r.dump() << std::endl;
+          },
+          log);
+      log("schedule: " + std::to_string(runs) + " run" + (runs == 1 ? "" : "s") + " done");
+    } else if (*c_pkg) {
+      po.store = store;
+      {
+        auto s = mw::open_store(store);
+        if (!mw::ensure_plain_export(*s, po.model))
+          throw mw::Error("package", "the model's architecture has no plain export; the Lambda build runs ResNets");
+      }
+      auto r = mw::package_lambda(po, rep);
+      if (as_json) {
+        print_json(r);
+      } else {
+        std::cout << "wrote " << r["zip"].get<std::string>() << ": " << fixed(r["zipped_bytes"].get<double>() / 1e6, 1)
+                  << " MB zipped, " << fixed(r["unzipped_bytes"].get<double>() / 1e6, 1)
+                  << " MB unzipped (Lambda's limit: 250 MB), model " << r["model"].get<std::string>() << "\n";
+      }
+    } else if (*c_results) {
+      auto table = mw::open_results(results_uri.empty() ? mw::default_results_uri(store) : results_uri);
+      auto records = table->history(results_size > 0 ? std::optional<int>(results_size) : std::nullopt);
+      if (!plot_path.empty()) {
+        mw::write_file_atomic(plot_path, mw::plot_seconds_vs_size_svg(records));
+        if (!quiet) std::cerr << "wrote " << plot_path << "\n";
+      }
+      if (as_json)
+        print_json(records_json(records));
+      else
+        print_records(records, table->uri());
     } else if (*c_pipe) {
       mw::PipelineOptions po{in, pr, tr};
       po.ingest.data_dir = data_flag;

@@ -1,56 +1,75 @@
+#include <cmath>
 #include <opencv2/core.hpp>
 
+#include "data/augment.h"
 #include "data/crop.h"
 #include "data/dataset.h"
-#include "model/artifact.h"
-#include "model/runtime.h"
+#include "infer/engine.h"
+#include "model/model_ref.h"
 
 namespace mw {
 
 struct Classifier::Impl {
-  LoadedModel model;
+  json meta;
+  std::unique_ptr<Engine> engine;
   int crop_size = 0, input_size = 0;
   float margin = 0;
 };
 
 Classifier::Classifier(const std::string& store, const std::string& model, int threads) : impl_(new Impl) {
-  set_threads(threads);
   auto s = open_store(store);
-  impl_->model = load_model(*s, model);
-  impl_->model.net->fold_batchnorm();
-  const auto& m = impl_->model.meta;
-  impl_->input_size = m.at("input_size");
-  impl_->crop_size = m.value("crop_size", impl_->input_size);
-  impl_->margin = m.value("margin", 0.f);
+  auto ref = find_model(*s, model);
+  impl_->engine = open_engine(*s, ref, threads);
+  impl_->meta = std::move(ref.meta);
+  impl_->input_size = impl_->meta.at("input_size");
+  impl_->crop_size = impl_->meta.value("crop_size", impl_->input_size);
+  impl_->margin = impl_->meta.value("margin", 0.f);
 }
 
 Classifier::~Classifier() = default;
 Classifier::Classifier(Classifier&&) noexcept = default;
 Classifier& Classifier::operator=(Classifier&&) noexcept = default;
 
-const json& Classifier::metadata() const { return impl_->model.meta; }
+const json& Classifier::metadata() const { return impl_->meta; }
+std::string Classifier::engine() const { return impl_->engine->name(); }
+
+std::vector<std::uint8_t> Classifier::crop_faces(const std::uint8_t* rgb, int width, int height,
+                                                 const std::vector<Box>& boxes) const {
+  cv::Mat image(height, width, CV_8UC3, const_cast<std::uint8_t*>(rgb));
+  const int cs = impl_->crop_size, is = impl_->input_size;
+  const std::size_t out_bytes = static_cast<std::size_t>(is) * is * 3;
+  std::vector<std::uint8_t> crops(boxes.size() * out_bytes);
+  for (std::size_t i = 0; i < boxes.size(); ++i) {
+    cv::Mat c = crop_face(image, boxes[i], impl_->margin, cs);
+    if (cs == is)
+      std::copy(c.datastart, c.dataend, crops.begin() + static_cast<std::ptrdiff_t>(i * out_bytes));
+    else
+      resize_crop(c.ptr<std::uint8_t>(), cs, crops.data() + i * out_bytes, is);
+  }
+  return crops;
+}
+
+std::vector<Prediction> Classifier::classify_crops(const std::vector<std::uint8_t>& crops,
+                                                   const std::vector<Box>& boxes) const {
+  const std::size_t n = boxes.size();
+  std::vector<float> logits(n * kNumClasses);
+  impl_->engine->logits(crops.data(), static_cast<std::int64_t>(n), logits.data());
+  std::vector<Prediction> out(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const float* l = logits.data() + i * kNumClasses;
+    const float top = *std::max_element(l, l + kNumClasses);
+    float sum = 0;
+    for (int k = 0; k < kNumClasses; ++k) sum += out[i].scores[k] = std::exp(l[k] - top);
+    for (int k = 0; k < kNumClasses; ++k) out[i].scores[k] /= sum;
+    out[i].box = boxes[i];
+    out[i].label = static_cast<int>(std::max_element(l, l + kNumClasses) - l);
+  }
+  return out;
+}
 
 std::vector<Prediction> Classifier::classify_rgb(const std::uint8_t* rgb, int width, int height,
                                                  const std::vector<Box>& boxes) const {
-  cv::Mat image(height, width, CV_8UC3, const_cast<std::uint8_t*>(rgb));
-  const int cs = impl_->crop_size;
-  std::vector<std::uint8_t> crops(boxes.size() * std::size_t(cs) * cs * 3);
-  for (std::size_t i = 0; i < boxes.size(); ++i) {
-    cv::Mat c = crop_face(image, boxes[i], impl_->margin, cs);
-    std::copy(c.datastart, c.dataend, crops.begin() + static_cast<std::ptrdiff_t>(i * c.total() * 3));
-  }
-  auto logits =
-      logits_for_crops(*impl_->model.net, crops.data(), static_cast<std::int64_t>(boxes.size()), cs, impl_->input_size);
-  auto probs = torch::softmax(logits, 1).contiguous();
-  auto acc = probs.accessor<float, 2>();
-  std::vector<Prediction> out(boxes.size());
-  for (std::size_t i = 0; i < boxes.size(); ++i) {
-    out[i].box = boxes[i];
-    for (int k = 0; k < kNumClasses; ++k) out[i].scores[k] = acc[i][k];
-    out[i].label =
-        static_cast<int>(std::max_element(out[i].scores.begin(), out[i].scores.end()) - out[i].scores.begin());
-  }
-  return out;
+  return classify_crops(crop_faces(rgb, width, height, boxes), boxes);
 }
 
 std::vector<Prediction> Classifier::classify(const std::string& encoded_image, const std::vector<Box>& boxes) const {

@@ -4,6 +4,7 @@
 
 #include "core/hash.h"
 #include "core/paths.h"
+#include "model/plain_export.h"
 
 namespace mw {
 
@@ -26,6 +27,29 @@ void weights_from_bytes(NetworkImpl& net, const std::string& bytes, const std::s
   }
 }
 
+namespace {
+// The plain engine's copy (BatchNorm folded) for architectures it runs; records its hash in meta.
+void put_plain_export(ObjectStore& store, const std::string& dir, const std::string& weights, json& meta) {
+  auto folded = make_network(meta.at("arch").get<std::string>(), meta.at("labels").size(), /*pretrained=*/false);
+  weights_from_bytes(*folded, weights, dir + "weights.pt");
+  folded->fold_batchnorm();
+  if (auto plain = export_plain(*folded, meta.at("input_size").get<int>())) {
+    auto plain_bytes = plain->to_bytes();
+    meta["plain_sha256"] = sha256_hex(plain_bytes);
+    store.put(dir + kPlainWeightsFile, plain_bytes);
+  }
+}
+}  // namespace
+
+bool ensure_plain_export(ObjectStore& store, const std::string& id) {
+  auto ref = find_model(store, id);
+  if (ref.meta.contains("plain_sha256") && store.exists(ref.dir + kPlainWeightsFile)) return true;
+  put_plain_export(store, ref.dir, store.get(ref.dir + "weights.pt"), ref.meta);
+  if (!ref.meta.contains("plain_sha256")) return false;
+  store.put(ref.dir + "model.json", ref.meta.dump(2));
+  return true;
+}
+
 json publish_model(ObjectStore& store, NetworkImpl& net, json meta) {
   auto bytes = weights_to_bytes(net);
   auto id = sha256_hex(bytes).substr(0, 16);
@@ -34,6 +58,7 @@ json publish_model(ObjectStore& store, NetworkImpl& net, json meta) {
   meta["weights_bytes"] = bytes.size();
   if (!meta.contains("created_at")) meta["created_at"] = utc_now_iso();
   const std::string dir = "models/" + id + "/";
+  put_plain_export(store, dir, bytes, meta);
   store.put(dir + "weights.pt", bytes);
   store.put(dir + "model.json", meta.dump(2));
   store.put(kLatestKey, id + "\n");
@@ -41,29 +66,11 @@ json publish_model(ObjectStore& store, NetworkImpl& net, json meta) {
 }
 
 LoadedModel load_model(const ObjectStore& store, const std::string& id_arg) {
-  std::string id = id_arg;
-  if (id.empty() || id == "latest") {
-    if (!store.exists(kLatestKey))
-      throw Error(store.uri() + "/" + kLatestKey, "no model yet: run 'maskwatch train' first");
-    id = store.get(kLatestKey);
-    while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
-  }
-  std::string dir = "models/" + id + "/";
-  if (!store.exists(dir + "model.json")) {
-    std::vector<std::string> hits;
-    for (const auto& o : store.list("models/" + id))
-      if (o.key.size() > 11 && o.key.compare(o.key.size() - 11, 11, "/model.json") == 0) hits.push_back(o.key);
-    if (hits.size() != 1)
-      throw Error(store.uri() + "/models/" + id, hits.empty() ? "no such model" : "ambiguous model id prefix");
-    dir = hits[0].substr(0, hits[0].size() - 10);
-  }
+  auto ref = find_model(store, id_arg);
+  const std::string& dir = ref.dir;
   LoadedModel m;
-  try {
-    m.meta = json::parse(store.get(dir + "model.json"));
-    m.net = make_network(m.meta.at("arch").get<std::string>(), m.meta.at("labels").size(), /*pretrained=*/false);
-  } catch (const json::exception& e) {
-    throw Error(store.uri() + "/" + dir + "model.json", std::string("bad model metadata: ") + e.what());
-  }
+  m.meta = std::move(ref.meta);
+  m.net = make_network(m.meta.at("arch").get<std::string>(), m.meta.at("labels").size(), /*pretrained=*/false);
   auto bytes = store.get(dir + "weights.pt");
   if (sha256_hex(bytes) != m.meta.value("weights_sha256", ""))
     throw Error(store.uri() + "/" + dir + "weights.pt", "weights do not match their recorded SHA-256");

@@ -8,18 +8,21 @@
 #include <string>
 
 #include "maskwatch.h"
+#include "model/model_ref.h"
 #include "model/network.h"
 #include "store/object_store.h"
 
 namespace mw {
-
-inline constexpr const char* kLatestKey = "models/latest";
 
 std::string weights_to_bytes(NetworkImpl& net);
 void weights_from_bytes(NetworkImpl& net, const std::string& bytes, const std::string& source);
 
 // Stores the weights and metadata, moves models/latest; returns the metadata with "id".
 json publish_model(ObjectStore& store, NetworkImpl& net, json meta);
+
+// Adds the plain engine's weights to a model published before they existed;
+// false when its architecture has no plain export.
+bool ensure_plain_export(ObjectStore& store, const std::string& id);
 
 struct LoadedModel {
   Network net;

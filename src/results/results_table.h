@@ -11,20 +11,20 @@
 namespace mw {
 
 struct BenchmarkRecord {
-  std::string run_id;      // unique per run, shared by the sizes of one run
-  std::string started_at;  // ISO-8601 UTC, e.g. 2026-11-24T20:00:00Z
-  int set_size = 0;        // images asked for (the table's partition key)
-  int images = 0;          // images classified
-  int objects = 0;         // faces classified (the report's "size")
-  double seconds = 0;      // end to end, model load included
-  double accuracy = 0;     // on all objects (the report's "true_prediction")
-  int heldout_objects = 0;       // objects from test-split images
-  double heldout_accuracy = 0;   // accuracy on those alone
-  double throughput = 0;   // objects per second
+  std::string run_id;           // unique per run, shared by the sizes of one run
+  std::string started_at;       // ISO-8601 UTC, e.g. 2026-11-24T20:00:00Z
+  int set_size = 0;             // images asked for (the table's partition key)
+  int images = 0;               // images classified
+  int objects = 0;              // faces classified (the report's "size")
+  double seconds = 0;           // end to end, model load included
+  double accuracy = 0;          // on all objects (the report's "true_prediction")
+  int heldout_objects = 0;      // objects from test-split images
+  double heldout_accuracy = 0;  // accuracy on those alone
+  double throughput = 0;        // objects per second
   std::string model_id;
   int threads = 0;
   std::string host;
-  int rejects = 0;         // images that could not be read or decoded
+  int rejects = 0;  // images that could not be read or decoded
 };
 
 class ResultsTable {

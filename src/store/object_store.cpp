@@ -5,6 +5,7 @@
 #include "core/paths.h"
 #include "maskwatch.h"
 #include "store/file_store.h"
+#include "store/s3_store.h"
 
 namespace mw {
 
@@ -27,9 +28,11 @@ void check_key(const std::string& key) {
 std::unique_ptr<ObjectStore> open_store(const std::string& uri) {
   const std::string file_scheme = "file://";
   if (uri.rfind(file_scheme, 0) == 0) return std::make_unique<FileStore>(uri.substr(file_scheme.size()));
+  if (uri.rfind("s3://", 0) == 0) return std::make_unique<S3Store>(uri);
   auto colon = uri.find("://");
   if (colon != std::string::npos)
-    throw Error(uri, "unsupported store scheme '" + uri.substr(0, colon) + "' (use a path or file://)");
+    throw Error(uri, "unsupported store scheme '" + uri.substr(0, colon) +
+                         "' (use a path, file:///abs/path or s3://bucket/prefix)");
   return std::make_unique<FileStore>(uri);
 }
 

@@ -33,7 +33,7 @@ class ObjectStore {
   virtual void get_file(const std::string& key, const std::string& path) const;
 };
 
-// Opens a store from a URI: a plain path or file:///abs/path.
+// Opens a store from a URI: a plain path, file:///abs/path or s3://bucket/prefix.
 std::unique_ptr<ObjectStore> open_store(const std::string& uri);
 // Rejects keys that are empty, absolute, or climb out with "..".
 void check_key(const std::string& key);

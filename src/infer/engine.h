@@ -1,0 +1,33 @@
+// Engine: what turns face crops into logits. The plain engine
+// (infer/plain_net.h) runs every exported model without LibTorch; programs
+// that link LibTorch register it as the reference engine, which also runs
+// architectures that have no plain export (face-resnet).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "model/model_ref.h"
+#include "store/object_store.h"
+
+namespace mw {
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  // Logits [n][classes] for n 8-bit RGB HWC crops of side input_size().
+  virtual void logits(const std::uint8_t* crops, std::int64_t n, float* out) const = 0;
+  virtual int input_size() const = 0;
+  virtual std::string name() const = 0;
+};
+
+using EngineFactory = std::unique_ptr<Engine> (*)(const ObjectStore& store, const ModelRef& model, int threads);
+void set_reference_engine(EngineFactory factory);
+bool has_reference_engine();
+
+// kind: "auto" (plain when the model has a plain export, else the reference),
+// "plain" or "torch"; "" reads $MASKWATCH_ENGINE, default auto.
+std::unique_ptr<Engine> open_engine(const ObjectStore& store, const ModelRef& model, int threads,
+                                    std::string kind = "");
+
+}  // namespace mw

@@ -1,0 +1,148 @@
+// The Lambda deployment zip: bootstrap, the LibTorch-free binary, every
+// shared library it loads (glibc and its loader included, so it runs on
+// provided.al2023 as built), and the model's plain weights.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "core/paths.h"
+#include "model/model_ref.h"
+#include "store/object_store.h"
+
+namespace fs = std::filesystem;
+
+namespace mw {
+
+namespace {
+
+constexpr std::uint64_t kLambdaUnzippedLimit = 250ull * 1000 * 1000;  // bytes, AWS's limit for a function's code
+
+// Runs argv (no shell); returns its standard output; throws when it fails.
+std::string run_program(const std::vector<std::string>& argv, const std::string& cwd = "") {
+  int out[2];
+  if (pipe(out) != 0) throw Error(argv[0], "pipe failed");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
+    close(out[1]);
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  close(out[1]);
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+  close(out[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw Error(argv[0], WIFEXITED(status) && WEXITSTATUS(status) == 127 ? "not found (install it)"
+                                                                         : "failed: " + text.substr(0, 400));
+  return text;
+}
+
+// Every shared library the binary loads, with the dynamic loader first.
+std::vector<fs::path> shared_libraries(const fs::path& binary) {
+  const auto text = run_program({"ldd", binary.string()});
+  std::vector<fs::path> libs;
+  static const std::regex arrow(R"(=>\s+(/\S+))"), loader(R"(^\s*(/\S*ld-linux\S*))");
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (line.find("not found") != std::string::npos) throw Error(binary.string(), "ldd: " + line);
+    if (std::regex_search(line, m, loader))
+      libs.insert(libs.begin(), m[1].str());
+    else if (std::regex_search(line, m, arrow))
+      libs.push_back(m[1].str());
+  }
+  return libs;
+}
+
+std::uint64_t tree_bytes(const fs::path& dir) {
+  std::uint64_t total = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) total += e.file_size();
+  return total;
+}
+
+constexpr const char* kBootstrap = R"sh(#!/bin/sh
+# maskwatch on AWS Lambda (provided.al2023): the bundled loader and libraries,
+# so the binary runs exactly as it was built and tested.
+here="${LAMBDA_TASK_ROOT:-$(cd "$(dirname "$0")" && pwd)}"
+export MASKWATCH_MODEL_STORE="${MASKWATCH_MODEL_STORE:-file://$here/model}"
+exec "$here/lib/LOADER" --library-path "$here/lib" "$here/bin/maskwatch-lambda" "$@"
+)sh";
+
+}  // namespace
+
+json package_lambda(const PackageOptions& opt, const Reporter& rep) {
+  fs::path binary = opt.lambda_binary;
+  if (binary.empty()) binary = fs::read_symlink("/proc/self/exe").parent_path() / "maskwatch-lambda";
+  if (!fs::exists(binary)) throw Error(binary.string(), "the Lambda build is missing (build target maskwatch_lambda)");
+
+  const fs::path stage = fs::temp_directory_path() / ("maskwatch-package-" + std::to_string(getpid()));
+  fs::remove_all(stage);
+  fs::create_directories(stage / "bin");
+  fs::create_directories(stage / "lib");
+  struct Cleanup {
+    fs::path p;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(p, ec);
+    }
+  } cleanup{stage};
+
+  fs::copy_file(binary, stage / "bin" / "maskwatch-lambda");
+  auto libs = shared_libraries(binary);
+  if (libs.empty() || libs.front().filename().string().find("ld-linux") == std::string::npos)
+    throw Error(binary.string(), "ldd shows no dynamic loader");
+  for (const auto& lib : libs) fs::copy_file(fs::canonical(lib), stage / "lib" / lib.filename());
+  std::string boot = kBootstrap;
+  boot.replace(boot.find("LOADER"), 6, libs.front().filename().string());
+  write_file_atomic((stage / "bootstrap").string(), boot);
+  fs::permissions(stage / "bootstrap", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                           fs::perms::others_read | fs::perms::others_exec);
+  rep.say("packaged " + binary.string() + " and " + std::to_string(libs.size()) + " shared libraries");
+
+  // The model as a small file store: models/<id>/{model.json, inference.bin} and models/latest.
+  auto store = open_store(opt.store);
+  auto ref = find_model(*store, opt.model);
+  if (!ref.meta.contains("plain_sha256") || !store->exists(ref.dir + kPlainWeightsFile))
+    throw Error(store->uri() + "/" + ref.dir, "model has no plain export, which the Lambda build needs");
+  auto model_store = open_store((stage / "model").string());
+  model_store->put(ref.dir + "model.json", store->get(ref.dir + "model.json"));
+  model_store->put(ref.dir + kPlainWeightsFile, store->get(ref.dir + kPlainWeightsFile));
+  model_store->put(kLatestKey, ref.meta.at("id").get<std::string>() + "\n");
+
+  const std::uint64_t unzipped = tree_bytes(stage);
+  const fs::path output = fs::absolute(opt.output);
+  fs::create_directories(output.parent_path());
+  const fs::path tmp_zip = output.string() + ".tmp.zip";
+  fs::remove(tmp_zip);
+  run_program({"zip", "-q", "-r", "-9", "-X", "-y", tmp_zip.string(), "."}, stage.string());
+  fs::rename(tmp_zip, output);
+  const std::uint64_t zipped = fs::file_size(output);
+  json r = {{"zip", output.string()},
+            {"zipped_bytes", zipped},
+            {"unzipped_bytes", unzipped},
+            {"unzipped_limit_bytes", kLambdaUnzippedLimit},
+            {"fits", unzipped <= kLambdaUnzippedLimit},
+            {"model", ref.meta.at("id")},
+            {"libraries", libs.size()}};
+  if (unzipped > kLambdaUnzippedLimit)
+    throw Error(output.string(), "unzipped size " + std::to_string(unzipped) + " bytes is over Lambda's limit of " +
+                                     std::to_string(kLambdaUnzippedLimit));
+  return r;
+}
+
+}  // namespace mw

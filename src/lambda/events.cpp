@@ -1,0 +1,86 @@
+#include "lambda/events.h"
+
+#include "core/base64.h"
+
+namespace mw {
+
+bool is_http_event(const json& event) {
+  if (!event.is_object() || !event.contains("body")) return false;
+  // REST API: "httpMethod"; HTTP API v2 and function URLs: "requestContext.http".
+  if (event.contains("httpMethod")) return true;
+  auto rc = event.find("requestContext");
+  return rc != event.end() && rc->is_object() && rc->contains("http");
+}
+
+json event_payload(const json& event) {
+  if (!is_http_event(event)) return event;
+  const auto& body = event["body"];
+  if (body.is_null()) return json::object();
+  if (!body.is_string()) throw Error("event.body", "expected a string");
+  std::string text = body.get<std::string>();
+  if (event.value("isBase64Encoded", false)) text = base64_decode(text);
+  json parsed = json::parse(text, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object()) throw Error("event.body", "expected a JSON object");
+  return parsed;
+}
+
+LambdaEventKind classify_event(const json& event) {
+  if (!event.is_object()) return LambdaEventKind::Unknown;
+  if (event.empty()) return LambdaEventKind::Scheduled;
+  if (event.value("source", "") == "aws.events" && event.value("detail-type", "") == "Scheduled Event")
+    return LambdaEventKind::Scheduled;
+  json payload;
+  try {
+    payload = event_payload(event);
+  } catch (const Error&) {
+    return LambdaEventKind::Unknown;
+  }
+  auto image = payload.find("image");
+  if (image != payload.end() && image->is_string()) return LambdaEventKind::Classify;
+  return LambdaEventKind::Unknown;
+}
+
+const char* event_kind_name(LambdaEventKind kind) {
+  switch (kind) {
+    case LambdaEventKind::Scheduled:
+      return "scheduled";
+    case LambdaEventKind::Classify:
+      return "classify";
+    case LambdaEventKind::Unknown:
+      break;
+  }
+  return "unknown";
+}
+
+ClassifyRequest parse_classify_request(const json& event) {
+  json payload = event_payload(event);
+  auto image = payload.find("image");
+  if (image == payload.end() || !image->is_string()) throw Error("image", "expected a base64 string");
+  ClassifyRequest req;
+  req.image = base64_decode(image->get<std::string>());
+  if (req.image.empty()) throw Error("image", "empty");
+  auto boxes = payload.find("boxes");
+  if (boxes == payload.end() || boxes->is_null()) return req;
+  if (!boxes->is_array()) throw Error("boxes", "expected an array of [xmin, ymin, xmax, ymax]");
+  for (std::size_t i = 0; i < boxes->size(); ++i) {
+    const auto& b = (*boxes)[i];
+    std::string where = "boxes[" + std::to_string(i) + "]";
+    if (!b.is_array() || b.size() != 4) throw Error(where, "expected [xmin, ymin, xmax, ymax]");
+    for (const auto& v : b)
+      if (!v.is_number()) throw Error(where, "expected numbers");
+    Box box{b[0].get<float>(), b[1].get<float>(), b[2].get<float>(), b[3].get<float>()};
+    if (!(box.xmax > box.xmin && box.ymax > box.ymin)) throw Error(where, "expected xmin < xmax and ymin < ymax");
+    req.boxes.push_back(box);
+  }
+  return req;
+}
+
+json lambda_result(const json& event, const json& result, int status_code) {
+  if (!is_http_event(event)) return result;
+  return json{{"statusCode", status_code},
+              {"headers", {{"Content-Type", "application/json"}}},
+              {"body", result.dump()},
+              {"isBase64Encoded", false}};
+}
+
+}  // namespace mw

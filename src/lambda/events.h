@@ -1,0 +1,40 @@
+// The events the Lambda function receives: a schedule's tick (run the
+// benchmark) or a request to classify the faces in one image, sent directly
+// or through API Gateway / a function URL (the request is then in "body").
+#pragma once
+#include <string>
+#include <vector>
+
+#include "maskwatch.h"
+
+namespace mw {
+
+enum class LambdaEventKind { Scheduled, Classify, Unknown };
+
+// Scheduled: an EventBridge scheduled event ("source": "aws.events",
+// "detail-type": "Scheduled Event") or an empty object (the constant input {}
+// a schedule rule can pass instead). Classify: {"image": "<base64>", ...},
+// directly or in an HTTP event's "body". Anything else is Unknown.
+LambdaEventKind classify_event(const json& event);
+const char* event_kind_name(LambdaEventKind kind);
+
+// The request inside an event: the event itself, or an HTTP event's "body"
+// parsed as JSON (base64-decoded first when "isBase64Encoded" is true).
+// Throws mw::Error when an HTTP body is not a JSON object.
+json event_payload(const json& event);
+// True for API Gateway (REST or HTTP API) and function URL events.
+bool is_http_event(const json& event);
+
+struct ClassifyRequest {
+  std::string image;       // encoded image bytes (JPEG, PNG, ...)
+  std::vector<Box> boxes;  // empty: the whole image is one face
+};
+// {"image": "<base64>", "boxes": [[xmin, ymin, xmax, ymax], ...]}, possibly in
+// an HTTP event's body. Throws mw::Error naming the field that is wrong.
+ClassifyRequest parse_classify_request(const json& event);
+
+// The function's result as the event's source expects it: unchanged for a
+// direct invocation, {"statusCode", "headers", "body"} for an HTTP event.
+json lambda_result(const json& event, const json& result, int status_code = 200);
+
+}  // namespace mw

@@ -1,0 +1,95 @@
+#include "lambda/handler.h"
+
+#include <cstdlib>
+#include <memory>
+
+#include "lambda/events.h"
+
+namespace mw {
+
+namespace {
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+json faces_json(const std::vector<Prediction>& preds) {
+  json faces = json::array();
+  for (const auto& p : preds) {
+    json scores;
+    for (int k = 0; k < kNumClasses; ++k) scores[class_names()[k]] = p.scores[k];
+    faces.push_back({{"box", {p.box.xmin, p.box.ymin, p.box.xmax, p.box.ymax}},
+                     {"label", class_names()[p.label]},
+                     {"scores", scores}});
+  }
+  return faces;
+}
+}  // namespace
+
+std::vector<int> parse_sizes(const std::string& text, const std::string& what) {
+  std::vector<int> sizes;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string part = text.substr(start, end - start);
+    char* stop = nullptr;
+    const long v = std::strtol(part.c_str(), &stop, 10);
+    if (part.empty() || *stop != '\0' || v <= 0 || v > 1'000'000)
+      throw Error(what + " " + text, "expected positive whole numbers separated by commas, got '" + part + "'");
+    sizes.push_back(static_cast<int>(v));
+    start = end + 1;
+  }
+  return sizes;
+}
+
+LambdaConfig lambda_config_from_env() {
+  LambdaConfig c;
+  c.store = env_or("MASKWATCH_STORE", c.store);
+  c.model_store = env_or("MASKWATCH_MODEL_STORE", c.model_store);
+  c.model = env_or("MASKWATCH_MODEL", c.model);
+  c.results = env_or("MASKWATCH_RESULTS", c.results);
+  const std::string sizes = env_or("MASKWATCH_SIZES", "");
+  if (!sizes.empty()) c.sizes = parse_sizes(sizes, "MASKWATCH_SIZES");
+  c.threads = std::atoi(env_or("MASKWATCH_THREADS", "0").c_str());
+  return c;
+}
+
+LambdaHandler make_lambda_handler(const LambdaConfig& config) {
+  auto clf = std::make_shared<Classifier>(config.model_store.empty() ? config.store : config.model_store, config.model,
+                                          config.threads);
+  return [config, clf](const LambdaInvocation& inv) -> std::string {
+    json event;
+    try {
+      event = json::parse(inv.event);
+    } catch (const json::exception& e) {
+      throw Error("event", std::string("not JSON: ") + e.what());
+    }
+    switch (classify_event(event)) {
+      case LambdaEventKind::Scheduled: {
+        BenchmarkOptions bo;
+        bo.store = config.store;
+        bo.model_store = config.model_store;
+        bo.model = config.model;
+        bo.results = config.results;
+        bo.sizes = config.sizes;
+        bo.threads = config.threads;
+        return benchmark(bo).dump();
+      }
+      case LambdaEventKind::Classify: {
+        auto req = parse_classify_request(event);
+        std::vector<Prediction> preds = req.boxes.empty() ? std::vector<Prediction>{clf->classify_face_crop(req.image)}
+                                                          : clf->classify(req.image, req.boxes);
+        return lambda_result(event,
+                             {{"model", clf->metadata().value("id", config.model)}, {"faces", faces_json(preds)}})
+            .dump();
+      }
+      case LambdaEventKind::Unknown:
+        break;
+    }
+    throw Error("event",
+                "neither a scheduled event nor a classify request ({\"image\": \"<base64>\", \"boxes\": ...})");
+  };
+}
+
+}  // namespace mw

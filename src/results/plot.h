@@ -1,0 +1,13 @@
+// Plots of the benchmark history, as standalone SVG.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "results/results_table.h"
+
+namespace mw {
+
+// Seconds against set size: one dot per record, the newest run's points joined.
+std::string plot_seconds_vs_size_svg(const std::vector<BenchmarkRecord>& records);
+
+}  // namespace mw

@@ -1,0 +1,33 @@
+// sqlite:// results table: one SQLite file, table `benchmark` keyed by
+// (set_size, started_at, run_id). WAL journal and a busy timeout let several
+// processes write the same file.
+#pragma once
+#include <string>
+
+#include "results/results_table.h"
+
+struct sqlite3;
+
+namespace mw {
+
+class SqliteTable : public ResultsTable {
+ public:
+  // Creates the file's folder, the file and the table when missing.
+  explicit SqliteTable(const std::string& path);
+  ~SqliteTable() override;
+  SqliteTable(const SqliteTable&) = delete;
+  SqliteTable& operator=(const SqliteTable&) = delete;
+
+  // Throws mw::Error when a record with the same key is already there.
+  void put(const BenchmarkRecord& record) override;
+  std::vector<BenchmarkRecord> history(std::optional<int> set_size = std::nullopt) const override;
+  std::string uri() const override { return "sqlite://" + path_; }
+
+ private:
+  void exec(const char* sql, const std::string& what) const;
+  [[noreturn]] void fail(const std::string& what) const;
+  std::string path_;
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace mw

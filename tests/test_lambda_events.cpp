@@ -1,0 +1,120 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+
+#include "core/base64.h"
+#include "lambda/events.h"
+
+using namespace mw;
+
+namespace {
+
+// The scheduled event EventBridge sends for a schedule rule (AWS Lambda
+// developer guide, "Invoking a Lambda function on a schedule").
+const char* kScheduledEvent = R"({
+  "version": "0",
+  "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+  "detail-type": "Scheduled Event",
+  "source": "aws.events",
+  "account": "123456789012",
+  "time": "2015-10-08T16:53:06Z",
+  "region": "us-east-1",
+  "resources": [
+    "arn:aws:events:us-east-1:123456789012:rule/my-scheduled-rule"
+  ],
+  "detail": {}
+})";
+
+// A function URL / HTTP API (payload 2.0) event carrying `body`.
+json http_event(const std::string& body, bool base64) {
+  return json{{"version", "2.0"},
+              {"routeKey", "$default"},
+              {"rawPath", "/"},
+              {"headers", {{"content-type", "application/json"}}},
+              {"requestContext", {{"http", {{"method", "POST"}, {"path", "/"}}}, {"requestId", "id"}}},
+              {"body", base64 ? base64_encode(body) : body},
+              {"isBase64Encoded", base64}};
+}
+
+}  // namespace
+
+TEST(LambdaEvents, ScheduledEventFromEventBridge) {
+  EXPECT_EQ(classify_event(json::parse(kScheduledEvent)), LambdaEventKind::Scheduled);
+  EXPECT_EQ(classify_event(json::object()), LambdaEventKind::Scheduled);  // a schedule with Input: "{}"
+  EXPECT_STREQ(event_kind_name(LambdaEventKind::Scheduled), "scheduled");
+  auto other = json::parse(kScheduledEvent);
+  other["source"] = "aws.s3";
+  other["detail-type"] = "Object Created";
+  EXPECT_EQ(classify_event(other), LambdaEventKind::Unknown);
+}
+
+TEST(LambdaEvents, ClassifyRequestDirectAndOverHttp) {
+  std::string body = json{{"image", base64_encode("\xff\xd8jpeg")}, {"boxes", {{1, 2, 30, 40}}}}.dump();
+  json direct = json::parse(body);
+  EXPECT_EQ(classify_event(direct), LambdaEventKind::Classify);
+  EXPECT_EQ(classify_event(http_event(body, false)), LambdaEventKind::Classify);
+  EXPECT_EQ(classify_event(http_event(body, true)), LambdaEventKind::Classify);
+  json rest_api{{"httpMethod", "POST"}, {"path", "/classify"}, {"body", body}, {"isBase64Encoded", false}};
+  EXPECT_EQ(classify_event(rest_api), LambdaEventKind::Classify);
+
+  for (const auto& ev : {direct, http_event(body, true)}) {
+    auto req = parse_classify_request(ev);
+    EXPECT_EQ(req.image, "\xff\xd8jpeg");
+    ASSERT_EQ(req.boxes.size(), 1u);
+    EXPECT_FLOAT_EQ(req.boxes[0].xmin, 1);
+    EXPECT_FLOAT_EQ(req.boxes[0].ymax, 40);
+  }
+  EXPECT_TRUE(parse_classify_request(json{{"image", base64_encode("x")}}).boxes.empty());
+
+  // HTTP events get an HTTP-shaped result; direct invocations the result itself.
+  json result{{"faces", json::array()}};
+  EXPECT_EQ(lambda_result(direct, result), result);
+  auto wrapped = lambda_result(http_event(body, false), result);
+  EXPECT_EQ(wrapped["statusCode"], 200);
+  EXPECT_EQ(json::parse(wrapped["body"].get<std::string>()), result);
+}
+
+TEST(LambdaEvents, UnknownAndMalformedEvents) {
+  EXPECT_EQ(classify_event(json{{"foo", 1}}), LambdaEventKind::Unknown);
+  EXPECT_EQ(classify_event(json::array()), LambdaEventKind::Unknown);
+  EXPECT_EQ(classify_event(json{{"image", 42}}), LambdaEventKind::Unknown);
+  EXPECT_EQ(classify_event(http_event("not json", false)), LambdaEventKind::Unknown);
+  auto bad_b64 = http_event("{}", false);
+  bad_b64["isBase64Encoded"] = true;
+  bad_b64["body"] = "%%%";
+  EXPECT_EQ(classify_event(bad_b64), LambdaEventKind::Unknown);
+
+  auto img = base64_encode("x");
+  EXPECT_THROW(parse_classify_request(json{{"image", "Zg="}}), Error);
+  EXPECT_THROW(parse_classify_request(json{{"image", img}, {"boxes", {{1, 2, 3}}}}), Error);
+  EXPECT_THROW(parse_classify_request(json{{"image", img}, {"boxes", {{5, 2, 3, 4}}}}), Error);
+  EXPECT_THROW(parse_classify_request(json{{"image", img}, {"boxes", "1,2,3,4"}}), Error);
+  try {
+    parse_classify_request(json{{"image", img}, {"boxes", {{0, 0, 4, 4}, {1, "a", 3, 4}}}});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.where(), "boxes[1]");
+  }
+}
+
+// The example events in deploy/events/ (used with `sam local invoke` and
+// `aws lambda invoke`) parse, are recognised, and carry an image that decodes.
+TEST(LambdaEvents, ShippedExampleEvents) {
+  auto read = [](const std::string& name) {
+    std::ifstream in(std::string(MASKWATCH_SOURCE_DIR) + "/deploy/events/" + name);
+    EXPECT_TRUE(in.good()) << name;
+    return json::parse(in);
+  };
+  EXPECT_EQ(classify_event(read("scheduled.json")), LambdaEventKind::Scheduled);
+  for (const char* name : {"classify.json", "classify-function-url.json"}) {
+    auto event = read(name);
+    EXPECT_EQ(classify_event(event), LambdaEventKind::Classify) << name;
+    auto req = parse_classify_request(event);
+    ASSERT_EQ(req.boxes.size(), 1u) << name;
+    cv::Mat image =
+        cv::imdecode(cv::Mat(1, static_cast<int>(req.image.size()), CV_8UC1, req.image.data()), cv::IMREAD_COLOR);
+    EXPECT_EQ(image.cols, 32) << name;
+    EXPECT_EQ(image.rows, 32) << name;
+  }
+}
