@@ -3,6 +3,8 @@
 loopback with one classify event, start `bootstrap`, and time process start to
 the first result. Usage:
   bench/lambda_cold_start.py ZIP IMAGE [--box XMIN,YMIN,XMAX,YMAX] [--runs 5]
+  bench/lambda_cold_start.py ZIP --event deploy/events/scheduled.json
+MASKWATCH_* variables are passed to the function.
 """
 import argparse, base64, http.server, json, os, shutil, statistics, subprocess, sys, tempfile, threading, time, zipfile
 
@@ -44,7 +46,8 @@ def serve_once(event, got):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("zip")
-    ap.add_argument("image")
+    ap.add_argument("image", nargs="?")
+    ap.add_argument("--event", help="send this JSON event instead of a classify request")
     ap.add_argument("--box", action="append", default=[])
     ap.add_argument("--runs", type=int, default=5)
     a = ap.parse_args()
@@ -56,8 +59,13 @@ def main():
                 mode = info.external_attr >> 16
                 if mode:
                     os.chmod(os.path.join(root, info.filename), mode & 0o777)
-        event = {"image": base64.b64encode(open(a.image, "rb").read()).decode()}
-        if a.box:
+        if a.event:
+            event = json.load(open(a.event))
+        elif a.image:
+            event = {"image": base64.b64encode(open(a.image, "rb").read()).decode()}
+        else:
+            ap.error("give an IMAGE or --event")
+        if a.box and not a.event:
             event["boxes"] = [[float(v) for v in b.split(",")] for b in a.box]
         times = []
         for run in range(a.runs):
@@ -65,9 +73,10 @@ def main():
             srv = serve_once(event, got)
             env = {"PATH": "/usr/bin:/bin", "LAMBDA_TASK_ROOT": root, "MASKWATCH_THREADS": "2",
                    "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:%d" % srv.server_address[1]}
+            env.update({k: v for k, v in os.environ.items() if k.startswith(("MASKWATCH_", "AWS_ENDPOINT"))})
             t0 = time.monotonic()
             p = subprocess.Popen([os.path.join(root, "bootstrap")], env=env, cwd=root)
-            ok = got["done"].wait(60)
+            ok = got["done"].wait(120)
             p.terminate()
             p.wait(10)
             srv.shutdown()

@@ -188,6 +188,7 @@ struct PackageOptions {
   std::string model = "latest";
   std::string output = "build/maskwatch-lambda.zip";
   std::string lambda_binary;  // default: maskwatch-lambda beside the running program
+  int zip_level = 9;          // 0 (store) to 9 (smallest)
 };
 // Writes the deployment zip; returns its zipped and unzipped sizes. Throws
 // when it would not fit Lambda's 250 MB unzipped limit.

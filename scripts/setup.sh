@@ -13,6 +13,7 @@ packages=(
   libsqlite3-dev libssl-dev libcurl4-openssl-dev
   libgtest-dev
   libeigen3-dev                                  # the plain inference engine (header-only)
+  zip curl python3                               # maskwatch package; the CLI tests
 )
 missing=()
 for p in "${packages[@]}"; do

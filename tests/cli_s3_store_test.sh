@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The CLI on an s3:// store: ingest and prepare against s3rver on loopback.
+# The CLI on AWS-shaped services: ingest, prepare, train and benchmark on an s3:// store
+# (s3rver) with the results in DynamoDB (dynalite), all on loopback.
 # Usage: cli_s3_store_test.sh MASKWATCH_BINARY SERVICES_DIR
 set -uo pipefail
 mw=$1
@@ -7,8 +8,10 @@ services=$2
 data=${MASKWATCH_DATA:-../shared/data/face-mask-detection}
 work=$(mktemp -d)
 s3pid=""
+ddbpid=""
 cleanup() {
   if [ -n "$s3pid" ]; then kill "$s3pid" 2>/dev/null; wait "$s3pid" 2>/dev/null; fi
+  if [ -n "$ddbpid" ]; then kill "$ddbpid" 2>/dev/null; wait "$ddbpid" 2>/dev/null; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -53,6 +56,34 @@ images=$(grep -o "<Key>runs/cli/raw/images/[^<]*</Key>" <<<"$listing" | wc -l)
 [ "$images" -eq 20 ] || fail "$images images in the bucket, expected 20"
 # Nothing was written to a local folder named after the URI.
 [ ! -e "s3:" ] && [ ! -e "$work/voc/s3:" ] || fail "a local s3: folder was created"
+
+# Training reads the shards from the bucket and publishes the model there.
+out=$("$mw" -q --json --store "$store" --threads 2 train --epochs 1 --input-size 32 --batch 16 2>&1) \
+  || fail "train on s3 failed: $out"
+model=$(sed -n 's/^  "id": "\([0-9a-f]*\)".*/\1/p' <<<"$out")
+[ -n "$model" ] || fail "no model id in: $out"
+listing=$(curl -sf "$AWS_ENDPOINT_URL/mw-cli?list-type=2&prefix=runs/cli/models/&max-keys=1000") || fail "cannot list"
+for f in model.json weights.pt inference.bin; do
+  grep -q "<Key>runs/cli/models/$model/$f</Key>" <<<"$listing" || fail "models/$model/$f not in the bucket"
+done
+
+# The benchmark job on the bucket, recording into DynamoDB (dynalite on a free port).
+dynalite=$services/node_modules/.bin/dynalite
+ddbport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$dynalite" --host 127.0.0.1 --port "$ddbport" --createTableMs 0 >"$work/dynalite.log" 2>&1 &
+ddbpid=$!
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$ddbport") 2>/dev/null && break; sleep 0.1; done
+export AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:$ddbport
+for run in 1 2; do
+  out=$("$mw" -q --json --store "$store" benchmark --sizes 5,10 --results dynamodb://benchmark 2>&1) \
+    || fail "benchmark run $run failed: $out"
+done
+grep -q '"set_size": 10' <<<"$out" || fail "no set of 10 in: $out"
+out=$("$mw" -q --json --store "$store" results --results dynamodb://benchmark 2>&1) || fail "results failed: $out"
+n=$(grep -c '"run_id"' <<<"$out")
+[ "$n" -eq 4 ] || fail "$n records in DynamoDB after two runs of two sets, expected 4 (history kept): $out"
+out=$("$mw" -q --store "$store" results --results dynamodb://benchmark --size 10 2>&1) || fail "results --size failed"
+grep -q "^2 records in dynamodb://benchmark" <<<"$out" || fail "results --size 10: $out"
 
 # Clear errors: a bucket that does not exist, missing credentials.
 out=$("$mw" -q --store s3://no-such-bucket/x ingest --data "$work/voc" 2>&1) && fail "ingest into a missing bucket succeeded"

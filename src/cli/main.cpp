@@ -171,7 +171,7 @@ int main(int argc, char** argv) {
   std::string store = "maskwatch-data";
   bool as_json = false, quiet = false;
   int threads = 0;
-  app.add_option("--store", store, "object store: a folder or file:///abs/path")
+  app.add_option("--store", store, "object store: a folder, file:///abs/path or s3://bucket/prefix")
       ->envname("MASKWATCH_STORE")
       ->capture_default_str();
   app.add_flag("--json", as_json, "print JSON instead of text");
@@ -311,6 +311,7 @@ int main(int argc, char** argv) {
   auto* c_pkg = app.add_subcommand("package", "build the AWS Lambda deployment zip (see deploy/README.md)");
   c_pkg->add_option("--model", po.model, "model id or 'latest'")->capture_default_str();
   c_pkg->add_option("-o,--output", po.output, "zip file to write")->capture_default_str();
+  c_pkg->add_option("--zip-level", po.zip_level, "compression, 0 (none) to 9 (smallest)")->capture_default_str();
   c_pkg->add_option("--binary", po.lambda_binary, "the Lambda build (default: maskwatch-lambda beside this program)");
 
   CLI11_PARSE(app, argc, argv);

@@ -129,7 +129,9 @@ json package_lambda(const PackageOptions& opt, const Reporter& rep) {
   fs::create_directories(output.parent_path());
   const fs::path tmp_zip = output.string() + ".tmp.zip";
   fs::remove(tmp_zip);
-  run_program({"zip", "-q", "-r", "-9", "-X", "-y", tmp_zip.string(), "."}, stage.string());
+  if (opt.zip_level < 0 || opt.zip_level > 9) throw Error("package --zip-level", "expected 0 to 9");
+  run_program({"zip", "-q", "-r", "-" + std::to_string(opt.zip_level), "-X", "-y", tmp_zip.string(), "."},
+              stage.string());
   fs::rename(tmp_zip, output);
   const std::uint64_t zipped = fs::file_size(output);
   json r = {{"zip", output.string()},
