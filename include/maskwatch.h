@@ -106,6 +106,8 @@ struct TrainOptions {
   bool resume = false;
   std::string run;              // checkpoints live under runs/<run>/; empty: a new
                                 // run id (with --resume: the latest run)
+  std::string init;             // resnet18/34: start from this torchvision state_dict
+                                // (torch.save file); fc is skipped when classes differ
   int warmup_epochs = 1;        // linear warm-up, then cosine decay per step
   int limit = 0;                // use only the first N training crops (tests)
   int val_limit = 0;            // likewise for validation

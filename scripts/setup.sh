@@ -14,6 +14,7 @@ packages=(
   libgtest-dev
   libeigen3-dev                                  # the plain inference engine (header-only)
   zip curl python3                               # maskwatch package; the CLI tests
+  python3-torch python3-torchvision              # the torchvision checkpoint test
 )
 missing=()
 for p in "${packages[@]}"; do

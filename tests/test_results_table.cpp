@@ -8,47 +8,15 @@
 #include "fixture.h"
 #include "maskwatch.h"
 #include "results/results_table.h"
+#include "results_fixture.h"
 
 using namespace mw;
 namespace fs = std::filesystem;
 
 namespace {
 
-BenchmarkRecord record(const std::string& run_id, const std::string& started_at, int set_size) {
-  BenchmarkRecord r;
-  r.run_id = run_id;
-  r.started_at = started_at;
-  r.set_size = set_size;
-  r.images = set_size - 1;
-  r.objects = 4 * set_size + 3;
-  r.seconds = 12.345678901234567;
-  r.accuracy = 0.1;
-  r.heldout_objects = 987;
-  r.heldout_accuracy = 1.0 / 3.0;
-  r.throughput = 123456.789e-3;
-  r.model_id = "3f2a9c0d11e4b5a6";
-  r.threads = 2;
-  r.host = "bench-host.example";
-  r.rejects = 7;
-  return r;
-}
-
-void expect_same(const BenchmarkRecord& a, const BenchmarkRecord& b) {
-  EXPECT_EQ(a.run_id, b.run_id);
-  EXPECT_EQ(a.started_at, b.started_at);
-  EXPECT_EQ(a.set_size, b.set_size);
-  EXPECT_EQ(a.images, b.images);
-  EXPECT_EQ(a.objects, b.objects);
-  EXPECT_EQ(a.seconds, b.seconds);
-  EXPECT_EQ(a.accuracy, b.accuracy);
-  EXPECT_EQ(a.heldout_objects, b.heldout_objects);
-  EXPECT_EQ(a.heldout_accuracy, b.heldout_accuracy);
-  EXPECT_EQ(a.throughput, b.throughput);
-  EXPECT_EQ(a.model_id, b.model_id);
-  EXPECT_EQ(a.threads, b.threads);
-  EXPECT_EQ(a.host, b.host);
-  EXPECT_EQ(a.rejects, b.rejects);
-}
+using fixture::expect_same;
+using fixture::record;
 
 std::string db_uri(const std::string& tag) { return "sqlite://" + fixture::temp_dir(tag) + "/results.db"; }
 

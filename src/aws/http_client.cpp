@@ -16,6 +16,7 @@
 #include <random>
 #include <thread>
 
+#include "core/text.h"
 #include "maskwatch.h"
 
 namespace fs = std::filesystem;
@@ -37,17 +38,6 @@ CURL* thread_handle() {
   if (!handle) throw Error("libcurl", "curl_easy_init failed");
   curl_easy_reset(handle.get());
   return handle.get();
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string trim(const std::string& s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
 }
 
 bool retryable_status(long status) {
@@ -99,7 +89,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
   } else {
     auto colon = line.find(':');
     if (colon != std::string::npos)
-      t->response->headers.emplace_back(lower(trim(line.substr(0, colon))), trim(line.substr(colon + 1)));
+      t->response->headers.emplace_back(lower_ascii(trim(line.substr(0, colon))), trim(line.substr(colon + 1)));
   }
   return size * n;
 }
@@ -149,7 +139,7 @@ CURLcode attempt_once(const HttpRequest& req, HttpResponse& response, std::strin
   auto add_header = [&](const std::string& line) { headers.reset(curl_slist_append(headers.release(), line.c_str())); };
   bool has_content_type = false;
   for (const auto& [k, v] : req.headers) {
-    if (lower(k) == "content-type") has_content_type = true;
+    if (lower_ascii(k) == "content-type") has_content_type = true;
     add_header(k + ": " + v);
   }
   add_header("Expect:");                               // no 100-continue round trip

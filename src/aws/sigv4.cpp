@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "core/hash.h"
+#include "core/text.h"
 #include "maskwatch.h"
 
 namespace mw::aws {
@@ -41,11 +42,6 @@ std::string hmac_sha256(const std::string& key, const std::string& data) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
        data.size(), out, &len);
   return std::string(reinterpret_cast<char*>(out), len);
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 // Trims a header value and collapses each run of spaces to one (SigV4's "Trimall").
@@ -146,7 +142,7 @@ Signature sign(const SignRequest& req, const Credentials& creds, const std::stri
   auto has = [&](const std::string& name) {
     return std::any_of(all.begin(), all.end(), [&](const auto& h) { return h.first == name; });
   };
-  for (const auto& [k, v] : req.headers) all.emplace_back(lower(k), v);
+  for (const auto& [k, v] : req.headers) all.emplace_back(lower_ascii(k), v);
   if (!has("host")) all.emplace_back("host", req.host);
   if (!has("x-amz-date")) all.emplace_back("x-amz-date", amz_date);
   if (!creds.session_token.empty() && !has("x-amz-security-token"))

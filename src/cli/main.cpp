@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -102,6 +103,9 @@ std::string default_lock_path(const std::string& store) {
   return (fs::temp_directory_path() / ("maskwatch-schedule-" + mw::sha256_hex(store).substr(0, 12) + ".lock")).string();
 }
 
+// JSON writes NaN (an accuracy over no faces) as null.
+double number_or_nan(const mw::json& v) { return v.is_number() ? v.get<double>() : std::nan(""); }
+
 void print_benchmark(const mw::json& r) {
   std::cout << "benchmark run " << r["run_id"].get<std::string>() << " (" << r["started_at"].get<std::string>()
             << "), recorded in " << r["results"].get<std::string>() << "\n"
@@ -111,7 +115,7 @@ void print_benchmark(const mw::json& r) {
     std::snprintf(line, sizeof line, "  %4d  %6d  %6d  %7.2f  %8.0f  %8.3f  %8.3f (%5d)  %4.2f  %6.2f  %5.2f\n",
                   s["set_size"].get<int>(), s["images"].get<int>(), s["objects"].get<int>(), s["seconds"].get<double>(),
                   s["objects_per_second"].get<double>(), s["accuracy"].get<double>(),
-                  s["heldout_accuracy"].get<double>(), s["heldout_objects"].get<int>(),
+                  number_or_nan(s["heldout_accuracy"]), s["heldout_objects"].get<int>(),
                   s["timing"]["load_s"].get<double>(), s["timing"]["read_decode_crop_s"].get<double>(),
                   s["timing"]["inference_s"].get<double>());
     std::cout << line;
@@ -123,21 +127,7 @@ void print_benchmark(const mw::json& r) {
 
 mw::json records_json(const std::vector<mw::BenchmarkRecord>& records) {
   mw::json out = mw::json::array();
-  for (const auto& r : records)
-    out.push_back({{"run_id", r.run_id},
-                   {"started_at", r.started_at},
-                   {"set_size", r.set_size},
-                   {"images", r.images},
-                   {"objects", r.objects},
-                   {"seconds", r.seconds},
-                   {"accuracy", r.accuracy},
-                   {"heldout_objects", r.heldout_objects},
-                   {"heldout_accuracy", r.heldout_accuracy},
-                   {"objects_per_second", r.throughput},
-                   {"model", r.model_id},
-                   {"threads", r.threads},
-                   {"host", r.host},
-                   {"rejects", r.rejects}});
+  for (const auto& r : records) out.push_back(mw::to_json(r));
   return out;
 }
 
@@ -224,6 +214,9 @@ int main(int argc, char** argv) {
     c->add_option("--label-smoothing", tr.label_smoothing, "cross-entropy label smoothing")->capture_default_str();
     c->add_option("--augment", tr.augment, "augment training crops (true/false)")->capture_default_str();
     c->add_option("--train-seed", tr.seed, "initialisation, order and augmentation seed")->capture_default_str();
+    c->add_option(
+        "--init", tr.init,
+        "start from a torchvision ResNet state_dict (FILE.pth from torch.save; fc skipped if classes differ)");
     c->add_option("--limit", tr.limit, "train on the first N crops only (0: all)")->capture_default_str();
     c->add_option("--val-limit", tr.val_limit, "validate on the first N crops only (0: all)")->capture_default_str();
     if (with_run) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <thread>
 
 #include "core/paths.h"
@@ -142,27 +143,18 @@ json benchmark(const BenchmarkOptions& opt, const Reporter& rep) {
     r.set_size = n;
     r.objects = static_cast<int>(preds.size());
     r.accuracy = preds.empty() ? 0 : double(correct) / double(preds.size());
-    r.heldout_accuracy = r.heldout_objects ? double(heldout_correct) / r.heldout_objects : 0;
+    r.heldout_accuracy =
+        r.heldout_objects ? double(heldout_correct) / r.heldout_objects : std::nan("");  // none: unknown, not 0
     r.throughput = r.seconds > 0 ? r.objects / r.seconds : 0;
     r.model_id = clf.metadata().value("id", opt.model);
     r.threads = threads;
     r.host = host;
     if (opt.record) table->put(r);
 
-    json set = {{"set_size", n},
-                {"images", r.images},
-                {"objects", r.objects},
-                {"seconds", r.seconds},
-                {"accuracy", r.accuracy},
-                {"heldout_objects", r.heldout_objects},
-                {"heldout_accuracy", r.heldout_accuracy},
-                {"objects_per_second", r.throughput},
-                {"model", r.model_id},
-                {"engine", clf.engine()},
-                {"threads", threads},
-                {"rejects", r.rejects},
-                {"rejected", rejects},
-                {"timing", timing}};
+    json set = to_json(r);
+    set["engine"] = clf.engine();
+    set["rejected"] = rejects;
+    set["timing"] = timing;
     out["sets"].push_back(set);
     char line[256];
     std::snprintf(line, sizeof line,

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/text.h"
 #include "maskwatch.h"
 
 namespace mw {
@@ -46,17 +47,6 @@ class SigtermGuard {
 };
 
 void log_line(const std::string& line) { std::fprintf(stderr, "maskwatch lambda: %s\n", line.c_str()); }
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string trim(const std::string& s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
 
 std::string demangle(const char* name) {
   int status = 0;
@@ -92,7 +82,7 @@ extern "C" size_t on_header(char* data, size_t size, size_t n, void* user) {
   if (line.rfind("HTTP/", 0) == 0) {
     reply->headers.clear();  // a new status line (after 100 Continue)
   } else if (auto colon = line.find(':'); colon != std::string::npos) {
-    reply->headers.emplace_back(lower(trim(line.substr(0, colon))), trim(line.substr(colon + 1)));
+    reply->headers.emplace_back(lower_ascii(trim(line.substr(0, colon))), trim(line.substr(colon + 1)));
   }
   return size * n;
 }

@@ -25,4 +25,21 @@ std::unique_ptr<ResultsTable> open_results(const std::string& uri) {
                        " (use sqlite:///abs/path.db, sqlite://relative.db or dynamodb://TABLE)");
 }
 
+json to_json(const BenchmarkRecord& r) {
+  return {{"run_id", r.run_id},
+          {"started_at", r.started_at},
+          {"set_size", r.set_size},
+          {"images", r.images},
+          {"objects", r.objects},
+          {"seconds", r.seconds},
+          {"accuracy", r.accuracy},
+          {"heldout_objects", r.heldout_objects},
+          {"heldout_accuracy", r.heldout_accuracy},
+          {"objects_per_second", r.throughput},
+          {"model", r.model_id},
+          {"threads", r.threads},
+          {"host", r.host},
+          {"rejects", r.rejects}};
+}
+
 }  // namespace mw

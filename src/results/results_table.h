@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "maskwatch.h"
+
 namespace mw {
 
 struct BenchmarkRecord {
@@ -35,6 +37,9 @@ class ResultsTable {
   virtual std::vector<BenchmarkRecord> history(std::optional<int> set_size = std::nullopt) const = 0;
   virtual std::string uri() const = 0;
 };
+
+// The record as JSON, with the names `maskwatch results --json` prints.
+json to_json(const BenchmarkRecord& r);
 
 // Opens (and creates when missing) a results table from a URI.
 std::unique_ptr<ResultsTable> open_results(const std::string& uri);

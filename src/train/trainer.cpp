@@ -2,6 +2,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/hash.h"
 #include "core/paths.h"
 #include "core/rng.h"
 #include "data/augment.h"
@@ -9,7 +10,9 @@
 #include "data/split.h"
 #include "model/artifact.h"
 #include "model/network.h"
+#include "model/resnet.h"
 #include "model/runtime.h"
+#include "model/torch_checkpoint.h"
 #include "train/checkpoint.h"
 #include "train/metrics.h"
 
@@ -34,6 +37,20 @@ void check_options(const TrainOptions& o) {
   if (o.balance_power < 0 || o.balance_power > 2) bad("--balance-power", "must be in 0..2");
   if (o.ema < 0 || o.ema >= 1) bad("--ema", "must be in [0, 1)");
   if (o.label_smoothing < 0 || o.label_smoothing >= 1) bad("--label-smoothing", "must be in [0, 1)");
+  if (!o.init.empty() && o.arch != "resnet18" && o.arch != "resnet34")
+    bad("--init", "a torchvision checkpoint fits only --arch resnet18 or resnet34, not " + o.arch);
+}
+
+// --init: a torchvision state_dict into the fresh network; returns the file's SHA-256.
+std::string load_init(const std::string& path, NetworkImpl& net, const Reporter& rep) {
+  auto* resnet = dynamic_cast<ResNetImpl*>(&net);
+  if (!resnet) throw Error("train --init", net.arch + " cannot start from a torchvision checkpoint");
+  const std::string bytes = read_file(path);
+  auto skipped = load_torchvision_state(*resnet, parse_torch_state_dict(bytes, path), path);
+  std::string line = "init: " + path;
+  for (std::size_t k = 0; k < skipped.size(); ++k) line += (k ? ", " : " (skipped ") + skipped[k];
+  rep.say(skipped.empty() ? line : line + ": its class count differs)");
+  return sha256_hex(bytes);
 }
 
 json fingerprint_of(const TrainOptions& o, int threads, const json& shard_meta, std::size_t n_train) {
@@ -182,6 +199,8 @@ json train(const TrainOptions& opt, const Reporter& rep) {
 
   torch::manual_seed(opt.seed);
   Network net = make_network(opt.arch, kNumClasses);
+  // On --resume the checkpoint's weights replace these; the fingerprint holds the init's hash.
+  const std::string init_sha256 = opt.init.empty() || opt.resume ? "" : load_init(opt.init, *net, rep);
   if (S < net->min_input_size())
     throw Error("train --input-size", opt.arch + " needs at least " + std::to_string(net->min_input_size()) + " px");
   freeze_stages(*net, opt.freeze);
@@ -198,6 +217,8 @@ json train(const TrainOptions& opt, const Reporter& rep) {
 
   TrainState st;
   st.fingerprint = fingerprint_of(opt, threads, shard_meta, train_set.count());
+  if (!opt.init.empty()) st.fingerprint["init"] = opt.init;  // compared on --resume
+  if (!init_sha256.empty()) st.fingerprint["init_sha256"] = init_sha256;
   if (opt.resume) {
     TrainState saved;
     if (!load_checkpoint(*store, ckpt_key, *net, *optimizer, saved, ema.get()))
@@ -319,6 +340,8 @@ json train(const TrainOptions& opt, const Reporter& rep) {
                {"train_seconds_this_process",
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count()},
                {"created_at", utc_now_iso()}};
+  if (st.fingerprint.contains("init"))
+    meta["init"] = {{"file", st.fingerprint["init"]}, {"sha256", st.fingerprint.value("init_sha256", "")}};
   return publish_model(*store, *net, meta);
 }
 
