@@ -73,8 +73,8 @@ std::string plot_seconds_vs_size_svg(const std::vector<BenchmarkRecord>& records
     std::string path;
     for (auto* r : pts) path += (path.empty() ? "M" : " L") + num(X(r->set_size)) + " " + num(Y(r->seconds));
     s += "<path d=\"" + path + "\" fill=\"none\" stroke=\"#d04a4a\" stroke-width=\"2\"/>\n";
-    s += "<text x=\"" + num(X(xmax) - 4) + "\" y=\"" + num(kTop + 14) +
-         "\" text-anchor=\"end\" fill=\"#d04a4a\">newest run " + newest + "</text>\n";
+    s += "<text x=\"" + num(X(0) + 8) + "\" y=\"" + num(kTop + 14) + "\" fill=\"#d04a4a\">newest run " + newest +
+         " (line); dots: every record</text>\n";
   }
   s += "</svg>\n";
   return s;
