@@ -29,7 +29,7 @@ def make(num_classes, seed):
                 n = mod.num_features
                 mod.running_mean.copy_(0.1 * torch.randn(n))
                 mod.running_var.copy_(0.5 + torch.rand(n))
-                mod.weight.copy_(0.5 + torch.rand(n))
+                mod.weight.copy_(0.5 + 0.5 * torch.rand(n))  # logits of order 1, not 100
                 mod.bias.copy_(0.1 * torch.randn(n))
                 mod.num_batches_tracked.fill_(seed + 1)
     return m.eval()

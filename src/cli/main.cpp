@@ -214,9 +214,9 @@ int main(int argc, char** argv) {
     c->add_option("--label-smoothing", tr.label_smoothing, "cross-entropy label smoothing")->capture_default_str();
     c->add_option("--augment", tr.augment, "augment training crops (true/false)")->capture_default_str();
     c->add_option("--train-seed", tr.seed, "initialisation, order and augmentation seed")->capture_default_str();
-    c->add_option(
-        "--init", tr.init,
-        "start from a torchvision ResNet state_dict (FILE.pth from torch.save; fc skipped if classes differ)");
+    c->add_option("--init", tr.init,
+                  "start from a torchvision ResNet state_dict (FILE.pth from torch.save; fc skipped if classes differ)")
+        ->type_name("FILE.pth");
     c->add_option("--limit", tr.limit, "train on the first N crops only (0: all)")->capture_default_str();
     c->add_option("--val-limit", tr.val_limit, "validate on the first N crops only (0: all)")->capture_default_str();
     if (with_run) {

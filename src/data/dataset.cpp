@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include "core/paths.h"
+#include "data/image_decode.h"
 #include "data/voc.h"
 
 namespace fs = std::filesystem;
@@ -58,19 +57,7 @@ cv::Mat decode_rgb(const std::string& bytes, const std::string& source) {
   if (bytes.empty()) throw Error(source, "empty image file");
   if (bytes.size() > kMaxImageBytes)
     throw Error(source, "image file over " + std::to_string(kMaxImageBytes) + " bytes");
-  cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8U, const_cast<char*>(bytes.data()));
-  cv::Mat bgr;
-  try {
-    bgr = cv::imdecode(buf, cv::IMREAD_COLOR);
-  } catch (const cv::Exception& e) {
-    throw Error(source, std::string("image does not decode: ") + e.what());
-  }
-  if (bgr.empty()) throw Error(source, "image does not decode (truncated, corrupt or not an image)");
-  if (static_cast<long>(bgr.cols) * bgr.rows > kMaxImagePixels)
-    throw Error(source, "image is over " + std::to_string(kMaxImagePixels) + " pixels");
-  cv::Mat rgb;
-  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-  return rgb;
+  return decode_image_rgb(bytes, source, kMaxImagePixels);
 }
 
 namespace {
