@@ -51,41 +51,40 @@ PlainOp::Kind kind_of(const std::string& s, const std::string& source) {
   throw Error(source, "unknown op '" + s + "'");
 }
 
-void conv(const PlainOp& op, const Activation& x, const Activation* residual, const float* params, Activation& y,
-          std::vector<float>& cols) {
+int out_side(int in, const PlainOp& op) { return (in + 2 * op.pad - op.k) / op.stride + 1; }
+
+void conv(const PlainOp& op, const Activation& x, const Activation* residual, const float* weights, const float* bias,
+          Activation& y, std::vector<float>& cols) {
   const int k = op.k, s = op.stride, p = op.pad;
-  const int ho = (x.h + 2 * p - k) / s + 1, wo = (x.w + 2 * p - k) / s + 1;
+  const int ho = out_side(x.h, op), wo = out_side(x.w, op);
   y.shape(x.n, ho, wo, op.cout);
-  const Eigen::Index rows = static_cast<Eigen::Index>(x.n) * ho * wo, depth = static_cast<Eigen::Index>(k) * k * x.c;
+  const int taps = static_cast<int>(op.taps.size());
+  const Eigen::Index rows = static_cast<Eigen::Index>(x.n) * ho * wo, depth = static_cast<Eigen::Index>(taps) * x.c;
   const float* a = x.data.data();
-  if (k != 1 || s != 1 || p != 0) {  // im2col: one row per output pixel, zeros where the window leaves the image
+  if (k != 1 || s != 1 || p != 0) {  // im2col over the live taps, zeros where the window leaves the image
     cols.assign(static_cast<std::size_t>(rows * depth), 0.f);
     float* dst = cols.data();
     for (int b = 0; b < x.n; ++b)
       for (int oy = 0; oy < ho; ++oy)
         for (int ox = 0; ox < wo; ++ox, dst += depth)
-          for (int ky = 0; ky < k; ++ky) {
-            const int iy = oy * s - p + ky;
-            if (iy < 0 || iy >= x.h) continue;
-            for (int kx = 0; kx < k; ++kx) {
-              const int ix = ox * s - p + kx;
-              if (ix < 0 || ix >= x.w) continue;
-              const float* src = x.data.data() + ((static_cast<std::size_t>(b) * x.h + iy) * x.w + ix) * x.c;
-              std::memcpy(dst + (ky * k + kx) * x.c, src, sizeof(float) * x.c);
-            }
+          for (int t = 0; t < taps; ++t) {
+            const int iy = oy * s - p + op.taps[t] / k, ix = ox * s - p + op.taps[t] % k;
+            if (iy < 0 || iy >= x.h || ix < 0 || ix >= x.w) continue;
+            const float* src = x.data.data() + ((static_cast<std::size_t>(b) * x.h + iy) * x.w + ix) * x.c;
+            std::memcpy(dst + static_cast<std::size_t>(t) * x.c, src, sizeof(float) * x.c);
           }
     a = cols.data();
   }
   Map out(y.data.data(), rows, op.cout);
-  out.noalias() = ConstMap(a, rows, depth) * ConstMap(params + op.weight, depth, op.cout);
-  out.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(params + op.bias, op.cout);
+  out.noalias() = ConstMap(a, rows, depth) * ConstMap(weights, depth, op.cout);
+  out.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(bias, op.cout);
   if (residual) out += ConstMap(residual->data.data(), rows, op.cout);
   if (op.relu) out = out.cwiseMax(0.f);
 }
 
 void maxpool(const PlainOp& op, const Activation& x, Activation& y) {
   const int k = op.k, s = op.stride, p = op.pad;
-  const int ho = (x.h + 2 * p - k) / s + 1, wo = (x.w + 2 * p - k) / s + 1;
+  const int ho = out_side(x.h, op), wo = out_side(x.w, op);
   y.shape(x.n, ho, wo, x.c);
   float* dst = y.data.data();
   for (int b = 0; b < x.n; ++b)
@@ -124,7 +123,10 @@ void PlainNet::logits_chunk(const std::uint8_t* crops, int n, float* out) const 
     Activation& y = act[op.out];
     switch (op.kind) {
       case PlainOp::Kind::Conv:
-        conv(op, x, op.residual >= 0 ? &act[op.residual] : nullptr, params.data(), y, cols);
+        conv(op, x, op.residual >= 0 ? &act[op.residual] : nullptr,
+             static_cast<int>(op.taps.size()) == op.k * op.k ? params.data() + op.weight
+                                                             : pruned.data() + op.pruned_weight,
+             params.data() + op.bias, y, cols);
         break;
       case PlainOp::Kind::MaxPool:
         maxpool(op, x, y);
@@ -153,14 +155,50 @@ void PlainNet::logits_chunk(const std::uint8_t* crops, int n, float* out) const 
   std::copy(last.data.begin(), last.data.begin() + static_cast<std::ptrdiff_t>(n) * classes, out);
 }
 
+void PlainNet::plan() {
+  pruned.clear();
+  std::vector<int> side(static_cast<std::size_t>(buffers), 0);
+  side[0] = input_size;
+  for (auto& op : ops) {
+    const int in = side[op.in];
+    op.taps.clear();
+    if (op.kind == PlainOp::Kind::Conv) {
+      const int out = out_side(in, op);
+      // A tap row ky is live when some output row reads a real input row through it (same for columns).
+      std::vector<bool> live(static_cast<std::size_t>(op.k), false);
+      for (int t = 0; t < op.k; ++t)
+        for (int o = 0; o < out && !live[t]; ++o)
+          live[t] = o * op.stride - op.pad + t >= 0 && o * op.stride - op.pad + t < in;
+      for (int ky = 0; ky < op.k; ++ky)
+        for (int kx = 0; kx < op.k; ++kx)
+          if (live[ky] && live[kx]) op.taps.push_back(ky * op.k + kx);
+      if (static_cast<int>(op.taps.size()) != op.k * op.k) {
+        op.pruned_weight = pruned.size();
+        const std::size_t row = static_cast<std::size_t>(op.cin) * op.cout;  // one tap's [cin][cout] block
+        for (int t : op.taps)
+          pruned.insert(pruned.end(), params.begin() + static_cast<std::ptrdiff_t>(op.weight + t * row),
+                        params.begin() + static_cast<std::ptrdiff_t>(op.weight + (t + 1) * row));
+      }
+      side[op.out] = out;
+    } else if (op.kind == PlainOp::Kind::MaxPool) {
+      side[op.out] = out_side(in, op);
+    } else {
+      side[op.out] = 1;
+    }
+    if (side[op.out] <= 0) throw Error("plain network", "input of " + std::to_string(input_size) + " px is too small");
+  }
+}
+
 void PlainNet::logits(const std::uint8_t* crops, std::int64_t n, float* out, int threads) const {
-  const std::int64_t chunks = (n + kPlainChunk - 1) / kPlainChunk;
+  const std::int64_t per_thread = (n + std::max(1, threads) - 1) / std::max(1, threads);
+  const int chunk = static_cast<int>(std::clamp<std::int64_t>(per_thread, 1, kPlainMaxChunk));
+  const std::int64_t chunks = (n + chunk - 1) / chunk;
   const std::size_t crop_bytes = static_cast<std::size_t>(input_size) * input_size * 3;
   std::atomic<std::int64_t> next{0};
   auto work = [&] {
     for (std::int64_t c; (c = next.fetch_add(1)) < chunks;) {
-      const std::int64_t first = c * kPlainChunk;
-      const int m = static_cast<int>(std::min<std::int64_t>(kPlainChunk, n - first));
+      const std::int64_t first = c * chunk;
+      const int m = static_cast<int>(std::min<std::int64_t>(chunk, n - first));
       logits_chunk(crops + first * crop_bytes, m, out + first * classes);
     }
   };
@@ -235,6 +273,7 @@ PlainNet PlainNet::from_bytes(const std::string& bytes, const std::string& sourc
     throw Error(source, std::string("bad header: ") + e.what());
   }
   if (net.ops.empty() || net.input_size <= 0 || net.classes <= 0) throw Error(source, "empty network");
+  net.plan();
   return net;
 }
 

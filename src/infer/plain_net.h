@@ -17,7 +17,9 @@
 namespace mw {
 
 inline constexpr char kPlainMagic[8] = {'M', 'W', 'P', 'L', 'A', 'I', 'N', '1'};
-inline constexpr int kPlainChunk = 16;  // images per GEMM: enough rows for the deepest layers
+// Images per GEMM: enough rows that packing a layer's weights (once per
+// chunk) is small beside the multiply. Fewer when that would idle a thread.
+inline constexpr int kPlainMaxChunk = 64;
 
 struct PlainOp {
   enum class Kind { Conv, MaxPool, GlobalAvgPool, Linear };
@@ -27,6 +29,11 @@ struct PlainOp {
   int cin = 0, cout = 0, k = 1, stride = 1, pad = 0;
   bool relu = false;
   std::size_t weight = 0, bias = 0;  // offsets into params
+  // Set by PlainNet::plan() for the net's input size: the kernel taps that
+  // ever touch the image (a 3x3 kernel on a 1x1 map uses only its centre),
+  // and, when some never do, those taps' weights in PlainNet::pruned.
+  std::vector<int> taps;
+  std::size_t pruned_weight = 0;
 };
 
 struct PlainNet {
@@ -36,12 +43,16 @@ struct PlainNet {
   std::vector<PlainOp> ops;
   std::vector<float> params;
   int buffers = 1;
+  std::vector<float> pruned;  // weights of convolutions with dead taps (plan())
 
   std::string to_bytes() const;
   static PlainNet from_bytes(const std::string& bytes, const std::string& source);
+  // Follows the shapes from input_size and prunes kernel taps that only ever
+  // see padding. from_bytes() calls it; call it after building ops by hand.
+  void plan();
 
   // Logits [n][classes] for n 8-bit RGB HWC crops of side input_size,
-  // using up to `threads` threads (each takes chunks of kPlainChunk images).
+  // using up to `threads` threads (each takes chunks of up to kPlainMaxChunk images).
   void logits(const std::uint8_t* crops, std::int64_t n, float* out, int threads) const;
   // One chunk on the calling thread (the unit the threads share).
   void logits_chunk(const std::uint8_t* crops, int n, float* out) const;

@@ -79,6 +79,7 @@ std::optional<PlainNet> export_plain(NetworkImpl& net, int input_size) {
   fc.weight = ex.append(resnet->fc->weight.t());
   fc.bias = ex.append(resnet->fc->bias);
   p.ops.push_back(fc);
+  p.plan();
   return p;
 }
 
