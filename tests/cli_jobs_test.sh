@@ -34,6 +34,8 @@ grep -q '"set_size": 40' <<<"$out" || fail "no set of 40: $out"
 out=$("$mw" --json --store "$s" results 2>&1) || fail "results: $out"
 [ "$(grep -c '"run_id"' <<<"$out")" -eq 3 ] || fail "expected 3 records: $out"
 "$mw" --store "$s" benchmark --sizes 0 >/dev/null 2>&1 && fail "a set of 0 images was accepted"
+out=$("$mw" -q --store "$s" benchmark --sizes 5 --no-record --results "sqlite://$work/never.db" 2>&1) || fail "--no-record: $out"
+grep -q "not recorded" <<<"$out" && [ ! -e "$work/never.db" ] || fail "--no-record touched a table: $out"
 out=$("$mw" -q --store "$s" results --size 5 --plot "$work/plot.svg" 2>&1) || fail "results --plot: $out"
 grep -q "^2 records in sqlite://" <<<"$out" || fail "results --size 5: $out"
 grep -q "<svg" "$work/plot.svg" && [ "$(grep -c "<circle" "$work/plot.svg")" -eq 2 ] || fail "plot has not 2 points"
@@ -42,7 +44,7 @@ ls "$s/reports" | grep -q "^benchmark-" || fail "no benchmark report stored"
 # schedule: --now runs at once; SIGTERM while waiting stops it cleanly; a second scheduler is refused.
 "$mw" -q --store "$s" schedule --rate "rate(1 hour)" --now --sizes 5 2>"$work/sched.log" &
 sched=$!
-for _ in $(seq 300); do grep -q "finished" "$work/sched.log" && break; sleep 0.1; done
+for _ in $(seq 1200); do grep -q "finished" "$work/sched.log" && break; sleep 0.1; done
 grep -q "finished" "$work/sched.log" || fail "no scheduled run: $(cat "$work/sched.log")"
 out=$("$mw" -q --store "$s" schedule --rate "rate(1 hour)" --now 2>&1) && fail "a second scheduler started"
 grep -q "lock" <<<"$out" || fail "unclear refusal: $out"

@@ -2,7 +2,9 @@
 
 #include <cmath>
 
+#include "core/base64.h"
 #include "data/dataset.h"
+#include "lambda/handler.h"
 #include "data/shard.h"
 #include "model/artifact.h"
 #include "model/runtime.h"
@@ -84,4 +86,39 @@ TEST(Classifier, WholeImageAndBadImages) {
   EXPECT_THROW(clf.classify("not an image", {Box{0, 0, 5, 5}}), Error);
   EXPECT_TRUE(clf.classify(store->get("raw/images/maksssksksss3.jpg"), {}).empty());
   EXPECT_THROW(Classifier(fixture::small_store(), "ffffffffffff"), Error);
+  // Boxes are clipped to the image as ingest clips them; one with nothing inside is refused.
+  auto image = store->get("raw/images/maksssksksss3.jpg");
+  EXPECT_THROW(clf.classify(image, {Box{-50000, -50000, -40000, -40000}}), Error);
+  EXPECT_THROW(clf.classify(image, {Box{0, 0, std::nanf(""), 5}}), Error);
+  auto inside = clf.classify(image, {Box{10, 10, 40, 40}});
+  auto overhanging = clf.classify(image, {Box{10, 10, 40, 40}, Box{-20, -20, 30, 30}});
+  ASSERT_EQ(overhanging.size(), 2u);
+  EXPECT_EQ(overhanging[0].scores, inside[0].scores);
+}
+
+// The Lambda function's handler in-process: a classify event answers with
+// faces; a bad request over HTTP gets a 400 with the reason.
+TEST(Classifier, LambdaHandlerClassifiesAndRefusesBadRequests) {
+  const auto& m = trained_model();
+  LambdaConfig config;
+  config.store = fixture::small_store();
+  config.model = m["id"];
+  config.threads = 2;
+  auto handler = make_lambda_handler(config);
+  auto store = open_store(fixture::small_store());
+  const std::string image = base64_encode(store->get("raw/images/maksssksksss3.jpg"));
+  LambdaInvocation inv;
+  inv.event = json{{"image", image}, {"boxes", {{10, 10, 40, 40}}}}.dump();
+  auto reply = json::parse(handler(inv));
+  ASSERT_EQ(reply["faces"].size(), 1u);
+  EXPECT_EQ(reply["model"], m["id"]);
+  json http = {{"httpMethod", "POST"},
+               {"body", json{{"image", image}, {"boxes", {{-9e5, -9e5, -8e5, -8e5}}}}.dump()},
+               {"isBase64Encoded", false}};
+  inv.event = http.dump();
+  reply = json::parse(handler(inv));
+  EXPECT_EQ(reply["statusCode"], 400);
+  EXPECT_NE(reply["body"].get<std::string>().find("no area"), std::string::npos) << reply.dump();
+  inv.event = json{{"image", image}, {"boxes", {{-9e5, -9e5, -8e5, -8e5}}}}.dump();
+  EXPECT_THROW(handler(inv), Error);  // a direct caller gets the invocation error
 }

@@ -131,6 +131,9 @@ TEST_F(DynamoResults, RunsWithTheSameSetSizeAreAllKept) {
   auto after = table.history(50);
   ASSERT_EQ(after.size(), 3u);
   EXPECT_EQ(after[0].accuracy, 0.1);
+  // The same record again, as a retried PutItem whose first attempt landed: that write did happen.
+  table.put(first);
+  EXPECT_EQ(table.history(50).size(), 3u);
 }
 
 TEST_F(DynamoResults, QueryBySizeAndScanFollowEveryPage) {

@@ -96,6 +96,19 @@ TEST(LambdaEvents, UnknownAndMalformedEvents) {
   } catch (const Error& e) {
     EXPECT_EQ(e.where(), "boxes[1]");
   }
+  // Hostile sizes: coordinates far past any image, and more boxes than a request may carry.
+  EXPECT_THROW(parse_classify_request(json{{"image", img}, {"boxes", {{0, 0, 1e300, 4}}}}), Error);
+  EXPECT_THROW(parse_classify_request(json{{"image", img}, {"boxes", {{-2e6, 0, 4, 4}}}}), Error);
+  json many = json::array();
+  for (std::size_t i = 0; i <= kMaxBoxesPerRequest; ++i) many.push_back({0, 0, 4, 4});
+  EXPECT_THROW(parse_classify_request(json{{"image", img}, {"boxes", many}}), Error);
+  many.erase(many.begin());
+  EXPECT_EQ(parse_classify_request(json{{"image", img}, {"boxes", many}}).boxes.size(), kMaxBoxesPerRequest);
+  // Fields of the wrong type make an event unknown, not a crash.
+  EXPECT_EQ(classify_event(json{{"source", 7}, {"detail-type", "Scheduled Event"}}), LambdaEventKind::Unknown);
+  auto odd_flag = http_event("{}", false);
+  odd_flag["isBase64Encoded"] = "yes";
+  EXPECT_EQ(classify_event(odd_flag), LambdaEventKind::Unknown);
 }
 
 // The example events in deploy/events/ (used with `sam local invoke` and

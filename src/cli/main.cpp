@@ -108,13 +108,15 @@ double number_or_nan(const mw::json& v) { return v.is_number() ? v.get<double>()
 
 void print_benchmark(const mw::json& r) {
   std::cout << "benchmark run " << r["run_id"].get<std::string>() << " (" << r["started_at"].get<std::string>()
-            << "), recorded in " << r["results"].get<std::string>() << "\n"
+            << (r["results"].is_string() ? "), recorded in " + r["results"].get<std::string>()
+                                         : std::string("), not recorded"))
+            << "\n"
             << "   set  images   faces  seconds   faces/s  accuracy  held-out (faces)  load  decode  infer\n";
   for (const auto& s : r["sets"]) {
     char line[256];
     std::snprintf(line, sizeof line, "  %4d  %6d  %6d  %7.2f  %8.0f  %8.3f  %8.3f (%5d)  %4.2f  %6.2f  %5.2f\n",
                   s["set_size"].get<int>(), s["images"].get<int>(), s["objects"].get<int>(), s["seconds"].get<double>(),
-                  s["objects_per_second"].get<double>(), s["accuracy"].get<double>(),
+                  s["objects_per_second"].get<double>(), number_or_nan(s["accuracy"]),
                   number_or_nan(s["heldout_accuracy"]), s["heldout_objects"].get<int>(),
                   s["timing"]["load_s"].get<double>(), s["timing"]["read_decode_crop_s"].get<double>(),
                   s["timing"]["inference_s"].get<double>());

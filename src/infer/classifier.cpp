@@ -1,9 +1,11 @@
 #include <cmath>
+#include <cstdio>
 #include <opencv2/core.hpp>
 
 #include "data/augment.h"
 #include "data/crop.h"
 #include "data/dataset.h"
+#include "data/voc.h"
 #include "infer/engine.h"
 #include "model/model_ref.h"
 
@@ -40,7 +42,16 @@ std::vector<std::uint8_t> Classifier::crop_faces(const std::uint8_t* rgb, int wi
   const std::size_t out_bytes = static_cast<std::size_t>(is) * is * 3;
   std::vector<std::uint8_t> crops(boxes.size() * out_bytes);
   for (std::size_t i = 0; i < boxes.size(); ++i) {
-    cv::Mat c = crop_face(image, boxes[i], impl_->margin, cs);
+    // As ingest does: a box is clipped to the image, and one with nothing left inside is refused
+    // (a box far off a small image would otherwise ask for a huge crop).
+    const Box& b = boxes[i];
+    const Box clipped = clip_box(b, width, height);
+    if (!std::isfinite(b.xmin + b.ymin + b.xmax + b.ymax) || clipped.width() <= 0 || clipped.height() <= 0) {
+      char where[160];
+      std::snprintf(where, sizeof where, "box %zu [%g,%g,%g,%g]", i, b.xmin, b.ymin, b.xmax, b.ymax);
+      throw Error(where, "has no area inside the " + std::to_string(width) + "x" + std::to_string(height) + " image");
+    }
+    cv::Mat c = crop_face(image, clipped, impl_->margin, cs);
     if (cs == is)
       std::copy(c.datastart, c.dataend, crops.begin() + static_cast<std::ptrdiff_t>(i * out_bytes));
     else

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <thread>
 
+#include "core/parallel.h"
 #include "core/paths.h"
 #include "core/rng.h"
 #include "data/dataset.h"
@@ -68,10 +69,15 @@ json benchmark(const BenchmarkOptions& opt, const Reporter& rep) {
     if (n <= 0) throw Error("benchmark --sizes", "set sizes must be positive, got " + std::to_string(n));
   const int threads =
       opt.threads > 0 ? opt.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  auto table = open_results(opt.results.empty() ? default_results_uri(opt.store) : opt.results);
+  // --no-record measures only: no table is opened (or created).
+  std::unique_ptr<ResultsTable> table;
+  if (opt.record) table = open_results(opt.results.empty() ? default_results_uri(opt.store) : opt.results);
   const std::string run_id = run_id_now(), started_at = utc_now_iso(), host = host_name();
 
-  json out = {{"run_id", run_id}, {"started_at", started_at}, {"results", table->uri()}, {"sets", json::array()}};
+  json out = {{"run_id", run_id},
+              {"started_at", started_at},
+              {"results", table ? json(table->uri()) : json(nullptr)},
+              {"sets", json::array()}};
   for (int n : opt.sizes) {
     const auto t0 = Clock::now();
     json timing;
@@ -85,23 +91,16 @@ json benchmark(const BenchmarkOptions& opt, const Reporter& rep) {
     const auto picked = pick_images(index.images.size(), n, opt.seed);
     const auto t1 = Clock::now();
     std::vector<ImageWork> work(picked.size());
-    std::atomic<std::size_t> next{0};
-    auto worker = [&] {
-      for (std::size_t i; (i = next.fetch_add(1)) < picked.size();) {
-        const auto& rec = index.images[picked[i]];
-        try {
-          auto rgb = decode_rgb(store->get(rec.image_key), store->uri() + "/" + rec.image_key);
-          work[i].crops = clf.crop_faces(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, rec.boxes);
-        } catch (const std::exception& e) {
-          work[i].rejected = true;
-          work[i].error = e.what();
-        }
+    parallel_for(static_cast<std::int64_t>(picked.size()), threads, [&](std::int64_t i) {
+      const auto& rec = index.images[picked[i]];
+      try {
+        auto rgb = decode_rgb(store->get(rec.image_key), store->uri() + "/" + rec.image_key);
+        work[i].crops = clf.crop_faces(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, rec.boxes);
+      } catch (const std::exception& e) {  // counted and reported; the rest of the set goes on
+        work[i].rejected = true;
+        work[i].error = e.what();
       }
-    };
-    std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-    worker();
-    for (auto& th : pool) th.join();
+    });
     timing["read_decode_crop_s"] = since(t1);
 
     // One batch for the whole set: the engine shares it out over the threads.
@@ -142,14 +141,14 @@ json benchmark(const BenchmarkOptions& opt, const Reporter& rep) {
     r.started_at = started_at;
     r.set_size = n;
     r.objects = static_cast<int>(preds.size());
-    r.accuracy = preds.empty() ? 0 : double(correct) / double(preds.size());
+    r.accuracy = preds.empty() ? std::nan("") : double(correct) / double(preds.size());
     r.heldout_accuracy =
         r.heldout_objects ? double(heldout_correct) / r.heldout_objects : std::nan("");  // none: unknown, not 0
     r.throughput = r.seconds > 0 ? r.objects / r.seconds : 0;
     r.model_id = clf.metadata().value("id", opt.model);
     r.threads = threads;
     r.host = host;
-    if (opt.record) table->put(r);
+    if (table) table->put(r);
 
     json set = to_json(r);
     set["engine"] = clf.engine();

@@ -1,5 +1,7 @@
 #include "lambda/events.h"
 
+#include <cmath>
+
 #include "core/base64.h"
 
 namespace mw {
@@ -18,7 +20,9 @@ json event_payload(const json& event) {
   if (body.is_null()) return json::object();
   if (!body.is_string()) throw Error("event.body", "expected a string");
   std::string text = body.get<std::string>();
-  if (event.value("isBase64Encoded", false)) text = base64_decode(text);
+  auto b64 = event.find("isBase64Encoded");
+  if (b64 != event.end() && !b64->is_boolean()) throw Error("event.isBase64Encoded", "expected true or false");
+  if (b64 != event.end() && b64->get<bool>()) text = base64_decode(text);
   json parsed = json::parse(text, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_object()) throw Error("event.body", "expected a JSON object");
   return parsed;
@@ -27,7 +31,11 @@ json event_payload(const json& event) {
 LambdaEventKind classify_event(const json& event) {
   if (!event.is_object()) return LambdaEventKind::Unknown;
   if (event.empty()) return LambdaEventKind::Scheduled;
-  if (event.value("source", "") == "aws.events" && event.value("detail-type", "") == "Scheduled Event")
+  auto text_field = [&event](const char* name) {
+    auto it = event.find(name);
+    return it != event.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (text_field("source") == "aws.events" && text_field("detail-type") == "Scheduled Event")
     return LambdaEventKind::Scheduled;
   json payload;
   try {
@@ -62,12 +70,15 @@ ClassifyRequest parse_classify_request(const json& event) {
   auto boxes = payload.find("boxes");
   if (boxes == payload.end() || boxes->is_null()) return req;
   if (!boxes->is_array()) throw Error("boxes", "expected an array of [xmin, ymin, xmax, ymax]");
+  if (boxes->size() > kMaxBoxesPerRequest)
+    throw Error("boxes", std::to_string(boxes->size()) + " boxes; at most " + std::to_string(kMaxBoxesPerRequest));
   for (std::size_t i = 0; i < boxes->size(); ++i) {
     const auto& b = (*boxes)[i];
     std::string where = "boxes[" + std::to_string(i) + "]";
     if (!b.is_array() || b.size() != 4) throw Error(where, "expected [xmin, ymin, xmax, ymax]");
-    for (const auto& v : b)
-      if (!v.is_number()) throw Error(where, "expected numbers");
+    for (const auto& v : b)  // pixel coordinates: anything past kMaxCoordinate is not an image of ours
+      if (!v.is_number() || !(std::abs(v.get<double>()) <= kMaxCoordinate))
+        throw Error(where, "expected pixel coordinates (finite numbers up to " + std::to_string(kMaxCoordinate) + ")");
     Box box{b[0].get<float>(), b[1].get<float>(), b[2].get<float>(), b[3].get<float>()};
     if (!(box.xmax > box.xmin && box.ymax > box.ymin)) throw Error(where, "expected xmin < xmax and ymin < ymax");
     req.boxes.push_back(box);

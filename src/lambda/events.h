@@ -25,6 +25,9 @@ json event_payload(const json& event);
 // True for API Gateway (REST or HTTP API) and function URL events.
 bool is_http_event(const json& event);
 
+inline constexpr std::size_t kMaxBoxesPerRequest = 1024;
+inline constexpr double kMaxCoordinate = 1e6;
+
 struct ClassifyRequest {
   std::string image;       // encoded image bytes (JPEG, PNG, ...)
   std::vector<Box> boxes;  // empty: the whole image is one face

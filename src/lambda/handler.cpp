@@ -77,9 +77,16 @@ LambdaHandler make_lambda_handler(const LambdaConfig& config) {
         return benchmark(bo).dump();
       }
       case LambdaEventKind::Classify: {
-        auto req = parse_classify_request(event);
-        std::vector<Prediction> preds = req.boxes.empty() ? std::vector<Prediction>{clf->classify_face_crop(req.image)}
-                                                          : clf->classify(req.image, req.boxes);
+        std::vector<Prediction> preds;
+        try {
+          auto req = parse_classify_request(event);
+          preds = req.boxes.empty() ? std::vector<Prediction>{clf->classify_face_crop(req.image)}
+                                    : clf->classify(req.image, req.boxes);
+        } catch (const Error& e) {
+          // A bad request: an HTTP caller gets 400 and the reason; a direct caller, the invocation error.
+          if (!is_http_event(event)) throw;
+          return lambda_result(event, {{"error", e.what()}}, 400).dump();
+        }
         return lambda_result(event,
                              {{"model", clf->metadata().value("id", config.model)}, {"faces", faces_json(preds)}})
             .dump();

@@ -1,5 +1,5 @@
 // The AWS Lambda runtime API loop (version 2018-06-01) for a custom runtime:
-// the `maskwatch` binary serves it when it runs as a function's `bootstrap`
+// `maskwatch` and `maskwatch-lambda` (shipped behind `bootstrap`) serve it
 // ($AWS_LAMBDA_RUNTIME_API set). Plain HTTP to the local endpoint, no signing.
 #pragma once
 #include <cstdint>
