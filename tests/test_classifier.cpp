@@ -4,8 +4,8 @@
 
 #include "core/base64.h"
 #include "data/dataset.h"
-#include "lambda/handler.h"
 #include "data/shard.h"
+#include "lambda/handler.h"
 #include "model/artifact.h"
 #include "model/runtime.h"
 #include "model_fixture.h"

@@ -2,6 +2,9 @@
 // folded, on the same crops, for several input sizes, batch sizes and threads.
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <limits>
+
 #include "core/rng.h"
 #include "infer/plain_net.h"
 #include "maskwatch.h"
@@ -54,6 +57,31 @@ void expect_same_logits(const std::string& arch, int size, std::int64_t n, int t
   EXPECT_LT(worst, kLogitTolerance) << arch << " " << size << "px n=" << n << " threads=" << threads;
 }
 
+// The file with its JSON header changed by edit().
+template <class F>
+std::string with_header(const std::string& bytes, F edit) {
+  std::uint32_t len = 0;
+  for (int i = 0; i < 4; ++i) len |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+  auto h = json::parse(bytes.substr(12, len));
+  edit(h);
+  const std::string text = h.dump();
+  std::string out = bytes.substr(0, 8);
+  const auto n = static_cast<std::uint32_t>(text.size());
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
+  return out + text + bytes.substr(12 + len);
+}
+
+// The error's reason, or "" when from_bytes accepts the file.
+std::string load_error(const std::string& bytes) {
+  try {
+    PlainNet::from_bytes(bytes, "edited");
+  } catch (const Error& e) {
+    EXPECT_EQ(e.where(), "edited");
+    return e.reason();
+  }
+  return "";
+}
+
 }  // namespace
 
 TEST(PlainNet, MatchesLibTorchResNet18) {
@@ -72,4 +100,37 @@ TEST(PlainNet, RejectsDamagedFiles) {
   EXPECT_THROW(PlainNet::from_bytes(bytes.substr(0, 20), "short-header"), Error);
   auto unfolded = random_resnet("resnet18", 1);
   EXPECT_THROW(export_plain(*unfolded, 32), Error);
+}
+
+TEST(PlainNet, RejectsHeadersThatDoNotFitTogether) {
+  auto net = random_resnet("resnet18", 1);
+  net->fold_batchnorm();
+  const auto bytes = export_plain(*net, 32)->to_bytes();
+  ASSERT_EQ(load_error(with_header(bytes, [](json&) {})), "");  // the round trip itself is fine
+
+  auto first_residual = [](const json& h) {
+    for (std::size_t i = 0; i < h["ops"].size(); ++i)
+      if (h["ops"][i]["residual"].get<int>() >= 0) return i;
+    return std::size_t{0};
+  };
+  const std::vector<std::pair<std::string, std::function<void(json&)>>> edits = {
+      {"cin", [](json& h) { h["ops"][0]["cin"] = 4; }},
+      {"cin", [](json& h) { h["ops"][0]["cin"] = -3; }},
+      {"stride", [](json& h) { h["ops"][0]["stride"] = 0; }},
+      {"pad", [](json& h) { h["ops"][0]["pad"] = h["ops"][0]["k"]; }},
+      {"pad", [](json& h) { h["ops"][1]["pad"] = -1; }},  // the max pool
+      {"kernel", [](json& h) { h["ops"][0]["k"] = 0; }},
+      {"residual", [&](json& h) { h["ops"][first_residual(h)]["residual"] = 0; }},
+      {"no earlier op writes", [](json& h) { h["ops"][1]["in"] = h["ops"].back()["out"]; }},
+      {"cin", [](json& h) { h["ops"].back()["cin"] = 7; }},  // the classifier after the pooling
+      {"class logits", [](json& h) { h["classes"] = 2; }},
+      {"writes a buffer it reads", [](json& h) { h["ops"][1]["out"] = h["ops"][1]["in"]; }},
+      {"buffers", [](json& h) { h["buffers"] = 1 << 30; }},
+      {"parameters", [](json& h) { h["ops"][0]["weight"] = std::numeric_limits<std::size_t>::max() - 8; }},
+      {"parameter block", [](json& h) { h["params"] = h["params"].get<std::size_t>() + (std::size_t{1} << 62); }},
+  };
+  for (const auto& [expected, edit] : edits) {
+    const auto why = load_error(with_header(bytes, edit));
+    EXPECT_NE(why.find(expected), std::string::npos) << "expected '" << expected << "', got '" << why << "'";
+  }
 }

@@ -7,6 +7,7 @@
 
 #include "fixture.h"
 #include "maskwatch.h"
+#include "results/plot.h"
 #include "results/results_table.h"
 #include "results_fixture.h"
 
@@ -172,4 +173,13 @@ TEST(ResultsUri, BadUrisAreRefusedWithTheSupportedSchemes) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("junk.db"), std::string::npos) << e.what();
   }
+}
+
+TEST(ResultsPlot, EscapesRunIdsAndTimesInTheSvg) {
+  auto r = record("<script>&", "2026-11-24T20:00:00Z\"'<b>", 10);
+  auto svg = plot_seconds_vs_size_svg({r});
+  EXPECT_NE(svg.find("newest run &lt;script&gt;&amp;"), std::string::npos) << svg;
+  EXPECT_NE(svg.find("<title>2026-11-24T20:00:00Z&quot;&apos;&lt;b&gt;: "), std::string::npos) << svg;
+  EXPECT_EQ(svg.find("<script>"), std::string::npos) << svg;
+  EXPECT_EQ(svg.find("<b>"), std::string::npos) << svg;
 }

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/paths.h"
 #include "jobs/schedule_expr.h"
 #include "jobs/scheduler.h"
 #include "maskwatch.h"
@@ -472,6 +473,28 @@ TEST(Scheduler, LockHeldByAnotherProcessRefuses) {
   ::kill(child, SIGKILL);
   ::waitpid(child, nullptr, 0);
   fs::remove(lock);
+}
+
+TEST(Scheduler, LockFileThatIsASymlinkIsRefused) {
+  const fs::path lock = temp_lock("symlink"), target = temp_lock("symlink-target");
+  write_file_atomic(target.string(), "precious\n");
+  fs::remove(lock);
+  fs::create_symlink(target, lock);
+  SchedulerOptions opt;
+  opt.expression = "rate(1 hour)";
+  opt.lock_path = lock.string();
+  try {
+    run_scheduler(
+        opt, [](int) { FAIL() << "the scheduler ran"; }, nullptr);
+    ADD_FAILURE() << "the scheduler followed a symbolic link as its lock file";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.where(), lock.string());
+    EXPECT_TRUE(contains(e.reason(), "cannot open the scheduler lock file")) << e.what();
+    EXPECT_TRUE(contains(e.reason(), "symbolic link")) << e.what();
+  }
+  EXPECT_EQ(read_file(target.string()), "precious\n");  // not truncated, no pid written into it
+  fs::remove(lock);
+  fs::remove(target);
 }
 
 TEST(Scheduler, BadExpressionThrowsBeforeAnything) {

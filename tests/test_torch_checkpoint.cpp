@@ -1,10 +1,13 @@
 // torchvision checkpoints (torch.save of a state_dict) into maskwatch's ResNet.
 // The files come from tests/make_torchvision_checkpoint.py run with a Python
 // that has torch and torchvision (Debian: python3-torch, python3-torchvision).
+#include <caffe2/serialize/inline_container.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <map>
 
 #include "core/hash.h"
 #include "core/paths.h"
@@ -63,7 +66,178 @@ std::string error_of(F f) {
 
 float max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<float>(); }
 
+// A pickle written opcode by opcode, as torch.save's data.pkl (protocol 2).
+struct Pickle {
+  std::string b = "\x80\x02";
+  Pickle& op(char c, std::size_t times = 1) {
+    b.append(times, c);
+    return *this;
+  }
+  Pickle& le(std::uint64_t v, int n) {
+    for (int k = 0; k < n; ++k) b.push_back(static_cast<char>((v >> (8 * k)) & 0xff));
+    return *this;
+  }
+  Pickle& str(const std::string& s) {
+    op('X').le(s.size(), 4);
+    b += s;
+    return *this;
+  }
+  Pickle& integer(std::int64_t v) { return op('\x8a').op(8).le(static_cast<std::uint64_t>(v), 8); }
+  Pickle& global(const std::string& module, const std::string& name) {
+    b += "c" + module + "\n" + name + "\n";
+    return *this;
+  }
+  Pickle& ints(const std::vector<std::int64_t>& v) {
+    op('(');
+    for (auto x : v) integer(x);
+    return op('t');
+  }
+  // torch._utils._rebuild_tensor_v2 over float storage `key` of `numel` elements.
+  Pickle& tensor(const std::string& key, std::int64_t numel, std::int64_t offset, const std::vector<std::int64_t>& size,
+                 const std::vector<std::int64_t>& stride) {
+    global("torch._utils", "_rebuild_tensor_v2").op('(');
+    op('(').str("storage").global("torch", "FloatStorage").str(key).str("cpu").integer(numel).op('t').op('Q');
+    integer(offset).ints(size).ints(stride).op('\x89');
+    global("collections", "OrderedDict").op(')').op('R');
+    return op('t').op('R');
+  }
+};
+
+// A torch.save file: data.pkl and the storages, as data/<key>.
+std::string torch_file(const std::string& pkl, const std::map<std::string, std::vector<float>>& storages = {}) {
+  std::string out;
+  {
+    caffe2::serialize::PyTorchStreamWriter zip([&out](const void* p, std::size_t n) {
+      out.append(static_cast<const char*>(p), n);
+      return n;
+    });
+    zip.writeRecord("data.pkl", pkl.data(), pkl.size());
+    zip.writeRecord("byteorder", "little", 6);
+    for (const auto& [key, v] : storages) zip.writeRecord("data/" + key, v.data(), v.size() * sizeof(float));
+    zip.writeEndOfFile();
+  }
+  return out;
+}
+
+// {"w": the tensor} over a storage of 1, 2, 3, 4.
+std::string one_tensor(std::int64_t offset, const std::vector<std::int64_t>& size,
+                       const std::vector<std::int64_t>& stride) {
+  Pickle p;
+  p.op('}').op('(').str("w").tensor("0", 4, offset, size, stride).op('u').op('.');
+  return torch_file(p.b, {{"0", {1, 2, 3, 4}}});
+}
+
+std::string parse_error(const std::string& bytes) {
+  return error_of([&] { parse_torch_state_dict(bytes, "crafted.pth"); });
+}
+
 }  // namespace
+
+TEST(TorchCheckpoint, ReadsCraftedTensors) {
+  auto state = parse_torch_state_dict(one_tensor(0, {2, 2}, {1, 2}), "crafted.pth");
+  ASSERT_EQ(state.count("w"), 1u);
+  EXPECT_TRUE(torch::equal(state.at("w"), torch::tensor({1.f, 3.f, 2.f, 4.f}).reshape({2, 2})));
+  state = parse_torch_state_dict(one_tensor(1, {3}, {1}), "crafted.pth");
+  EXPECT_TRUE(torch::equal(state.at("w"), torch::tensor({2.f, 3.f, 4.f})));
+}
+
+TEST(TorchCheckpoint, RefusesViewsPastTheStorage) {
+  const std::int64_t big = std::int64_t{1} << 62;
+  struct View {
+    std::vector<std::int64_t> size, stride;
+    const char* why;
+  };
+  for (const auto& v :
+       std::vector<View>{{{3}, {big}, "reaches past its storage"},  // (3 - 1) * 2^62 wraps to a negative reach
+                         {{2, 2}, {big, big + big / 2}, "reaches past its storage"},  // the sum of two reaches wraps
+                         {{big, big}, {0, 0}, "reaches past its storage"},            // in range, but 2^124 elements
+                         {{5}, {1}, "reaches past its storage"},                      // one past the end
+                         {{2}, {-1}, "negative tensor size or stride"}}) {
+    const auto why = parse_error(one_tensor(0, v.size, v.stride));
+    EXPECT_NE(why.find(v.why), std::string::npos) << why;
+  }
+  EXPECT_NE(parse_error(one_tensor(-1, {1}, {1})).find("negative storage offset"), std::string::npos);
+  EXPECT_NE(parse_error(one_tensor(big, {1}, {1})).find("reaches past its storage"), std::string::npos);
+  EXPECT_EQ(parse_error(one_tensor(4, {0}, {1})), "");  // an empty view may start at the end
+}
+
+TEST(TorchCheckpoint, RefusesPicklesNestedTooDeep) {
+  auto nested = [](int n) {
+    Pickle p;
+    p.op(']', static_cast<std::size_t>(n)).op('a', static_cast<std::size_t>(n - 1)).op('.');
+    return torch_file(p.b);
+  };
+  EXPECT_NE(parse_error(nested(64)).find("holds a list, not a dict"), std::string::npos) << parse_error(nested(64));
+  EXPECT_NE(parse_error(nested(65)).find("pickle nests deeper than 64"), std::string::npos);
+  // Deep enough to overflow the stack when freed, were it built.
+  EXPECT_NE(parse_error(nested(200000)).find("pickle nests deeper than 64"), std::string::npos);
+
+  // Lists and tuples nested through the memo count the same.
+  Pickle memo;
+  memo.op(']').op('q').le(0, 1);
+  for (int k = 0; k < 70; ++k) memo.op('h').le(0, 1).op('\x85').op('q').le(0, 1);  // memo[0] = (memo[0],)
+  memo.op('.');
+  EXPECT_NE(parse_error(torch_file(memo.b)).find("pickle nests deeper than 64"), std::string::npos);
+}
+
+TEST(TorchCheckpoint, RefusesContainersThatReachThemselves) {
+  Pickle self;  // a list appended to itself
+  self.op(']').op('2').op('a').op('.');
+  EXPECT_NE(parse_error(torch_file(self.b)).find("already nested"), std::string::npos)
+      << parse_error(torch_file(self.b));
+
+  Pickle pair;  // b = [a], then a.append(b)
+  pair.op(']').op('q').le(0, 1).op(']').op('h').le(0, 1).op('a').op('a').op('.');
+  EXPECT_NE(parse_error(torch_file(pair.b)).find("already nested"), std::string::npos);
+
+  Pickle dict;  // d["k"] = d
+  dict.op('}').op('q').le(0, 1).str("k").op('h').le(0, 1).op('s').op('.');
+  EXPECT_NE(parse_error(torch_file(dict.b)).find("already nested"), std::string::npos);
+
+  // Shared, finished containers are fine: {"a": x, "b": x}.
+  Pickle shared;
+  shared.op('}')
+      .op('(')
+      .str("a")
+      .tensor("0", 4, 0, {4}, {1})
+      .op('q')
+      .le(1, 1)
+      .str("b")
+      .op('h')
+      .le(1, 1)
+      .op('u')
+      .op('.');
+  auto state = parse_torch_state_dict(torch_file(shared.b, {{"0", {1, 2, 3, 4}}}), "shared.pth");
+  EXPECT_TRUE(torch::equal(state.at("a"), state.at("b")));
+}
+
+TEST(TorchCheckpoint, RefusesPicklesWithTooManyObjects) {
+  Pickle objects;
+  objects.op('N', 1000001).op('.');
+  EXPECT_NE(parse_error(torch_file(objects.b)).find("more than 1000000 objects"), std::string::npos);
+  Pickle memo;
+  memo.op(']').op('\x94', 1000001).op('.');  // MEMOIZE
+  EXPECT_NE(parse_error(torch_file(memo.b)).find("more than 1000000 memo entries"), std::string::npos);
+  Pickle dups;
+  dups.op(']').op('2', 1000000).op('.');  // DUP
+  EXPECT_NE(parse_error(torch_file(dups.b)).find("entries on the stack"), std::string::npos);
+}
+
+TEST(TorchCheckpoint, RefusesRecordsLargerThanTheFile) {
+  auto bytes = one_tensor(0, {4}, {1});
+  ASSERT_EQ(parse_error(bytes), "");
+  // The central directory entry of data.pkl (signature, then its name at +46).
+  const std::string name = "archive/data.pkl";
+  std::size_t at = 0;
+  while ((at = bytes.find("PK\x01\x02", at)) != std::string::npos && bytes.compare(at + 46, name.size(), name) != 0)
+    ++at;
+  ASSERT_NE(at, std::string::npos);
+  for (std::size_t field : {at + 20, at + 24}) std::memcpy(&bytes[field], "\xff\xff\xff\x7f", 4);  // 2 GiB
+  auto why = parse_error(bytes);
+  EXPECT_NE(why.find("zip record 'archive/data.pkl' claims 2147483647 bytes, more than the whole file"),
+            std::string::npos)
+      << why;
+}
 
 TEST(TorchCheckpoint, ResNet34GivesTorchvisionsLogits) {
   REQUIRE_TORCHVISION();

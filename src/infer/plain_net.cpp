@@ -10,6 +10,7 @@
 #include <limits>
 #include <thread>
 
+#include "core/parallel.h"
 #include "maskwatch.h"
 
 namespace mw {
@@ -156,18 +157,86 @@ void PlainNet::logits_chunk(const std::uint8_t* crops, int n, float* out) const 
 }
 
 void PlainNet::plan() {
+  // Sides past this are no crop the engine is for; the bound keeps every index computation in range.
+  constexpr int kMaxSide = 4096;
+  const std::string where = "plain network";
+  if (input_size <= 0 || input_size > kMaxSide)
+    throw Error(where, "input size " + std::to_string(input_size) + " is outside 1.." + std::to_string(kMaxSide));
+  if (ops.empty()) throw Error(where, "no ops");
+  if (buffers < 1 || static_cast<std::size_t>(buffers) > ops.size() + 1)
+    throw Error(where, std::to_string(buffers) + " buffers for " + std::to_string(ops.size()) + " ops");
+  struct Shape {
+    std::int64_t side = 0, channels = 0;  // side 0: no op has written the buffer yet
+    bool operator!=(const Shape& o) const { return side != o.side || channels != o.channels; }
+    std::string str() const {
+      return std::to_string(side) + "x" + std::to_string(side) + "x" + std::to_string(channels);
+    }
+  };
+  std::vector<Shape> shape(static_cast<std::size_t>(buffers));
+  shape[0] = {input_size, 3};
   pruned.clear();
-  std::vector<int> side(static_cast<std::size_t>(buffers), 0);
-  side[0] = input_size;
-  for (auto& op : ops) {
-    const int in = side[op.in];
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    auto& op = ops[i];
+    const std::string name = "op " + std::to_string(i) + " (" + kind_name(op.kind) + ")";
+    auto fail = [&](const std::string& why) { throw Error(where, name + ": " + why); };
+    if (op.in < 0 || op.in >= buffers || op.out <= 0 || op.out >= buffers || op.residual < -1 || op.residual >= buffers)
+      fail("refers outside the buffers");
+    if (op.out == op.in || op.out == op.residual) fail("writes a buffer it reads");
+    const Shape x = shape[static_cast<std::size_t>(op.in)];
+    if (x.side == 0) fail("reads buffer " + std::to_string(op.in) + ", which no earlier op writes");
+    const bool windowed = op.kind == PlainOp::Kind::Conv || op.kind == PlainOp::Kind::MaxPool;
+    const bool has_params = op.kind == PlainOp::Kind::Conv || op.kind == PlainOp::Kind::Linear;
+    std::int64_t out = 1;
+    if (windowed) {
+      if (op.k < 1 || op.k > kMaxSide || op.stride < 1 || op.pad < 0 || op.pad >= op.k)
+        fail("kernel " + std::to_string(op.k) + ", stride " + std::to_string(op.stride) + ", pad " +
+             std::to_string(op.pad) + " (expected k >= 1, stride >= 1, 0 <= pad < k)");
+      const std::int64_t span = x.side + 2 * std::int64_t{op.pad} - op.k;
+      if (span < 0) throw Error(where, "input of " + std::to_string(input_size) + " px is too small");
+      out = span / op.stride + 1;
+      if (out > kMaxSide) fail("output side " + std::to_string(out) + " is over " + std::to_string(kMaxSide));
+    }
+    if (has_params) {
+      const std::int64_t want_cin = op.kind == PlainOp::Kind::Conv ? x.channels : x.side * x.side * x.channels;
+      if (op.cin != want_cin)
+        fail("cin is " + std::to_string(op.cin) + " but its input (buffer " + std::to_string(op.in) + ", " + x.str() +
+             ") gives " + std::to_string(want_cin));
+      if (op.cout < 1) fail("cout is " + std::to_string(op.cout));
+      const std::size_t taps = op.kind == PlainOp::Kind::Conv ? static_cast<std::size_t>(op.k) * op.k : 1;
+      std::size_t wsize = 0;
+      const std::size_t count = params.size();
+      if (__builtin_mul_overflow(taps * static_cast<std::size_t>(op.cin), static_cast<std::size_t>(op.cout), &wsize) ||
+          wsize > count || op.weight > count - wsize || static_cast<std::size_t>(op.cout) > count ||
+          op.bias > count - static_cast<std::size_t>(op.cout))
+        fail("weights or bias reach past the " + std::to_string(count) + " parameters");
+    }
+    Shape y;
+    switch (op.kind) {
+      case PlainOp::Kind::Conv:
+        y = {out, op.cout};
+        break;
+      case PlainOp::Kind::MaxPool:
+        y = {out, x.channels};
+        break;
+      case PlainOp::Kind::GlobalAvgPool:
+        y = {1, x.channels};
+        break;
+      case PlainOp::Kind::Linear:
+        y = {1, op.cout};
+        break;
+    }
+    if (op.kind == PlainOp::Kind::Conv && op.residual >= 0) {
+      const Shape r = shape[static_cast<std::size_t>(op.residual)];
+      if (r.side == 0) fail("adds buffer " + std::to_string(op.residual) + ", which no earlier op writes");
+      if (r != y) fail("adds a " + r.str() + " residual to its " + y.str() + " output");
+    }
     op.taps.clear();
     if (op.kind == PlainOp::Kind::Conv) {
-      const int out = out_side(in, op);
+      const int in = static_cast<int>(x.side), side = static_cast<int>(out);
       // A tap row ky is live when some output row reads a real input row through it (same for columns).
       std::vector<bool> live(static_cast<std::size_t>(op.k), false);
       for (int t = 0; t < op.k; ++t)
-        for (int o = 0; o < out && !live[t]; ++o)
+        for (int o = 0; o < side && !live[t]; ++o)
           live[t] = o * op.stride - op.pad + t >= 0 && o * op.stride - op.pad + t < in;
       for (int ky = 0; ky < op.k; ++ky)
         for (int kx = 0; kx < op.k; ++kx)
@@ -179,14 +248,12 @@ void PlainNet::plan() {
           pruned.insert(pruned.end(), params.begin() + static_cast<std::ptrdiff_t>(op.weight + t * row),
                         params.begin() + static_cast<std::ptrdiff_t>(op.weight + (t + 1) * row));
       }
-      side[op.out] = out;
-    } else if (op.kind == PlainOp::Kind::MaxPool) {
-      side[op.out] = out_side(in, op);
-    } else {
-      side[op.out] = 1;
     }
-    if (side[op.out] <= 0) throw Error("plain network", "input of " + std::to_string(input_size) + " px is too small");
+    shape[static_cast<std::size_t>(op.out)] = y;
   }
+  const Shape last = shape[static_cast<std::size_t>(ops.back().out)];
+  if (last != Shape{1, classes})
+    throw Error(where, "the last op gives " + last.str() + ", not the " + std::to_string(classes) + " class logits");
 }
 
 void PlainNet::logits(const std::uint8_t* crops, std::int64_t n, float* out, int threads) const {
@@ -194,19 +261,11 @@ void PlainNet::logits(const std::uint8_t* crops, std::int64_t n, float* out, int
   const int chunk = static_cast<int>(std::clamp<std::int64_t>(per_thread, 1, kPlainMaxChunk));
   const std::int64_t chunks = (n + chunk - 1) / chunk;
   const std::size_t crop_bytes = static_cast<std::size_t>(input_size) * input_size * 3;
-  std::atomic<std::int64_t> next{0};
-  auto work = [&] {
-    for (std::int64_t c; (c = next.fetch_add(1)) < chunks;) {
-      const std::int64_t first = c * chunk;
-      const int m = static_cast<int>(std::min<std::int64_t>(chunk, n - first));
-      logits_chunk(crops + first * crop_bytes, m, out + first * classes);
-    }
-  };
-  const int t = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(threads, chunks)));
-  std::vector<std::thread> pool;
-  for (int i = 1; i < t; ++i) pool.emplace_back(work);
-  work();
-  for (auto& th : pool) th.join();
+  parallel_for(chunks, threads, [&](std::int64_t c) {
+    const std::int64_t first = c * chunk;
+    const int m = static_cast<int>(std::min<std::int64_t>(chunk, n - first));
+    logits_chunk(crops + first * crop_bytes, m, out + first * classes);
+  });
 }
 
 std::string PlainNet::to_bytes() const {
@@ -241,6 +300,7 @@ PlainNet PlainNet::from_bytes(const std::string& bytes, const std::string& sourc
   std::uint32_t len = 0;
   for (int i = 0; i < 4; ++i) len |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
   if (12 + static_cast<std::size_t>(len) > bytes.size()) throw Error(source, "header runs past the end of the file");
+  const std::size_t body = bytes.size() - 12 - len;  // the parameter block
   PlainNet net;
   try {
     auto h = json::parse(bytes.substr(12, len));
@@ -250,11 +310,11 @@ PlainNet PlainNet::from_bytes(const std::string& bytes, const std::string& sourc
     net.inv_scale = h.at("inv_scale");
     net.buffers = h.at("buffers");
     const std::size_t count = h.at("params");
-    if (12 + len + count * sizeof(float) != bytes.size())
-      throw Error(source, "parameter block is " + std::to_string(bytes.size() - 12 - len) + " bytes, header says " +
-                              std::to_string(count * sizeof(float)));
+    if (count > body / sizeof(float) || count * sizeof(float) != body)
+      throw Error(source, "parameter block is " + std::to_string(body) + " bytes, header says " +
+                              std::to_string(count) + " floats");
     net.params.resize(count);
-    std::memcpy(net.params.data(), bytes.data() + 12 + len, count * sizeof(float));
+    if (count) std::memcpy(net.params.data(), bytes.data() + 12 + len, count * sizeof(float));
     for (const auto& o : h.at("ops")) {
       PlainOp op;
       op.kind = kind_of(o.at("op"), source);
@@ -262,18 +322,17 @@ PlainNet PlainNet::from_bytes(const std::string& bytes, const std::string& sourc
       op.cin = o.at("cin"), op.cout = o.at("cout"), op.k = o.at("k"), op.stride = o.at("stride"), op.pad = o.at("pad");
       op.relu = o.at("relu");
       op.weight = o.at("weight"), op.bias = o.at("bias");
-      const std::size_t wsize = static_cast<std::size_t>(op.k) * op.k * op.cin * op.cout;
-      const bool has_params = op.kind == PlainOp::Kind::Conv || op.kind == PlainOp::Kind::Linear;
-      if (op.in < 0 || op.in >= net.buffers || op.out <= 0 || op.out >= net.buffers || op.residual >= net.buffers ||
-          (has_params && (op.weight + wsize > count || op.bias + static_cast<std::size_t>(op.cout) > count)))
-        throw Error(source, std::string("op '") + kind_name(op.kind) + "' refers outside the buffers or parameters");
       net.ops.push_back(op);
     }
   } catch (const json::exception& e) {
     throw Error(source, std::string("bad header: ") + e.what());
   }
   if (net.ops.empty() || net.input_size <= 0 || net.classes <= 0) throw Error(source, "empty network");
-  net.plan();
+  try {
+    net.plan();  // checks every op against the shapes and the parameters
+  } catch (const Error& e) {
+    throw Error(source, e.reason());
+  }
   return net;
 }
 

@@ -1,10 +1,14 @@
 // The Lambda deployment zip: bootstrap, the LibTorch-free binary, every
 // shared library it loads (glibc and its loader included, so it runs on
 // provided.al2023 as built), and the model's plain weights.
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -22,33 +26,47 @@ namespace {
 
 constexpr std::uint64_t kLambdaUnzippedLimit = 250ull * 1000 * 1000;  // bytes, AWS's limit for a function's code
 
-// Runs argv (no shell); returns its standard output; throws when it fails.
+// Runs argv (no shell) in cwd; returns its standard output and standard error
+// together; throws when it cannot start or exits other than with 0.
 std::string run_program(const std::vector<std::string>& argv, const std::string& cwd = "") {
+  std::vector<char*> args;  // built before the spawn: nothing allocates in the child
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   int out[2];
-  if (pipe(out) != 0) throw Error(argv[0], "pipe failed");
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out[1], 1);
-    close(out[0]);
-    close(out[1]);
-    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
+  if (pipe2(out, O_CLOEXEC) != 0) throw Error(argv[0], std::string("cannot create a pipe: ") + std::strerror(errno));
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);  // dup2 clears O_CLOEXEC on 1 and 2
+  posix_spawn_file_actions_adddup2(&actions, out[1], 2);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+  pid_t pid = 0;
+  const int spawned = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
   close(out[1]);
+  if (spawned != 0) {
+    close(out[0]);
+    throw Error(argv[0],
+                spawned == ENOENT ? "not found (install it)" : std::string("cannot run: ") + std::strerror(spawned));
+  }
   std::string text;
   char buf[4096];
-  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+  for (;;) {
+    const ssize_t n = read(out[0], buf, sizeof buf);
+    if (n > 0) {
+      text.append(buf, static_cast<std::size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
   close(out[0]);
   int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw Error(argv[0], WIFEXITED(status) && WEXITSTATUS(status) == 127 ? "not found (install it)"
-                                                                         : "failed: " + text.substr(0, 400));
-  return text;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) throw Error(argv[0], std::string("cannot wait for it: ") + std::strerror(errno));
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return text;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) throw Error(argv[0], "not found (install it)");
+  const std::string how = WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
+                                            : "signal " + std::to_string(WTERMSIG(status));
+  throw Error(argv[0], "failed (" + how + "): " + text.substr(0, 400));
 }
 
 // Every shared library the binary loads, with the dynamic loader first.
@@ -90,10 +108,10 @@ json package_lambda(const PackageOptions& opt, const Reporter& rep) {
   if (binary.empty()) binary = fs::read_symlink("/proc/self/exe").parent_path() / "maskwatch-lambda";
   if (!fs::exists(binary)) throw Error(binary.string(), "the Lambda build is missing (build target maskwatch_lambda)");
 
-  const fs::path stage = fs::temp_directory_path() / ("maskwatch-package-" + std::to_string(getpid()));
-  fs::remove_all(stage);
-  fs::create_directories(stage / "bin");
-  fs::create_directories(stage / "lib");
+  std::string stage_template = (fs::temp_directory_path() / "maskwatch-package-XXXXXX").string();
+  if (!mkdtemp(stage_template.data()))
+    throw Error(stage_template, std::string("cannot make the staging folder: ") + std::strerror(errno));
+  const fs::path stage = stage_template;
   struct Cleanup {
     fs::path p;
     ~Cleanup() {
@@ -101,6 +119,8 @@ json package_lambda(const PackageOptions& opt, const Reporter& rep) {
       fs::remove_all(p, ec);
     }
   } cleanup{stage};
+  fs::create_directories(stage / "bin");
+  fs::create_directories(stage / "lib");
 
   fs::copy_file(binary, stage / "bin" / "maskwatch-lambda");
   auto libs = shared_libraries(binary);
@@ -126,13 +146,26 @@ json package_lambda(const PackageOptions& opt, const Reporter& rep) {
 
   const std::uint64_t unzipped = tree_bytes(stage);
   const fs::path output = fs::absolute(opt.output);
+  // Checked before zipping, so an oversize package never replaces a good one.
+  if (unzipped > kLambdaUnzippedLimit)
+    throw Error(output.string(), "unzipped size " + std::to_string(unzipped) + " bytes is over Lambda's limit of " +
+                                     std::to_string(kLambdaUnzippedLimit));
+  if (opt.zip_level < 0 || opt.zip_level > 9) throw Error("package --zip-level", "expected 0 to 9");
   fs::create_directories(output.parent_path());
   const fs::path tmp_zip = output.string() + ".tmp.zip";
+  struct RemoveUnlessKept {  // the partial zip goes on any failure
+    fs::path p;
+    bool keep = false;
+    ~RemoveUnlessKept() {
+      std::error_code ec;
+      if (!keep) fs::remove(p, ec);
+    }
+  } partial{tmp_zip};
   fs::remove(tmp_zip);
-  if (opt.zip_level < 0 || opt.zip_level > 9) throw Error("package --zip-level", "expected 0 to 9");
   run_program({"zip", "-q", "-r", "-" + std::to_string(opt.zip_level), "-X", "-y", tmp_zip.string(), "."},
               stage.string());
   fs::rename(tmp_zip, output);
+  partial.keep = true;
   const std::uint64_t zipped = fs::file_size(output);
   json r = {{"zip", output.string()},
             {"zipped_bytes", zipped},
@@ -141,9 +174,6 @@ json package_lambda(const PackageOptions& opt, const Reporter& rep) {
             {"fits", unzipped <= kLambdaUnzippedLimit},
             {"model", ref.meta.at("id")},
             {"libraries", libs.size()}};
-  if (unzipped > kLambdaUnzippedLimit)
-    throw Error(output.string(), "unzipped size " + std::to_string(unzipped) + " bytes is over Lambda's limit of " +
-                                     std::to_string(kLambdaUnzippedLimit));
   return r;
 }
 

@@ -51,7 +51,10 @@ class LockFile {
  public:
   explicit LockFile(const std::string& path) : path_(path) {
     if (path.empty()) return;
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    // Not through a symbolic link: the pid written below would truncate whatever it points at.
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd_ < 0 && errno == ELOOP)
+      throw Error(path, "cannot open the scheduler lock file: it is a symbolic link, which is not followed");
     if (fd_ < 0) throw Error(path, "cannot open the scheduler lock file: " + errno_text());
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
       const int err = errno;

@@ -34,23 +34,14 @@ struct Obj {
   std::vector<Ptr> items;                    // tuple, list
   std::vector<std::pair<Ptr, Ptr>> entries;  // dict, in insertion order
   torch::Tensor t;                           // tensor, or a storage as a 1-D tensor
+  int depth = 1;                             // 1 + the deepest item's depth; 1 for no items
+  bool nested = false;                       // inside a container: then final, so no container can reach itself
 };
 
-Ptr make(Obj::Kind k) {
-  auto o = std::make_shared<Obj>();
-  o->kind = k;
-  return o;
-}
-Ptr make_int(std::int64_t v) {
-  auto o = make(Obj::kInt);
-  o->i = v;
-  return o;
-}
-Ptr make_str(std::string v, Obj::Kind k = Obj::kStr) {
-  auto o = make(k);
-  o->s = std::move(v);
-  return o;
-}
+// Limits for hostile files: far beyond any state_dict, small enough that
+// nothing exhausts the stack (objects are freed recursively) or memory.
+constexpr int kMaxDepth = 64;
+constexpr std::size_t kMaxObjects = 1000000;  // objects, stack entries and memo entries, each
 
 const char* kind_name(Obj::Kind k) {
   static const char* names[] = {"None", "bool", "int",    "float",  "str", "tuple",
@@ -167,35 +158,39 @@ class Unpickler {
         case 'l': {  // LIST
           auto o = make(Obj::kList);
           o->items = pop_mark();
+          for (auto& item : o->items) adopt(*o, item, "LIST");
           push(o);
           break;
         }
         case 'd': {  // DICT
           auto o = make(Obj::kDict);
-          set_items(*o, pop_mark());
+          set_items(*o, pop_mark(), "DICT");
           push(o);
           break;
         }
         case 'a': {  // APPEND
           auto v = pop();
-          expect(top(), Obj::kList, "APPEND")->items.push_back(v);
+          auto list = expect(top(), Obj::kList, "APPEND");
+          adopt(*list, v, "APPEND");
+          list->items.push_back(v);
           break;
         }
         case 'e': {  // APPENDS
           auto vs = pop_mark();
-          auto& list = expect(top(), Obj::kList, "APPENDS")->items;
-          list.insert(list.end(), vs.begin(), vs.end());
+          auto list = expect(top(), Obj::kList, "APPENDS");
+          for (auto& v : vs) adopt(*list, v, "APPENDS");
+          list->items.insert(list->items.end(), vs.begin(), vs.end());
           break;
         }
         case 's': {  // SETITEM
           auto v = pop();
           auto k = pop();
-          set_items(*expect(top(), Obj::kDict, "SETITEM"), {k, v});
+          set_items(*expect(top(), Obj::kDict, "SETITEM"), {k, v}, "SETITEM");
           break;
         }
         case 'u': {  // SETITEMS
           auto kv = pop_mark();
-          set_items(*expect(top(), Obj::kDict, "SETITEMS"), kv);
+          set_items(*expect(top(), Obj::kDict, "SETITEMS"), kv, "SETITEMS");
           break;
         }
         case 'c': {  // GLOBAL
@@ -210,13 +205,13 @@ class Unpickler {
           break;
         }
         case 'q':
-          memo_[le(1)] = top();
+          remember(le(1), top());
           break;  // BINPUT
         case 'r':
-          memo_[le(4)] = top();
+          remember(le(4), top());
           break;  // LONG_BINPUT
         case 0x94:
-          memo_[memo_.size()] = top();
+          remember(memo_.size(), top());
           break;  // MEMOIZE
         case 'h':
           push(memo(le(1)));
@@ -258,6 +253,37 @@ class Unpickler {
  private:
   [[noreturn]] void fail(const std::string& why) const { throw Error(source_, "data.pkl: " + why); }
 
+  Ptr make(Obj::Kind k) {
+    if (++objects_ > kMaxObjects) fail("more than " + std::to_string(kMaxObjects) + " objects");
+    auto o = std::make_shared<Obj>();
+    o->kind = k;
+    return o;
+  }
+  Ptr make_int(std::int64_t v) {
+    auto o = make(Obj::kInt);
+    o->i = v;
+    return o;
+  }
+  Ptr make_str(std::string v, Obj::Kind k = Obj::kStr) {
+    auto o = make(k);
+    o->s = std::move(v);
+    return o;
+  }
+  // Puts item into container, which must not itself be inside one: a container
+  // is complete before its parent takes it, so no cycle can form, and depths
+  // computed here stay true.
+  void adopt(Obj& container, const Ptr& item, const char* op) const {
+    item->nested = true;
+    if (container.nested) fail(std::string(op) + " into a " + kind_name(container.kind) + " that is already nested");
+    container.depth = std::max(container.depth, item->depth + 1);
+    if (container.depth > kMaxDepth) fail("pickle nests deeper than " + std::to_string(kMaxDepth));
+  }
+  void remember(std::uint64_t key, Ptr o) {
+    if (memo_.size() >= kMaxObjects && !memo_.count(key))
+      fail("more than " + std::to_string(kMaxObjects) + " memo entries");
+    memo_[key] = std::move(o);
+  }
+
   std::uint8_t u8() {
     if (pos_ >= p_.size()) fail("ends early");
     return static_cast<std::uint8_t>(p_[pos_++]);
@@ -288,7 +314,10 @@ class Unpickler {
     return s;
   }
 
-  void push(Ptr o) { stack_.push_back(std::move(o)); }
+  void push(Ptr o) {
+    if (stack_.size() >= kMaxObjects) fail("more than " + std::to_string(kMaxObjects) + " entries on the stack");
+    stack_.push_back(std::move(o));
+  }
   Ptr top() const {
     if (stack_.empty()) fail("stack underflow");
     return stack_.back();
@@ -321,13 +350,15 @@ class Unpickler {
     if (o->kind != k) fail(std::string(op) + " on a " + kind_name(o->kind) + ", not a " + kind_name(k));
     return o;
   }
-  static Ptr tuple(std::vector<Ptr> items) {
+  Ptr tuple(std::vector<Ptr> items) {
     auto o = make(Obj::kTuple);
     o->items = std::move(items);
+    for (auto& item : o->items) adopt(*o, item, "TUPLE");
     return o;
   }
-  void set_items(Obj& dict, const std::vector<Ptr>& kv) const {
+  void set_items(Obj& dict, const std::vector<Ptr>& kv, const char* op) const {
     if (kv.size() % 2) fail("odd number of items for a dict");
+    for (auto& item : kv) adopt(dict, item, op);
     for (std::size_t k = 0; k < kv.size(); k += 2) dict.entries.emplace_back(kv[k], kv[k + 1]);
   }
 
@@ -371,8 +402,11 @@ class Unpickler {
       auto d = make(Obj::kDict);
       if (!a.empty() && a[0]->kind == Obj::kList)
         for (auto& pair : a[0]->items)
-          if (pair->kind == Obj::kTuple && pair->items.size() == 2)
+          if (pair->kind == Obj::kTuple && pair->items.size() == 2) {
+            adopt(*d, pair->items[0], "OrderedDict");
+            adopt(*d, pair->items[1], "OrderedDict");
             d->entries.emplace_back(pair->items[0], pair->items[1]);
+          }
       return d;
     }
     if (fn.s == "torch._utils._rebuild_tensor_v2" || fn.s == "torch._utils._rebuild_tensor") {
@@ -381,14 +415,19 @@ class Unpickler {
       auto offset = as_int(a[1], "storage offset");
       auto size = ints(a[2], "tensor size"), stride = ints(a[3], "tensor stride");
       if (size.size() != stride.size()) fail("tensor size and stride differ in length");
-      std::int64_t last = offset;  // the last element the view reaches
-      bool empty = false;
+      if (offset < 0) fail("negative storage offset");
+      std::int64_t last = offset, numel = 1;  // the last element the view reaches, and its element count
+      bool empty = false, overflow = false;
       for (std::size_t d = 0; d < size.size(); ++d) {
         if (size[d] < 0 || stride[d] < 0) fail("negative tensor size or stride");
         if (size[d] == 0) empty = true;
-        last += (size[d] - 1) * stride[d];
+        std::int64_t reach = 0;
+        overflow = overflow || __builtin_mul_overflow(size[d], numel, &numel);
+        if (size[d] > 0)
+          overflow = overflow || __builtin_mul_overflow(size[d] - 1, stride[d], &reach) ||
+                     __builtin_add_overflow(last, reach, &last);
       }
-      if (offset < 0 || (!empty && last >= storage.numel())) fail("tensor reaches past its storage");
+      if (!empty && (overflow || last >= storage.numel())) fail("tensor reaches past its storage");
       auto o = make(Obj::kTensor);
       o->t = storage.as_strided(size, stride, offset);
       return o;
@@ -407,9 +446,76 @@ class Unpickler {
   std::vector<Ptr> stack_;
   std::unordered_map<std::uint64_t, Ptr> memo_;
   std::map<std::string, Ptr> storages_;
+  std::size_t objects_ = 0;
 };
 
 // ---- the zip container --------------------------------------------------------
+
+std::uint64_t read_le(const std::string& b, std::uint64_t at, int n) {
+  std::uint64_t v = 0;
+  for (int k = 0; k < n; ++k) v |= std::uint64_t(static_cast<std::uint8_t>(b[at + k])) << (8 * k);
+  return v;
+}
+
+// torch.save stores records uncompressed, so none is larger than the file. The
+// reader allocates a record's size as the central directory gives it before
+// reading a byte, so the directory is checked here first, found the way miniz
+// finds it: the last end-of-central-directory record in the final 64 KiB, and
+// the zip64 one when a locator precedes it.
+void check_record_sizes(const std::string& b, const std::string& source) {
+  const std::uint64_t size = b.size();
+  auto bad = [&](const std::string& why) { return Error(source, "damaged zip archive: " + why); };
+  constexpr std::uint64_t kEocd = 22, kLocator = 20, kEocd64 = 56, kEntry = 46;
+  if (size < kEocd) throw bad("too short");
+  std::uint64_t eocd = size - kEocd + 1;
+  for (std::uint64_t at = size - kEocd + 1; at-- > 0 && size - at <= 0xffff + kEocd;)
+    if (read_le(b, at, 4) == 0x06054b50) {
+      eocd = at;
+      break;
+    }
+  if (eocd > size - kEocd) throw bad("no end of central directory (cut short?)");
+  std::uint64_t entries = read_le(b, eocd + 10, 2), cdir_size = read_le(b, eocd + 12, 4),
+                cdir = read_le(b, eocd + 16, 4);
+  if (eocd >= kLocator && read_le(b, eocd - kLocator, 4) == 0x07064b50) {
+    std::uint64_t at = read_le(b, eocd - kLocator + 8, 8);
+    auto valid = [&](std::uint64_t ofs) {
+      return size >= kEocd64 && ofs <= size - kEocd64 && read_le(b, ofs, 4) == 0x06064b50;
+    };
+    if (!valid(at)) at = eocd >= kLocator + kEocd64 ? eocd - kLocator - kEocd64 : size;
+    if (!valid(at)) throw bad("no zip64 end of central directory");
+    entries = read_le(b, at + 32, 8), cdir_size = read_le(b, at + 40, 8), cdir = read_le(b, at + 48, 8);
+  }
+  if (cdir > size || cdir_size > size - cdir) throw bad("the central directory lies outside the file");
+  const std::uint64_t end = cdir + cdir_size;
+  std::uint64_t at = cdir;
+  for (std::uint64_t k = 0; k < entries; ++k) {
+    if (kEntry > end - at || read_le(b, at, 4) != 0x02014b50) throw bad("central directory entry " + std::to_string(k));
+    std::uint64_t comp = read_le(b, at + 20, 4), uncomp = read_le(b, at + 24, 4), local = read_le(b, at + 42, 4);
+    const std::uint64_t name_len = read_le(b, at + 28, 2), extra_len = read_le(b, at + 30, 2),
+                        comment_len = read_le(b, at + 32, 2);
+    if (name_len + extra_len + comment_len > end - at - kEntry)
+      throw bad("central directory entry " + std::to_string(k));
+    const std::string name = b.substr(at + kEntry, name_len);
+    // The zip64 extra field holds, in this order, whichever of these the entry marks 0xffffffff.
+    for (std::uint64_t x = at + kEntry + name_len, x_end = x + extra_len; x + 4 <= x_end;) {
+      const std::uint64_t id = read_le(b, x, 2), len = read_le(b, x + 2, 2);
+      if (len > x_end - x - 4) break;
+      if (id == 0x0001) {
+        std::uint64_t f = x + 4;
+        for (std::uint64_t* field : {&uncomp, &comp, &local})
+          if (*field == 0xffffffff && f + 8 <= x + 4 + len) {
+            *field = read_le(b, f, 8);
+            f += 8;
+          }
+      }
+      x += 4 + len;
+    }
+    if (uncomp > size || comp > size)
+      throw Error(source, "zip record '" + name + "' claims " + std::to_string(std::max(uncomp, comp)) +
+                              " bytes, more than the whole file (" + std::to_string(size) + " bytes)");
+    at += kEntry + name_len + extra_len + comment_len;
+  }
+}
 
 std::string record(caffe2::serialize::PyTorchStreamReader& zip, const std::string& name) {
   auto [data, size] = zip.getRecord(name);
@@ -451,6 +557,7 @@ StateDict parse_torch_state_dict(const std::string& bytes, const std::string& so
                   "torch.save(torch.load(old), new)");
     throw Error(source, "not a file written by torch.save (no zip header)");
   }
+  check_record_sizes(bytes, source);
   Ptr top;
   try {
     caffe2::serialize::PyTorchStreamReader zip(

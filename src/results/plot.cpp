@@ -25,6 +25,32 @@ std::string num(double v) {
   return buf;
 }
 
+// Text for an SVG (XML) element or attribute.
+std::string xml_escape(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
+    }
+  return out;
+}
+
 }  // namespace
 
 std::string plot_seconds_vs_size_svg(const std::vector<BenchmarkRecord>& records) {
@@ -65,16 +91,16 @@ std::string plot_seconds_vs_size_svg(const std::vector<BenchmarkRecord>& records
   }
   for (const auto& r : records)
     s += "<circle cx=\"" + num(X(r.set_size)) + "\" cy=\"" + num(Y(r.seconds)) +
-         "\" r=\"4\" fill=\"#4a7bd0\" fill-opacity=\"0.5\"><title>" + r.started_at + ": " + std::to_string(r.objects) +
-         " faces in " + num(r.seconds) + " s</title></circle>\n";
+         "\" r=\"4\" fill=\"#4a7bd0\" fill-opacity=\"0.5\"><title>" + xml_escape(r.started_at) + ": " +
+         std::to_string(r.objects) + " faces in " + num(r.seconds) + " s</title></circle>\n";
   if (!newest.empty()) {
     auto pts = runs[newest];
     std::sort(pts.begin(), pts.end(), [](auto* a, auto* b) { return a->set_size < b->set_size; });
     std::string path;
     for (auto* r : pts) path += (path.empty() ? "M" : " L") + num(X(r->set_size)) + " " + num(Y(r->seconds));
     s += "<path d=\"" + path + "\" fill=\"none\" stroke=\"#d04a4a\" stroke-width=\"2\"/>\n";
-    s += "<text x=\"" + num(X(0) + 8) + "\" y=\"" + num(kTop + 14) + "\" fill=\"#d04a4a\">newest run " + newest +
-         " (line); dots: every record</text>\n";
+    s += "<text x=\"" + num(X(0) + 8) + "\" y=\"" + num(kTop + 14) + "\" fill=\"#d04a4a\">newest run " +
+         xml_escape(newest) + " (line); dots: every record</text>\n";
   }
   s += "</svg>\n";
   return s;
