@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "core/paths.h"
 #include "data/dataset.h"
 #include "data/shard.h"
 #include "data/split.h"
@@ -9,10 +10,7 @@ using namespace mw;
 namespace fs = std::filesystem;
 
 namespace {
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+std::string read(const fs::path& p) { return read_file(p.string(), kMaxImageBytes); }
 const json* find_reject(const json& report, const std::string& file_part) {
   for (const auto& r : report["rejects"])
     if (r["file"].get<std::string>().find(file_part) != std::string::npos) return &r;
