@@ -201,6 +201,7 @@ struct PipelineOptions {
   IngestOptions ingest;
   PrepareOptions prepare;
   TrainOptions train;
+  BenchmarkOptions benchmark;  // its store, model and threads follow train's
 };
 json pipeline(const PipelineOptions& opt, const Reporter& rep = {});
 

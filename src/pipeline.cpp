@@ -53,6 +53,14 @@ json pipeline(const PipelineOptions& opt, const Reporter& rep) {
   ev.threads = opt.train.threads;
   report["evaluate"] = evaluate(ev, rep);
   report["evaluate"]["seconds"] = secs(t);
+
+  // The scheduled job's first record: sets of images through the new model, into the results table.
+  rep.say("== benchmark");
+  BenchmarkOptions bo = opt.benchmark;
+  bo.store = opt.train.store;
+  bo.model = model.at("id");
+  bo.threads = opt.train.threads;
+  report["benchmark"] = benchmark(bo, rep);
   auto store = open_store(opt.train.store);
   store->put("reports/pipeline-" + model.at("id").get<std::string>() + ".json", report.dump(2));
   return report;

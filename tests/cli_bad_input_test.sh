@@ -28,5 +28,7 @@ grep -q "maskwatch train" <<<"$out" || fail "unclear: $out"
 out=$("$mw" -q --store "$work/p" --threads 2 pipeline --data "$data" --input-size 32 --epochs 1 --limit 64 --val-limit 32 2>&1) \
   || fail "pipeline failed: $out"
 grep -q "on the test split" <<<"$out" && grep -q "macro-F1" <<<"$out" || fail "no test report in: $out"
+grep -q "^   400     400" <<<"$out" || fail "no benchmark set of 400 in: $out"
+[ -f "$work/p/results.db" ] || fail "the pipeline's benchmark wrote no results table"
 ls "$work/p/reports/" | grep -q "pipeline-" || fail "no pipeline report stored"
 echo "PASS"

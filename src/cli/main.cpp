@@ -252,7 +252,7 @@ int main(int argc, char** argv) {
   c_cls->add_flag("--whole-image", whole, "each image is one face crop");
 
   // pipeline
-  auto* c_pipe = app.add_subcommand("pipeline", "the main job: ingest, prepare, train, evaluate, report");
+  auto* c_pipe = app.add_subcommand("pipeline", "the main job: ingest, prepare, train, evaluate, benchmark, report");
   c_pipe->add_option("--data", data_flag, "dataset folder (default: $MASKWATCH_DATA, then ../shared/data/...)");
   add_prepare(c_pipe);
   add_train(c_pipe, false);
@@ -273,6 +273,8 @@ int main(int argc, char** argv) {
         ->envname("MASKWATCH_RESULTS");
   };
   add_results_option(c_bench);
+  c_pipe->add_option("--sizes", sizes_arg, "benchmark set sizes, comma-separated")->capture_default_str();
+  add_results_option(c_pipe);
 
   // results
   int results_size = 0;
@@ -435,8 +437,10 @@ int main(int argc, char** argv) {
       else
         print_records(records, table->uri());
     } else if (*c_pipe) {
-      mw::PipelineOptions po{in, pr, tr};
+      mw::PipelineOptions po{in, pr, tr, {}};
       po.ingest.data_dir = data_flag;
+      po.benchmark.sizes = mw::parse_sizes(sizes_arg, "--sizes");
+      po.benchmark.results = results_uri;
       auto r = mw::pipeline(po, rep);
       if (as_json) {
         r["evaluate"].erase("text");
@@ -447,6 +451,8 @@ int main(int argc, char** argv) {
         std::cout << "trained model " << r["train"]["model"].get<std::string>() << " in "
                   << fixed(r["train"]["seconds"], 1) << " s\n\n";
         print_eval(r["evaluate"]);
+        std::cout << "\n";
+        print_benchmark(r["benchmark"]);
       }
     }
   } catch (const mw::Error& e) {
