@@ -426,7 +426,12 @@ int main(int argc, char** argv) {
                   << " MB unzipped (Lambda's limit: 250 MB), model " << r["model"].get<std::string>() << "\n";
       }
     } else if (*c_results) {
-      auto table = mw::open_results(results_uri.empty() ? mw::default_results_uri(store) : results_uri);
+      const std::string uri = results_uri.empty() ? mw::default_results_uri(store) : results_uri;
+      // Reading must not create: a mistyped path would otherwise show an empty, new table.
+      const std::string sqlite_scheme = "sqlite://";
+      if (uri.rfind(sqlite_scheme, 0) == 0 && !fs::exists(uri.substr(sqlite_scheme.size())))
+        throw mw::Error(uri, "no results table here yet: run 'maskwatch benchmark' first");
+      auto table = mw::open_results(uri);
       auto records = table->history(results_size > 0 ? std::optional<int>(results_size) : std::nullopt);
       if (!plot_path.empty()) {
         mw::write_file_atomic(plot_path, mw::plot_seconds_vs_size_svg(records));
