@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "core/hash.h"
+#include "core/paths.h"
 #include "core/text.h"
 #include "maskwatch.h"
 
@@ -94,14 +95,7 @@ std::string uri_encode(const std::string& s, bool encode_slash) {
   return out;
 }
 
-std::string amz_date_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
-}
+std::string amz_date_now() { return utc_now("%Y%m%dT%H%M%SZ"); }
 
 std::string canonical_query(const std::vector<std::pair<std::string, std::string>>& query) {
   std::vector<std::pair<std::string, std::string>> encoded;

@@ -50,13 +50,15 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
   }
 }
 
-std::string utc_now_iso() {
+std::string utc_now(const char* strftime_format) {
   std::time_t t = std::time(nullptr);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, strftime_format, &tm);
   return buf;
 }
+
+std::string utc_now_iso() { return utc_now("%Y-%m-%dT%H:%M:%SZ"); }
 
 }  // namespace mw

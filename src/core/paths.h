@@ -10,5 +10,7 @@ std::string read_file(const std::string& path, std::size_t max_bytes = std::size
 // Writes through a temporary file in the same folder and renames it into place.
 void write_file_atomic(const std::string& path, const std::string& bytes);
 // UTC time as ISO 8601, e.g. 2026-01-02T03:04:05Z.
+// The current UTC time in a strftime format.
+std::string utc_now(const char* strftime_format);
 std::string utc_now_iso();
 }  // namespace mw
