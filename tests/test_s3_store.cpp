@@ -417,7 +417,7 @@ TEST_F(S3StoreTest, LargeObjectStreamsThroughFiles) {
   auto t2 = std::chrono::steady_clock::now();
   long rss_grew_kb = max_rss_kb() - rss_before;
   EXPECT_EQ(s->head("big.bin")->size, total);
-  EXPECT_EQ(aws::sha256_file_hex(dir + "/out/big.bin"), aws::sha256_file_hex(dir + "/in.bin"));
+  EXPECT_EQ(sha256_file_hex(dir + "/out/big.bin"), sha256_file_hex(dir + "/in.bin"));
   // Streamed: the 20 MB never sit in memory whole (in either direction).
   EXPECT_LT(rss_grew_kb, 12 * 1024) << "peak memory grew by " << rss_grew_kb << " KiB";
   // No temporary file left beside the download.

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 
+#include "core/env.h"
 #include "core/hash.h"
 #include "core/paths.h"
 #include "core/text.h"
@@ -21,21 +22,6 @@
 namespace mw::aws {
 
 namespace {
-
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
-
-std::string to_hex(const unsigned char* data, std::size_t len) {
-  static const char* digits = "0123456789abcdef";
-  std::string out(2 * len, '0');
-  for (std::size_t i = 0; i < len; ++i) {
-    out[2 * i] = digits[data[i] >> 4];
-    out[2 * i + 1] = digits[data[i] & 15];
-  }
-  return out;
-}
 
 std::string hmac_sha256(const std::string& key, const std::string& data) {
   unsigned char out[EVP_MAX_MD_SIZE];
@@ -64,7 +50,7 @@ std::string trim_all(const std::string& v) {
 }  // namespace
 
 Credentials credentials_from_env() {
-  Credentials c{env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"), env("AWS_SESSION_TOKEN")};
+  Credentials c{env_or("AWS_ACCESS_KEY_ID"), env_or("AWS_SECRET_ACCESS_KEY"), env_or("AWS_SESSION_TOKEN")};
   if (c.access_key_id.empty()) throw Error("AWS_ACCESS_KEY_ID", "not set: AWS credentials come from the environment");
   if (c.secret_access_key.empty())
     throw Error("AWS_SECRET_ACCESS_KEY", "not set: AWS credentials come from the environment");
@@ -73,10 +59,30 @@ Credentials credentials_from_env() {
 
 std::string region_from_env() {
   for (const char* name : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
-    auto v = env(name);
+    auto v = env_or(name);
     if (!v.empty()) return v;
   }
   return "us-east-1";
+}
+
+std::string endpoint_from_env(const std::string& service) {
+  std::string upper;
+  for (char c : service) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return env_or(("AWS_ENDPOINT_URL_" + upper).c_str(), env_or("AWS_ENDPOINT_URL"));
+}
+
+Endpoint parse_endpoint(const std::string& url, const std::string& where) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos ||
+      (url.compare(0, scheme_end, "http") != 0 && url.compare(0, scheme_end, "https") != 0))
+    throw Error(where, "endpoint '" + url + "' is not an http:// or https:// URL");
+  auto slash = url.find('/', scheme_end + 3);
+  Endpoint e;
+  e.host = url.substr(scheme_end + 3, slash == std::string::npos ? std::string::npos : slash - scheme_end - 3);
+  if (e.host.empty()) throw Error(where, "endpoint '" + url + "' names no host");
+  e.origin = url.substr(0, scheme_end + 3) + e.host;
+  e.path = slash == std::string::npos ? "" : url.substr(slash);
+  return e;
 }
 
 std::string uri_encode(const std::string& s, bool encode_slash) {
@@ -108,21 +114,6 @@ std::string canonical_query(const std::vector<std::pair<std::string, std::string
     out += k + "=" + v;
   }
   return out;
-}
-
-std::string sha256_file_hex(const std::string& path) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!f) throw Error(path, std::string("cannot open: ") + std::strerror(errno));
-  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-  std::vector<char> buf(1 << 20);
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), f.get())) > 0) EVP_DigestUpdate(ctx.get(), buf.data(), n);
-  if (std::ferror(f.get())) throw Error(path, "read failed");
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx.get(), digest, &len);
-  return to_hex(digest, len);
 }
 
 Signature sign(const SignRequest& req, const Credentials& creds, const std::string& region, const std::string& service,
@@ -165,7 +156,7 @@ Signature sign(const SignRequest& req, const Credentials& creds, const std::stri
   key = hmac_sha256(key, service);
   key = hmac_sha256(key, "aws4_request");
   auto raw = hmac_sha256(key, sig.string_to_sign);
-  sig.signature = to_hex(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+  sig.signature = hex_encode(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
   sig.authorization = "AWS4-HMAC-SHA256 Credential=" + creds.access_key_id + "/" + scope +
                       ", SignedHeaders=" + signed_headers + ", Signature=" + sig.signature;
   sig.headers = std::move(all);

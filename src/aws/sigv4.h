@@ -47,11 +47,20 @@ Signature sign(const SignRequest& req, const Credentials& creds, const std::stri
 // RFC 3986 percent-encoding as SigV4 wants it (unreserved kept; '/' kept when encode_slash is false).
 std::string uri_encode(const std::string& s, bool encode_slash = true);
 std::string amz_date_now();
+
+// An S3-compatible or local server for `service` ("s3", "dynamodb"): AWS_ENDPOINT_URL_<SERVICE>,
+// then AWS_ENDPOINT_URL; "" when neither is set (the service's AWS endpoint then).
+std::string endpoint_from_env(const std::string& service);
+struct Endpoint {
+  std::string origin;  // scheme://host[:port]
+  std::string host;    // host[:port], as signed
+  std::string path;    // "" or "/..." as given
+};
+// Throws mw::Error(where, ...) for a URL that is not http(s):// with a host.
+Endpoint parse_endpoint(const std::string& url, const std::string& where);
 // The canonical query string: names and values uri_encode()d, sorted by name
 // then value, joined with '&'. Also the query to put in the request's URL.
 std::string canonical_query(const std::vector<std::pair<std::string, std::string>>& query);
-// Hex SHA-256 of a file, read in pieces (for x-amz-content-sha256 of a large upload).
-std::string sha256_file_hex(const std::string& path);
 // The hex SHA-256 of an empty body.
 inline constexpr const char* kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 

@@ -3,16 +3,12 @@
 #include <cstdlib>
 #include <memory>
 
+#include "core/env.h"
 #include "lambda/events.h"
 
 namespace mw {
 
 namespace {
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-
 json faces_json(const std::vector<Prediction>& preds) {
   json faces = json::array();
   for (const auto& p : preds) {

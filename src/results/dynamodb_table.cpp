@@ -20,11 +20,6 @@ using nlohmann::json;
 
 namespace {
 
-const char* env(const char* name) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : nullptr;
-}
-
 // Shortest text that reads back as the same double.
 std::string number_text(double v) {
   char buf[32];
@@ -160,8 +155,7 @@ bool is_throttling(const std::string& type) {
 }  // namespace
 
 std::string dynamodb_endpoint_from_env(const std::string& region) {
-  if (auto e = env("AWS_ENDPOINT_URL_DYNAMODB")) return e;
-  if (auto e = env("AWS_ENDPOINT_URL")) return e;
+  if (auto e = aws::endpoint_from_env("dynamodb"); !e.empty()) return e;
   return "https://dynamodb." + region + ".amazonaws.com";
 }
 
@@ -169,15 +163,10 @@ DynamoTable::DynamoTable(std::string table, DynamoOptions options)
     : table_(std::move(table)), options_(std::move(options)) {
   region_ = options_.region.empty() ? aws::region_from_env() : options_.region;
   std::string endpoint = options_.endpoint.empty() ? dynamodb_endpoint_from_env(region_) : options_.endpoint;
-  auto scheme_end = endpoint.find("://");
-  if (scheme_end == std::string::npos ||
-      (endpoint.compare(0, scheme_end, "http") != 0 && endpoint.compare(0, scheme_end, "https") != 0))
-    throw Error(uri(), "endpoint '" + endpoint + "' is not an http:// or https:// URL");
-  auto slash = endpoint.find('/', scheme_end + 3);
-  host_ = endpoint.substr(scheme_end + 3, slash == std::string::npos ? std::string::npos : slash - scheme_end - 3);
-  if (host_.empty()) throw Error(uri(), "endpoint '" + endpoint + "' names no host");
-  path_ = slash == std::string::npos ? "/" : endpoint.substr(slash);
-  endpoint_ = endpoint.substr(0, scheme_end + 3) + host_;
+  const auto e = aws::parse_endpoint(endpoint, uri());
+  host_ = e.host;
+  path_ = e.path.empty() ? "/" : e.path;
+  endpoint_ = e.origin;
   credentials_ = aws::credentials_from_env();
 
   auto described = send("DescribeTable", {{"TableName", table_}});

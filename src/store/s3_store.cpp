@@ -11,11 +11,6 @@ namespace mw {
 
 namespace {
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
-
 struct S3Error {
   std::string code, message;
 };
@@ -45,8 +40,7 @@ S3Store::S3Store(const std::string& uri, aws::RetryPolicy retry) : retry_(retry)
   }
 
   region_ = aws::region_from_env();
-  std::string endpoint = env("AWS_ENDPOINT_URL_S3");
-  if (endpoint.empty()) endpoint = env("AWS_ENDPOINT_URL");
+  const std::string endpoint = aws::endpoint_from_env("s3");
   if (endpoint.empty()) {
     if (bucket_.find('.') == std::string::npos) {
       host_ = bucket_ + ".s3." + region_ + ".amazonaws.com";
@@ -56,18 +50,11 @@ S3Store::S3Store(const std::string& uri, aws::RetryPolicy retry) : retry_(retry)
     }
     endpoint_ = "https://" + host_;
   } else {
-    auto scheme_end = endpoint.find("://");
-    if (scheme_end == std::string::npos ||
-        (endpoint.compare(0, scheme_end, "http") != 0 && endpoint.compare(0, scheme_end, "https") != 0))
-      throw Error(uri, "endpoint '" + endpoint + "' is not an http:// or https:// URL");
-    auto path_start = endpoint.find('/', scheme_end + 3);
-    host_ = endpoint.substr(scheme_end + 3,
-                            path_start == std::string::npos ? std::string::npos : path_start - scheme_end - 3);
-    if (host_.empty()) throw Error(uri, "endpoint '" + endpoint + "' names no host");
-    std::string path = path_start == std::string::npos ? "" : endpoint.substr(path_start);
-    while (!path.empty() && path.back() == '/') path.pop_back();
-    endpoint_ = endpoint.substr(0, scheme_end + 3) + host_ + path;
-    base_path_ = path + "/" + aws::uri_encode(bucket_);
+    auto e = aws::parse_endpoint(endpoint, uri);
+    host_ = e.host;
+    while (!e.path.empty() && e.path.back() == '/') e.path.pop_back();
+    endpoint_ = e.origin + e.path;
+    base_path_ = e.path + "/" + aws::uri_encode(bucket_);
   }
   credentials_ = aws::credentials_from_env();
 }
@@ -135,7 +122,7 @@ void S3Store::put_file(const std::string& key, const std::string& path) {
   c.method = "PUT";
   c.key = object_key(key);
   c.body_file = path;
-  c.payload_sha256 = aws::sha256_file_hex(path);
+  c.payload_sha256 = sha256_file_hex(path);
   auto r = send(c);
   if (r.status != 200) fail("PutObject", key, r);
 }
