@@ -48,6 +48,10 @@ int main(int argc, char** argv) {
     std::cerr << "unknown engine " << engine << "\n";
     return 2;
   }
+  if (input < net->min_input_size()) {
+    std::cerr << arch << " needs an input of at least " << net->min_input_size() << " px\n";
+    return 2;
+  }
   if (engine != "torch-unfolded") net->fold_batchnorm();
   std::optional<mw::PlainNet> plain;
   if (engine == "plain" && !(plain = mw::export_plain(*net, input))) {

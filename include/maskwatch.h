@@ -109,10 +109,17 @@ struct TrainOptions {
   std::string init;             // resnet18/34: start from this torchvision state_dict
                                 // (torch.save file); fc is skipped when classes differ
   int warmup_epochs = 1;        // linear warm-up, then cosine decay per step
+  double body_lr_scale = 1.0;   // learning rate of all but the head (fc), relative to --lr
+  std::string holdout = "val";  // val: keep the epoch with the best validation macro-F1;
+                                // none: train on train+val, keep the last epoch
   int limit = 0;                // use only the first N training crops (tests)
   int val_limit = 0;            // likewise for validation
   int stop_after_batches = -1;  // abort (as a crash would) after N batches; tests only
 };
+// The tuned settings for an architecture (chosen on the validation split):
+// input size, epochs, optimiser, learning rates, weight decay, frozen stages;
+// the rest as in TrainOptions{}. TrainOptions{} is the default arch's recipe.
+TrainOptions train_recipe(const std::string& arch);
 // Trains, checkpoints every epoch, keeps the best epoch by validation macro-F1
 // and publishes it as a model artifact; returns its metadata (with "id").
 json train(const TrainOptions& opt, const Reporter& rep = {});

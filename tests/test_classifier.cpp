@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <opencv2/imgproc.hpp>
 
 #include "core/base64.h"
 #include "data/dataset.h"
@@ -94,6 +95,42 @@ TEST(Classifier, WholeImageAndBadImages) {
   auto overhanging = clf.classify(image, {Box{10, 10, 40, 40}, Box{-20, -20, 30, 30}});
   ASSERT_EQ(overhanging.size(), 2u);
   EXPECT_EQ(overhanging[0].scores, inside[0].scores);
+}
+
+// A close face (a portrait or webcam frame rather than a crowd shot) reaches
+// the network as the same input as the same face far away: the crop is taken
+// relative to the box and resized, so a face four times larger in the frame
+// gets (up to interpolation) the same scores.
+TEST(Classifier, CloseFacesScoreLikeFarOnes) {
+  const auto& m = trained_model();
+  Classifier clf(fixture::small_store(), m["id"], 2);
+  auto store = open_store(fixture::small_store());
+  auto index = load_index(*store);
+  constexpr float kCloser = 4.f, kContext = 0.5f;
+  int checked = 0;
+  for (const auto& rec : index.images) {
+    if (checked == 8) break;
+    for (const auto& b : rec.boxes) {
+      if (b.width() < 20 || b.height() < 20) continue;  // a face big enough to tell apart at its own size
+      auto rgb = decode_rgb(store->get(rec.image_key), rec.stem);
+      // The face with half its size of context on every side, enlarged four times.
+      const int x0 = std::max(0, int(b.xmin - kContext * b.width())),
+                y0 = std::max(0, int(b.ymin - kContext * b.height()));
+      const int x1 = std::min(rgb.cols, int(b.xmax + kContext * b.width()) + 1);
+      const int y1 = std::min(rgb.rows, int(b.ymax + kContext * b.height()) + 1);
+      cv::Mat region = rgb(cv::Rect(x0, y0, x1 - x0, y1 - y0)), close;
+      cv::resize(region, close, cv::Size(), kCloser, kCloser, cv::INTER_CUBIC);
+      const Box near{(b.xmin - x0) * kCloser, (b.ymin - y0) * kCloser, (b.xmax - x0) * kCloser,
+                     (b.ymax - y0) * kCloser};
+      auto far_p = clf.classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, {b}).at(0);
+      auto near_p = clf.classify_rgb(close.ptr<std::uint8_t>(), close.cols, close.rows, {near}).at(0);
+      for (int k = 0; k < kNumClasses; ++k)
+        EXPECT_NEAR(near_p.scores[k], far_p.scores[k], 0.1) << rec.stem << " box " << b.xmin << "," << b.ymin;
+      ++checked;
+      break;
+    }
+  }
+  EXPECT_EQ(checked, 8);
 }
 
 // The Lambda function's handler in-process: a classify event answers with

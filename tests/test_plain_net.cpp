@@ -8,6 +8,7 @@
 #include "core/rng.h"
 #include "infer/plain_net.h"
 #include "maskwatch.h"
+#include "model/network.h"
 #include "model/plain_export.h"
 #include "model/resnet.h"
 #include "model/runtime.h"
@@ -90,6 +91,27 @@ TEST(PlainNet, MatchesLibTorchResNet18) {
 }
 
 TEST(PlainNet, MatchesLibTorchResNet34) { expect_same_logits("resnet34", 40, 3, 2); }
+
+// face-resnet with face-api's weights: folded affine layers, stride-2 'valid'
+// convolutions zero-padded to their average-pooled, channel-padded shortcuts.
+// 112 and 150 px, and 121 px, where every down block's sides are odd.
+TEST(PlainNet, MatchesLibTorchFaceResNet) {
+  torch::manual_seed(5);
+  auto net = make_network("face-resnet", kNumClasses);
+  net->eval();
+  for (int size : {112, 121, 150}) {
+    const std::int64_t n = 3;
+    auto crops = random_crops(n, size, 13);
+    auto reference = logits_for_crops(*net, crops.data(), n, size, size).contiguous();
+    auto plain = export_plain(*net, size);
+    ASSERT_TRUE(plain.has_value());
+    auto loaded = PlainNet::from_bytes(plain->to_bytes(), "test");
+    std::vector<float> out(static_cast<std::size_t>(n) * kNumClasses);
+    loaded.logits(crops.data(), n, out.data(), 2);
+    for (std::int64_t i = 0; i < n * kNumClasses; ++i)
+      EXPECT_NEAR(out[i], reference.data_ptr<float>()[i], kLogitTolerance) << size << " px, logit " << i;
+  }
+}
 
 TEST(PlainNet, RejectsDamagedFiles) {
   auto net = random_resnet("resnet18", 1);

@@ -76,3 +76,36 @@ TEST(Training, BadOptionsAreClearErrors) {
   t.batch = 1;
   EXPECT_THROW(train(t), Error);
 }
+
+// --holdout none: the validation crops join the training crops and the last
+// epoch is published (nothing is left to choose an epoch with).
+TEST(Training, HoldoutNoneTrainsOnValidationCropsAndKeepsTheLastEpoch) {
+  auto t = fixture::tiny_training("holdout-none");
+  t.epochs = 2;
+  t.holdout = "none";
+  auto m = train(t);
+  EXPECT_EQ(m["train"]["train_crops"], 160 + 64);
+  EXPECT_EQ(m["best_epoch"], 2);
+  EXPECT_EQ(m["holdout"], "none");
+  EXPECT_FALSE(m["metrics"]["val_held_out"].get<bool>());
+  t = fixture::tiny_training("holdout-bad");
+  t.holdout = "test";  // the test split is never trained on
+  EXPECT_THROW(train(t), Error);
+}
+
+// The struct's defaults are the default architecture's recipe; each
+// architecture's recipe differs where it must.
+TEST(Training, DefaultsAreTheDefaultArchitecturesRecipe) {
+  const TrainOptions d;
+  const auto r = train_recipe(d.arch);
+  EXPECT_EQ(r.input_size, d.input_size);
+  EXPECT_EQ(r.epochs, d.epochs);
+  EXPECT_EQ(r.optimizer, d.optimizer);
+  EXPECT_DOUBLE_EQ(r.lr, d.lr);
+  EXPECT_DOUBLE_EQ(r.body_lr_scale, d.body_lr_scale);
+  EXPECT_DOUBLE_EQ(r.weight_decay, d.weight_decay);
+  EXPECT_EQ(r.freeze, d.freeze);
+  EXPECT_GE(train_recipe("face-resnet").input_size, 112);
+  EXPECT_LT(train_recipe("face-resnet").body_lr_scale, 1.0);
+  EXPECT_EQ(train_recipe("resnet34").optimizer, "sgd");
+}

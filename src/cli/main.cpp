@@ -194,7 +194,10 @@ int main(int argc, char** argv) {
   // train
   mw::TrainOptions tr;
   auto add_train = [&tr](CLI::App* c, bool with_run) {
-    c->add_option("--arch", tr.arch, "resnet18 | resnet34 | face-resnet (pretrained on faces; input >= 112)")
+    c->add_option("--arch", tr.arch,
+                  "resnet18 | resnet34 (from random initialisation) | face-resnet (pretrained on faces, input >= "
+                  "112); each has its own tuned recipe (input size, epochs, optimiser, learning rates, weight "
+                  "decay, freeze) that the flags below override")
         ->capture_default_str();
     c->add_option("--input-size", tr.input_size, "network input side in pixels")->capture_default_str();
     c->add_option("--epochs", tr.epochs, "passes over the training crops")->capture_default_str();
@@ -212,6 +215,13 @@ int main(int argc, char** argv) {
     c->add_option("--augment-strength", tr.augment_strength, "scale of every augmentation range")
         ->capture_default_str();
     c->add_option("--ema", tr.ema, "decay of a moving average of the weights that is validated and kept (0: off)")
+        ->capture_default_str();
+    c->add_option("--body-lr-scale", tr.body_lr_scale,
+                  "learning rate of every layer but the new head, as a fraction of --lr (pretrained starts)")
+        ->capture_default_str();
+    c->add_option("--holdout", tr.holdout,
+                  "val: keep the epoch with the best validation macro-F1 | none: also train on the validation "
+                  "crops and keep the last epoch (once the recipe is chosen)")
         ->capture_default_str();
     c->add_option("--label-smoothing", tr.label_smoothing, "cross-entropy label smoothing")->capture_default_str();
     c->add_option("--augment", tr.augment, "augment training crops (true/false)")->capture_default_str();
@@ -313,6 +323,19 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   auto rep = mw::console_reporter(quiet);
+  // Recipe settings the user did not give come from the chosen architecture's recipe.
+  for (auto* c : {c_train, c_pipe})
+    if (c->parsed()) {
+      const auto recipe = mw::train_recipe(tr.arch);
+      auto keep = [c](const char* flag) { return c->count(flag) > 0; };
+      if (!keep("--input-size")) tr.input_size = recipe.input_size;
+      if (!keep("--epochs")) tr.epochs = recipe.epochs;
+      if (!keep("--optimizer")) tr.optimizer = recipe.optimizer;
+      if (!keep("--lr")) tr.lr = recipe.lr;
+      if (!keep("--body-lr-scale")) tr.body_lr_scale = recipe.body_lr_scale;
+      if (!keep("--weight-decay")) tr.weight_decay = recipe.weight_decay;
+      if (!keep("--freeze")) tr.freeze = recipe.freeze;
+    }
   in.store = pr.store = tr.store = ev.store = store;
   tr.threads = ev.threads = threads;
 

@@ -47,6 +47,18 @@ Shard Shard::head(long n) const {
   return s;
 }
 
+Shard Shard::joined(const Shard& other) const {
+  if (other.size != size)
+    throw Error("shards",
+                "cannot join crops of " + std::to_string(size) + " and " + std::to_string(other.size) + " px");
+  Shard s = *this;
+  s.pixels.insert(s.pixels.end(), other.pixels.begin(), other.pixels.end());
+  s.labels.insert(s.labels.end(), other.labels.begin(), other.labels.end());
+  s.face_px.insert(s.face_px.end(), other.face_px.begin(), other.face_px.end());
+  s.stems.insert(s.stems.end(), other.stems.begin(), other.stems.end());
+  return s;
+}
+
 std::string encode_shard(const Shard& s) {
   std::string out(kMagic, sizeof kMagic);
   put_raw<std::uint32_t>(out, static_cast<std::uint32_t>(s.count()));

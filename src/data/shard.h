@@ -22,6 +22,8 @@ struct Shard {
   void add(const std::uint8_t* rgb, int label, int face, const std::string& stem);
   // The first n crops (all when n <= 0 or n >= count).
   Shard head(long n) const;
+  // This shard's crops followed by other's (same crop size).
+  Shard joined(const Shard& other) const;
 };
 
 std::string encode_shard(const Shard& s);

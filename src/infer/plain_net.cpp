@@ -42,12 +42,15 @@ const char* kind_name(PlainOp::Kind k) {
       return "gap";
     case PlainOp::Kind::Linear:
       return "linear";
+    case PlainOp::Kind::AvgPool:
+      return "avgpool";
   }
   return "?";
 }
 
 PlainOp::Kind kind_of(const std::string& s, const std::string& source) {
-  for (auto k : {PlainOp::Kind::Conv, PlainOp::Kind::MaxPool, PlainOp::Kind::GlobalAvgPool, PlainOp::Kind::Linear})
+  for (auto k : {PlainOp::Kind::Conv, PlainOp::Kind::MaxPool, PlainOp::Kind::GlobalAvgPool, PlainOp::Kind::Linear,
+                 PlainOp::Kind::AvgPool})
     if (s == kind_name(k)) return k;
   throw Error(source, "unknown op '" + s + "'");
 }
@@ -58,6 +61,24 @@ void conv(const PlainOp& op, const Activation& x, const Activation* residual, co
           Activation& y, std::vector<float>& cols) {
   const int k = op.k, s = op.stride, p = op.pad;
   const int ho = out_side(x.h, op), wo = out_side(x.w, op);
+  if (residual && (residual->h != ho || residual->w != wo)) {
+    // The output zero-padded at the bottom and right to the residual's size, then added.
+    Activation small;
+    PlainOp linear = op;  // the ReLU comes after the sum
+    linear.relu = false;
+    conv(linear, x, nullptr, weights, bias, small, cols);
+    y = *residual;
+    const std::size_t c = static_cast<std::size_t>(op.cout);
+    for (int b = 0; b < x.n; ++b)
+      for (int oy = 0; oy < ho; ++oy) {
+        const float* src = small.data.data() + ((static_cast<std::size_t>(b) * ho + oy) * wo) * c;
+        float* dst = y.data.data() + ((static_cast<std::size_t>(b) * y.h + oy) * y.w) * c;
+        for (std::size_t i = 0; i < static_cast<std::size_t>(wo) * c; ++i) dst[i] += src[i];
+      }
+    if (op.relu)
+      for (auto& v : y.data) v = std::max(v, 0.f);
+    return;
+  }
   y.shape(x.n, ho, wo, op.cout);
   const int taps = static_cast<int>(op.taps.size());
   const Eigen::Index rows = static_cast<Eigen::Index>(x.n) * ho * wo, depth = static_cast<Eigen::Index>(taps) * x.c;
@@ -105,14 +126,37 @@ void maxpool(const PlainOp& op, const Activation& x, Activation& y) {
       }
 }
 
+// A k x k window average without padding; channels past the input's are zero.
+void avgpool(const PlainOp& op, const Activation& x, Activation& y) {
+  const int k = op.k, s = op.stride;
+  const int ho = out_side(x.h, op), wo = out_side(x.w, op);
+  y.shape(x.n, ho, wo, op.cout);
+  std::fill(y.data.begin(), y.data.end(), 0.f);
+  const float scale = 1.f / static_cast<float>(k * k);
+  float* dst = y.data.data();
+  for (int b = 0; b < x.n; ++b)
+    for (int oy = 0; oy < ho; ++oy)
+      for (int ox = 0; ox < wo; ++ox, dst += op.cout) {
+        for (int ky = 0; ky < k; ++ky)
+          for (int kx = 0; kx < k; ++kx) {
+            const float* src =
+                x.data.data() + ((static_cast<std::size_t>(b) * x.h + oy * s + ky) * x.w + ox * s + kx) * x.c;
+            for (int c = 0; c < x.c; ++c) dst[c] += src[c];
+          }
+        for (int c = 0; c < x.c; ++c) dst[c] *= scale;
+      }
+}
+
 }  // namespace
 
 void PlainNet::logits_chunk(const std::uint8_t* crops, int n, float* out) const {
   // Denormal activations (real faces through trained weights produce them) cost
   // ~100x per operation: flush them to zero on this thread.
   _mm_setcsr(_mm_getcsr() | kFlushDenormals);
-  std::vector<Activation> act(static_cast<std::size_t>(buffers));
-  std::vector<float> cols;
+  // Kept per thread between chunks: their pages are touched once, not once per chunk.
+  thread_local std::vector<Activation> act;
+  thread_local std::vector<float> cols;
+  act.resize(static_cast<std::size_t>(buffers));
   Activation& x0 = act[0];
   x0.shape(n, input_size, input_size, 3);
   for (std::size_t i = 0; i < x0.data.size(); ++i) {
@@ -131,6 +175,9 @@ void PlainNet::logits_chunk(const std::uint8_t* crops, int n, float* out) const 
         break;
       case PlainOp::Kind::MaxPool:
         maxpool(op, x, y);
+        break;
+      case PlainOp::Kind::AvgPool:
+        avgpool(op, x, y);
         break;
       case PlainOp::Kind::GlobalAvgPool:
         y.shape(x.n, 1, 1, x.c);
@@ -184,7 +231,8 @@ void PlainNet::plan() {
     if (op.out == op.in || op.out == op.residual) fail("writes a buffer it reads");
     const Shape x = shape[static_cast<std::size_t>(op.in)];
     if (x.side == 0) fail("reads buffer " + std::to_string(op.in) + ", which no earlier op writes");
-    const bool windowed = op.kind == PlainOp::Kind::Conv || op.kind == PlainOp::Kind::MaxPool;
+    const bool windowed =
+        op.kind == PlainOp::Kind::Conv || op.kind == PlainOp::Kind::MaxPool || op.kind == PlainOp::Kind::AvgPool;
     const bool has_params = op.kind == PlainOp::Kind::Conv || op.kind == PlainOp::Kind::Linear;
     std::int64_t out = 1;
     if (windowed) {
@@ -218,6 +266,12 @@ void PlainNet::plan() {
       case PlainOp::Kind::MaxPool:
         y = {out, x.channels};
         break;
+      case PlainOp::Kind::AvgPool:
+        if (op.pad != 0) fail("pads (average pools do not)");
+        if (op.cout < x.channels || op.cout > kMaxSide * 16)
+          fail(std::to_string(op.cout) + " output channels for an input of " + std::to_string(x.channels));
+        y = {out, op.cout};
+        break;
       case PlainOp::Kind::GlobalAvgPool:
         y = {1, x.channels};
         break;
@@ -228,7 +282,10 @@ void PlainNet::plan() {
     if (op.kind == PlainOp::Kind::Conv && op.residual >= 0) {
       const Shape r = shape[static_cast<std::size_t>(op.residual)];
       if (r.side == 0) fail("adds buffer " + std::to_string(op.residual) + ", which no earlier op writes");
-      if (r != y) fail("adds a " + r.str() + " residual to its " + y.str() + " output");
+      // A residual may be larger (the output is zero-padded to it), never smaller.
+      if (r.channels != y.channels || r.side < y.side)
+        fail("adds a " + r.str() + " residual to its " + y.str() + " output");
+      y = r;
     }
     op.taps.clear();
     if (op.kind == PlainOp::Kind::Conv) {

@@ -22,10 +22,14 @@ inline constexpr char kPlainMagic[8] = {'M', 'W', 'P', 'L', 'A', 'I', 'N', '1'};
 inline constexpr int kPlainMaxChunk = 64;
 
 struct PlainOp {
-  enum class Kind { Conv, MaxPool, GlobalAvgPool, Linear };
+  // AvgPool: a k x k average (no padding) whose output has cout >= cin
+  // channels, the extra ones zero (face-resnet's shortcut).
+  enum class Kind { Conv, MaxPool, GlobalAvgPool, Linear, AvgPool };
   Kind kind = Kind::Conv;
   int in = 0, out = 0;  // activation buffers: 0 is the input
-  int residual = -1;    // buffer added before the ReLU, or -1
+  int residual = -1;    // buffer added before the ReLU, or -1. When it is larger than
+                        // the convolution's output, that output is zero-padded at the
+                        // bottom and right to the residual's size first.
   int cin = 0, cout = 0, k = 1, stride = 1, pad = 0;
   bool relu = false;
   std::size_t weight = 0, bias = 0;  // offsets into params

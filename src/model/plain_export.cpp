@@ -1,6 +1,7 @@
 #include "model/plain_export.h"
 
 #include "maskwatch.h"
+#include "model/face_resnet.h"
 #include "model/resnet.h"
 
 namespace mw {
@@ -37,28 +38,87 @@ struct Exporter {
     out.ops.push_back(op);
     return op.out;
   }
+
+  // face-resnet's conv + bias + per-channel affine, folded: w*scale, b*scale + shift.
+  int face_conv(const FaceConvImpl& c, int in, int stride, int pad, bool relu, int residual = -1) {
+    PlainOp op;
+    op.kind = PlainOp::Kind::Conv;
+    op.in = in;
+    op.out = buffer();
+    op.residual = residual;
+    op.cin = static_cast<int>(c.weight.size(1));
+    op.cout = static_cast<int>(c.weight.size(0));
+    op.k = static_cast<int>(c.weight.size(2));
+    op.stride = stride;
+    op.pad = pad;
+    op.relu = relu;
+    op.weight = append((c.weight * c.scale.view({-1, 1, 1, 1})).permute({2, 3, 1, 0}));
+    op.bias = append(c.bias * c.scale + c.shift);
+    out.ops.push_back(op);
+    return op.out;
+  }
+
+  int pool(PlainOp::Kind kind, int in, int k, int stride, int pad, int cout = 0) {
+    PlainOp op;
+    op.kind = kind;
+    op.in = in, op.out = buffer(), op.k = k, op.stride = stride, op.pad = pad, op.cout = cout;
+    out.ops.push_back(op);
+    return op.out;
+  }
+
+  void head(int x, const torch::nn::LinearImpl& fc) {
+    const int gap = pool(PlainOp::Kind::GlobalAvgPool, x, 1, 1, 0);
+    PlainOp op;
+    op.kind = PlainOp::Kind::Linear;
+    op.in = gap, op.out = buffer();
+    op.cin = static_cast<int>(fc.weight.size(1));
+    op.cout = static_cast<int>(fc.weight.size(0));
+    op.weight = append(fc.weight.t());
+    op.bias = append(fc.bias);
+    out.ops.push_back(op);
+  }
 };
+
+PlainNet begin(NetworkImpl& net, int input_size, int classes) {
+  PlainNet p;
+  p.input_size = input_size;
+  p.classes = classes;
+  const auto norm = net.normalisation();
+  p.mean = norm.mean;
+  p.inv_scale = norm.inv_scale;
+  return p;
+}
+
+// As FaceResidualImpl::forward: a down block's stride-2 'valid' convolution is
+// zero-padded to its average-pooled, channel-padded shortcut.
+PlainNet export_face(FaceClassifierImpl& net, int input_size) {
+  PlainNet p = begin(net, input_size, static_cast<int>(net.fc->weight.size(0)));
+  Exporter ex{p};
+  int x = ex.face_conv(*net.backbone->conv32_down, 0, 2, 0, /*relu=*/true);
+  x = ex.pool(PlainOp::Kind::MaxPool, x, 3, 2, 0);
+  for (auto& [name, block] : net.backbone->blocks) {
+    const int cout = static_cast<int>(block->conv2->weight.size(0));
+    const int shortcut = block->down ? ex.pool(PlainOp::Kind::AvgPool, x, 2, 2, 0, cout) : x;
+    const int y = ex.face_conv(*block->conv1, x, block->down ? 2 : 1, block->down ? 0 : 1, /*relu=*/true);
+    x = ex.face_conv(*block->conv2, y, 1, 1, /*relu=*/true, shortcut);
+  }
+  ex.head(x, *net.fc);
+  p.plan();
+  return p;
+}
 
 }  // namespace
 
 std::optional<PlainNet> export_plain(NetworkImpl& net, int input_size) {
+  torch::NoGradGuard no_grad;
+  if (auto* face = dynamic_cast<FaceClassifierImpl*>(&net)) return export_face(*face, input_size);
   auto* resnet = dynamic_cast<ResNetImpl*>(&net);
   if (!resnet) return std::nullopt;
   if (!resnet->folded) throw Error("export", "fold BatchNorm before exporting");
-  torch::NoGradGuard no_grad;
-  PlainNet p;
-  p.input_size = input_size;
-  p.classes = static_cast<int>(resnet->fc->weight.size(0));
-  const auto norm = net.normalisation();
-  p.mean = norm.mean;
-  p.inv_scale = norm.inv_scale;
+  PlainNet p = begin(net, input_size, static_cast<int>(resnet->fc->weight.size(0)));
   Exporter ex{p};
   int x = ex.conv(*resnet->conv1, 0, /*relu=*/true);
-  PlainOp pool;
-  pool.kind = PlainOp::Kind::MaxPool;
-  pool.in = x, pool.out = ex.buffer(), pool.k = 3, pool.stride = 2, pool.pad = 1;
-  p.ops.push_back(pool);
-  x = pool.out;
+  x = ex.pool(PlainOp::Kind::MaxPool, x, 3, 2, 1);
   for (const auto& layer : {resnet->layer1, resnet->layer2, resnet->layer3, resnet->layer4})
     for (const auto& child : layer->children()) {
       auto* block = child->as<BasicBlockImpl>();
@@ -67,18 +127,7 @@ std::optional<PlainNet> export_plain(NetworkImpl& net, int input_size) {
       const int y = ex.conv(*block->conv1, x, /*relu=*/true);
       x = ex.conv(*block->conv2, y, /*relu=*/true, shortcut);
     }
-  PlainOp gap;
-  gap.kind = PlainOp::Kind::GlobalAvgPool;
-  gap.in = x, gap.out = ex.buffer();
-  p.ops.push_back(gap);
-  PlainOp fc;
-  fc.kind = PlainOp::Kind::Linear;
-  fc.in = gap.out, fc.out = ex.buffer();
-  fc.cin = static_cast<int>(resnet->fc->weight.size(1));
-  fc.cout = p.classes;
-  fc.weight = ex.append(resnet->fc->weight.t());
-  fc.bias = ex.append(resnet->fc->bias);
-  p.ops.push_back(fc);
+  ex.head(x, *resnet->fc);
   p.plan();
   return p;
 }

@@ -27,6 +27,8 @@ json evaluate(const EvaluateOptions& opt, const Reporter& rep) {
                     "'");
   if (model.meta.value("manifest_hash", "") != json::parse(store->get("shards/meta.json")).value("manifest_hash", ""))
     rep.say("warning: the model was trained on another split of the data; these figures may include training images");
+  if (opt.split == "val" && model.meta.value("holdout", "val") == "none")
+    rep.say("warning: this model was trained on the validation crops (--holdout none); these figures are not held out");
   auto logits = logits_for_crops(*model.net, shard.pixels.data(), static_cast<std::int64_t>(shard.count()), shard.size,
                                  model.meta.at("input_size"));
   auto pred = logits.argmax(1).contiguous();

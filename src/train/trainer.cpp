@@ -9,6 +9,7 @@
 #include "data/shard.h"
 #include "data/split.h"
 #include "model/artifact.h"
+#include "model/face_resnet.h"
 #include "model/network.h"
 #include "model/resnet.h"
 #include "model/runtime.h"
@@ -37,6 +38,8 @@ void check_options(const TrainOptions& o) {
   if (o.balance_power < 0 || o.balance_power > 2) bad("--balance-power", "must be in 0..2");
   if (o.ema < 0 || o.ema >= 1) bad("--ema", "must be in [0, 1)");
   if (o.label_smoothing < 0 || o.label_smoothing >= 1) bad("--label-smoothing", "must be in [0, 1)");
+  if (o.body_lr_scale <= 0 || o.body_lr_scale > 1) bad("--body-lr-scale", "must be in (0, 1]");
+  if (o.holdout != "val" && o.holdout != "none") bad("--holdout", "must be val or none");
   if (!o.init.empty() && o.arch != "resnet18" && o.arch != "resnet34")
     bad("--init", "a torchvision checkpoint fits only --arch resnet18 or resnet34, not " + o.arch);
 }
@@ -70,6 +73,8 @@ json fingerprint_of(const TrainOptions& o, int threads, const json& shard_meta, 
           {"ema", o.ema},
           {"balance_power", o.balance_power},
           {"warmup_epochs", o.warmup_epochs},
+          {"holdout", o.holdout},
+          {"body_lr_scale", o.body_lr_scale},
           {"seed", o.seed},
           {"threads", threads},
           {"train_crops", n_train},
@@ -77,23 +82,31 @@ json fingerprint_of(const TrainOptions& o, int threads, const json& shard_meta, 
           {"crop_size", shard_meta.value("crop_size", 0)}};
 }
 
+// Four parameter groups: {head, body} x {weights with decay, biases and norms without}.
+// The body's learning rate is --lr times --body-lr-scale (discriminative rates for a
+// pretrained start); lr_scale_of_group gives each group's factor, in order.
+constexpr std::size_t kGroups = 4;
+double lr_scale_of_group(const TrainOptions& o, std::size_t g) { return g < 2 ? 1.0 : o.body_lr_scale; }
+
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o, NetworkImpl& net) {
-  std::vector<torch::Tensor> decay, no_decay;
-  for (auto& p : net.parameters())
-    if (p.requires_grad()) (p.dim() > 1 ? decay : no_decay).push_back(p);
-  if (o.optimizer == "sgd") {
-    std::vector<torch::optim::OptimizerParamGroup> groups;
-    groups.emplace_back(decay, std::make_unique<torch::optim::SGDOptions>(
-                                   torch::optim::SGDOptions(o.lr).momentum(o.momentum).weight_decay(o.weight_decay)));
-    groups.emplace_back(no_decay, std::make_unique<torch::optim::SGDOptions>(
-                                      torch::optim::SGDOptions(o.lr).momentum(o.momentum).weight_decay(0)));
-    return std::make_unique<torch::optim::SGD>(std::move(groups), torch::optim::SGDOptions(o.lr));
+  std::array<std::vector<torch::Tensor>, kGroups> params;
+  for (auto& item : net.named_parameters()) {
+    if (!item.value().requires_grad()) continue;
+    const bool head = item.key().rfind("fc.", 0) == 0;
+    params[(head ? 0 : 2) + (item.value().dim() > 1 ? 0 : 1)].push_back(item.value());
   }
   std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(
-                                 torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay)));
-  groups.emplace_back(no_decay,
-                      std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(o.lr).weight_decay(0)));
+  for (std::size_t g = 0; g < kGroups; ++g) {
+    const double lr = o.lr * lr_scale_of_group(o, g), wd = g % 2 == 0 ? o.weight_decay : 0.0;
+    if (o.optimizer == "sgd")
+      groups.emplace_back(params[g], std::make_unique<torch::optim::SGDOptions>(
+                                         torch::optim::SGDOptions(lr).momentum(o.momentum).weight_decay(wd)));
+    else
+      groups.emplace_back(
+          params[g], std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(lr).weight_decay(wd)));
+  }
+  if (o.optimizer == "sgd")
+    return std::make_unique<torch::optim::SGD>(std::move(groups), torch::optim::SGDOptions(o.lr));
   return std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(o.lr));
 }
 
@@ -167,6 +180,31 @@ std::string fmt(const char* f, double a, double b = 0, double c = 0, double d = 
 
 }  // namespace
 
+TrainOptions train_recipe(const std::string& arch) {
+  TrainOptions o;
+  o.arch = arch;
+  if (arch == "face-resnet") {
+    // Fine-tuning: the new head at lr, the pretrained body at 1/20 of it, the stem frozen.
+    o.input_size = kFaceMinInput;
+    o.epochs = 12;
+    o.optimizer = "adamw";
+    o.lr = 2e-3;
+    o.body_lr_scale = 0.05;
+    o.weight_decay = 0.01;
+    o.freeze = 1;
+  } else {
+    // From random initialisation.
+    o.input_size = 32;
+    o.epochs = 30;
+    o.optimizer = "sgd";
+    o.lr = 0.05;
+    o.body_lr_scale = 1.0;
+    o.weight_decay = 5e-4;
+    o.freeze = 0;
+  }
+  return o;
+}
+
 json train(const TrainOptions& opt, const Reporter& rep) {
   check_options(opt);
   const int threads = set_threads(opt.threads);
@@ -174,8 +212,11 @@ json train(const TrainOptions& opt, const Reporter& rep) {
   if (!store->exists("shards/meta.json"))
     throw Error(store->uri() + "/shards/meta.json", "no prepared shards: run 'maskwatch prepare' first");
   const json shard_meta = json::parse(store->get("shards/meta.json"));
-  const Shard train_set = load_shard(*store, "train").head(opt.limit);
   const Shard val_set = load_shard(*store, "val").head(opt.val_limit);
+  // --holdout none: the validation crops join the training set (the recipe was chosen with them held out).
+  const bool fit_val = opt.holdout == "none";
+  const Shard train_set = fit_val ? load_shard(*store, "train").head(opt.limit).joined(val_set)
+                                  : load_shard(*store, "train").head(opt.limit);
   if (train_set.count() < 2 || val_set.count() < 1) throw Error(store->uri(), "too few crops to train on");
   const int crop_size = train_set.size, S = opt.input_size;
 
@@ -231,7 +272,9 @@ json train(const TrainOptions& opt, const Reporter& rep) {
     rep.say("resuming run " + run + " after epoch " + std::to_string(st.epoch) + " of " + std::to_string(opt.epochs));
   } else {
     rep.say("run " + run + ": " + opt.arch + " at " + std::to_string(S) + " px, " + std::to_string(train_set.count()) +
-            " train / " + std::to_string(val_set.count()) + " val crops, " + std::to_string(threads) + " threads");
+            (fit_val ? " train+val crops (validation figures below are on crops it trains on)"
+                     : " train / " + std::to_string(val_set.count()) + " val crops") +
+            ", " + std::to_string(threads) + " threads");
   }
 
   const AugmentOptions aug = AugmentOptions().scaled(static_cast<float>(opt.augment_strength));
@@ -252,7 +295,9 @@ json train(const TrainOptions& opt, const Reporter& rep) {
       std::size_t lo = b * opt.batch, hi = std::min(order.size(), lo + opt.batch);
       if (hi - lo < 2) break;  // BatchNorm cannot train on one sample
       const long step = (epoch - 1) * steps + b;
-      for (auto& g : optimizer->param_groups()) g.options().set_lr(lr_at(opt, step, steps));
+      auto& groups = optimizer->param_groups();
+      for (std::size_t g = 0; g < groups.size(); ++g)
+        groups[g].options().set_lr(lr_at(opt, step, steps) * lr_scale_of_group(opt, g));
       batch_px.resize((hi - lo) * out_bytes);
       batch_lb.resize(hi - lo);
       for (std::size_t j = lo; j < hi; ++j) {
@@ -294,7 +339,7 @@ json train(const TrainOptions& opt, const Reporter& rep) {
     for (std::size_t i = 0; i < vl.size(); ++i) cm.add(static_cast<int>(vl[i]), static_cast<int>(pred[i].item<long>()));
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-    const bool best = cm.macro_f1() > st.best_f1;
+    const bool best = fit_val ? epoch == opt.epochs : cm.macro_f1() > st.best_f1;
     st.history.push_back({{"epoch", epoch},
                           {"train_loss", loss_sum / std::max(1L, seen)},
                           {"train_accuracy", double(correct) / std::max(1L, seen)},
@@ -313,7 +358,7 @@ json train(const TrainOptions& opt, const Reporter& rep) {
     rep.say(fmt("epoch %2.0f/%-2.0f train loss %.4f acc %.4f | ", epoch, opt.epochs, loss_sum / std::max(1L, seen),
                 double(correct) / std::max(1L, seen)) +
             fmt("val loss %.4f acc %.4f macro-F1 %.4f | %.1f s", val_loss, cm.accuracy(), cm.macro_f1(), secs) +
-            (best ? "  *best" : ""));
+            (best && !fit_val ? "  *best" : ""));
   }
 
   // Publish the best epoch.
@@ -331,10 +376,12 @@ json train(const TrainOptions& opt, const Reporter& rep) {
                {"manifest_hash", shard_meta.value("manifest_hash", "")},
                {"run", run},
                {"best_epoch", st.best_epoch},
+               {"holdout", opt.holdout},
                {"metrics",
                 {{"val_accuracy", best_row.at("val_accuracy")},
                  {"val_macro_f1", best_row.at("val_macro_f1")},
-                 {"val_loss", best_row.at("val_loss")}}},
+                 {"val_loss", best_row.at("val_loss")},
+                 {"val_held_out", !fit_val}}},
                {"history", st.history},
                {"train", st.fingerprint},
                {"train_seconds_this_process",
