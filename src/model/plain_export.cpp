@@ -19,43 +19,36 @@ struct Exporter {
   }
   int buffer() { return out.buffers++; }
 
-  // A folded convolution: weights [cout][cin][k][k] stored as [k][k][cin][cout].
-  int conv(const torch::nn::Conv2dImpl& c, int in, bool relu, int residual = -1) {
-    if (!c.bias.defined()) throw Error("export", "convolution without a folded bias: fold BatchNorm first");
+  // A convolution with its bias (normalisation folded in): weights [cout][cin][k][k]
+  // stored as [k][k][cin][cout].
+  int conv_op(const torch::Tensor& weight, const torch::Tensor& bias, int in, int stride, int pad, bool relu,
+              int residual) {
     PlainOp op;
     op.kind = PlainOp::Kind::Conv;
     op.in = in;
     op.out = buffer();
     op.residual = residual;
-    op.cin = static_cast<int>(c.weight.size(1));
-    op.cout = static_cast<int>(c.weight.size(0));
-    op.k = static_cast<int>(c.weight.size(2));
-    op.stride = static_cast<int>(c.options.stride()->at(0));
-    op.pad = static_cast<int>(c10::get<torch::ExpandingArray<2>>(c.options.padding())->at(0));
+    op.cin = static_cast<int>(weight.size(1));
+    op.cout = static_cast<int>(weight.size(0));
+    op.k = static_cast<int>(weight.size(2));
+    op.stride = stride;
+    op.pad = pad;
     op.relu = relu;
-    op.weight = append(c.weight.permute({2, 3, 1, 0}));
-    op.bias = append(c.bias);
+    op.weight = append(weight.permute({2, 3, 1, 0}));
+    op.bias = append(bias);
     out.ops.push_back(op);
     return op.out;
   }
 
+  int conv(const torch::nn::Conv2dImpl& c, int in, bool relu, int residual = -1) {
+    if (!c.bias.defined()) throw Error("export", "convolution without a folded bias: fold BatchNorm first");
+    return conv_op(c.weight, c.bias, in, static_cast<int>(c.options.stride()->at(0)),
+                   static_cast<int>(c10::get<torch::ExpandingArray<2>>(c.options.padding())->at(0)), relu, residual);
+  }
+
   // face-resnet's conv + bias + per-channel affine, folded: w*scale, b*scale + shift.
   int face_conv(const FaceConvImpl& c, int in, int stride, int pad, bool relu, int residual = -1) {
-    PlainOp op;
-    op.kind = PlainOp::Kind::Conv;
-    op.in = in;
-    op.out = buffer();
-    op.residual = residual;
-    op.cin = static_cast<int>(c.weight.size(1));
-    op.cout = static_cast<int>(c.weight.size(0));
-    op.k = static_cast<int>(c.weight.size(2));
-    op.stride = stride;
-    op.pad = pad;
-    op.relu = relu;
-    op.weight = append((c.weight * c.scale.view({-1, 1, 1, 1})).permute({2, 3, 1, 0}));
-    op.bias = append(c.bias * c.scale + c.shift);
-    out.ops.push_back(op);
-    return op.out;
+    return conv_op(c.weight * c.scale.view({-1, 1, 1, 1}), c.bias * c.scale + c.shift, in, stride, pad, relu, residual);
   }
 
   int pool(PlainOp::Kind kind, int in, int k, int stride, int pad, int cout = 0) {
