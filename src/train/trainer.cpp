@@ -181,7 +181,7 @@ std::string fmt(const char* f, double a, double b = 0, double c = 0, double d = 
 }  // namespace
 
 TrainOptions train_recipe(const std::string& arch) {
-  TrainOptions o;
+  TrainOptions o;  // its defaults are the from-scratch recipe (resnet18, resnet34)
   o.arch = arch;
   if (arch == "face-resnet") {
     // Fine-tuning: the new head at lr, the pretrained body at 1/20 of it, the stem frozen.
@@ -192,15 +192,6 @@ TrainOptions train_recipe(const std::string& arch) {
     o.body_lr_scale = 0.05;
     o.weight_decay = 0.01;
     o.freeze = 1;
-  } else {
-    // From random initialisation.
-    o.input_size = 32;
-    o.epochs = 30;
-    o.optimizer = "sgd";
-    o.lr = 0.05;
-    o.body_lr_scale = 1.0;
-    o.weight_decay = 5e-4;
-    o.freeze = 0;
   }
   return o;
 }
