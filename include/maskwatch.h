@@ -95,7 +95,10 @@ struct TrainOptions {
   double weight_decay = 5e-4;
   int freeze = 0;                   // freeze the first N stages: stem, layer1..layer4
   std::string balance = "sampler";  // none | weights | sampler
-  double balance_power = 0.5;       // weights: class k gets (n_largest / n_k)^power
+  // Each example of class k counts (n_largest / n_k)^power: in the loss
+  // (weights) or in the draw (sampler). < 0: 1 for sampler (every class
+  // drawn equally often), 0.5 for weights.
+  double balance_power = -1;
   double label_smoothing = 0.05;
   double ema = 0;  // decay of an exponential moving average of the
                    // weights, validated and published (0: off)
@@ -129,6 +132,7 @@ struct EvaluateOptions {
   std::string store = "maskwatch-data";
   std::string model = "latest";  // artifact id or "latest"
   std::string split = "test";
+  std::string predictions;  // when set: a CSV of every face's label, prediction and scores
   int threads = 0;
 };
 // Accuracy, per-class precision/recall/F1, macro-F1, confusion matrix.

@@ -210,8 +210,9 @@ int main(int argc, char** argv) {
     c->add_option("--warmup-epochs", tr.warmup_epochs, "linear warm-up, then cosine decay")->capture_default_str();
     c->add_option("--freeze", tr.freeze, "freeze the first N stages (stem, layer1..layer4)")->capture_default_str();
     c->add_option("--balance", tr.balance, "class balance: none | weights | sampler")->capture_default_str();
-    c->add_option("--balance-power", tr.balance_power, "class weight = (n_largest / n_class)^power")
-        ->capture_default_str();
+    c->add_option("--balance-power", tr.balance_power,
+                  "each example of class k counts (n_largest / n_k)^power, in the draw (sampler) or the loss "
+                  "(weights); default 1 for sampler, 0.5 for weights");
     c->add_option("--augment-strength", tr.augment_strength, "scale of every augmentation range")
         ->capture_default_str();
     c->add_option("--ema", tr.ema, "decay of a moving average of the weights that is validated and kept (0: off)")
@@ -246,6 +247,7 @@ int main(int argc, char** argv) {
   auto* c_eval = app.add_subcommand("evaluate", "accuracy, per-class precision/recall/F1, confusion matrix");
   c_eval->add_option("--model", ev.model, "model id or 'latest'")->capture_default_str();
   c_eval->add_option("--split", ev.split, "train | val | test")->capture_default_str();
+  c_eval->add_option("--predictions", ev.predictions, "write every face's label, prediction and scores to this CSV");
 
   // classify
   std::vector<std::string> images, box_args, box_files;

@@ -16,6 +16,7 @@
 #include "model/torch_checkpoint.h"
 #include "train/checkpoint.h"
 #include "train/metrics.h"
+#include "train/sampler.h"
 
 namespace mw {
 
@@ -35,7 +36,7 @@ void check_options(const TrainOptions& o) {
   if (o.balance != "none" && o.balance != "weights" && o.balance != "sampler")
     bad("--balance", "must be none, weights or sampler");
   if (o.augment_strength < 0 || o.augment_strength > 3) bad("--augment-strength", "must be in 0..3");
-  if (o.balance_power < 0 || o.balance_power > 2) bad("--balance-power", "must be in 0..2");
+  if (o.balance_power > 2) bad("--balance-power", "must be at most 2 (or negative: the default)");
   if (o.ema < 0 || o.ema >= 1) bad("--ema", "must be in [0, 1)");
   if (o.label_smoothing < 0 || o.label_smoothing >= 1) bad("--label-smoothing", "must be in [0, 1)");
   if (o.body_lr_scale <= 0 || o.body_lr_scale > 1) bad("--body-lr-scale", "must be in (0, 1]");
@@ -71,7 +72,7 @@ json fingerprint_of(const TrainOptions& o, int threads, const json& shard_meta, 
           {"augment", o.augment},
           {"augment_strength", o.augment_strength},
           {"ema", o.ema},
-          {"balance_power", o.balance_power},
+          {"balance_power", balance_power_of(o)},
           {"warmup_epochs", o.warmup_epochs},
           {"holdout", o.holdout},
           {"body_lr_scale", o.body_lr_scale},
@@ -116,43 +117,6 @@ double lr_at(const TrainOptions& o, long step, long steps_per_epoch) {
   if (step < warm) return o.lr * (kWarmupStartFactor + (1 - kWarmupStartFactor) * double(step) / warm);
   double t = double(step - warm) / std::max<long>(1, total - warm);
   return o.lr * 0.5 * (1 + std::cos(M_PI * t));
-}
-
-std::array<long, kNumClasses> class_counts(const Shard& s) {
-  std::array<long, kNumClasses> n{};
-  for (auto l : s.labels) ++n[l];
-  return n;
-}
-
-std::vector<float> class_weights(const Shard& s, const std::string& balance, double power) {
-  std::vector<float> w(kNumClasses, 1.f);
-  if (balance != "weights") return w;
-  auto n = class_counts(s);
-  long most = *std::max_element(n.begin(), n.end());
-  for (int k = 0; k < kNumClasses; ++k) w[k] = n[k] ? float(std::pow(double(most) / n[k], power)) : 0.f;
-  return w;
-}
-
-// The order of samples in an epoch: a seeded permutation, or a class-balanced
-// draw with replacement for --balance sampler.
-std::vector<std::size_t> epoch_order(const TrainOptions& o, const Shard& s, int epoch) {
-  Rng rng = Rng::derive(o.seed, static_cast<std::uint64_t>(epoch), 1);
-  std::vector<std::size_t> order(s.count());
-  if (o.balance == "sampler") {
-    std::vector<std::vector<std::size_t>> by_class(kNumClasses);
-    for (std::size_t i = 0; i < s.count(); ++i) by_class[s.labels[i]].push_back(i);
-    std::vector<int> present;
-    for (int k = 0; k < kNumClasses; ++k)
-      if (!by_class[k].empty()) present.push_back(k);
-    for (auto& v : order) {
-      const auto& pool = by_class[present[rng.below(present.size())]];
-      v = pool[rng.below(pool.size())];
-    }
-  } else {
-    std::iota(order.begin(), order.end(), 0);
-    rng.shuffle(order.begin(), order.end());
-  }
-  return order;
 }
 
 // ema = d * ema + (1 - d) * weights; BatchNorm statistics are copied.
@@ -244,7 +208,7 @@ json train(const TrainOptions& opt, const Reporter& rep) {
     weights_from_bytes(*ema, weights_to_bytes(*net), "initial weights");
   }
   NetworkImpl& published = ema ? *ema : *net;  // what is validated and kept
-  auto weights = class_weights(train_set, opt.balance, opt.balance_power);
+  auto weights = class_weights(train_set, opt);
   auto weight_t = torch::tensor(weights);
 
   TrainState st;
