@@ -100,8 +100,9 @@ struct TrainOptions {
   // drawn equally often), 0.5 for weights.
   double balance_power = -1;
   double label_smoothing = 0.05;
-  double ema = 0;  // decay of an exponential moving average of the
-                   // weights, validated and published (0: off)
+  double mixup = 0;  // mixup's Beta(a, a) parameter: each batch blended with itself shuffled (0: off)
+  double ema = 0;    // decay of an exponential moving average of the
+                     // weights, validated and published (0: off)
   bool augment = true;
   double augment_strength = 1.0;  // scales every augmentation range (0: none)
   std::uint64_t seed = 0;

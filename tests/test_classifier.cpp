@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
+#include <fstream>
 #include <opencv2/imgproc.hpp>
+#include <sstream>
 
 #include "core/base64.h"
 #include "data/dataset.h"
@@ -76,6 +79,35 @@ TEST(Classifier, EvaluateCountsEveryTestCrop) {
   EXPECT_EQ(banded, sum);
   ev.split = "holdout";
   EXPECT_THROW(evaluate(ev), Error);
+}
+
+TEST(Classifier, EvaluatePredictionsAgreeWithTheConfusionMatrix) {
+  const auto& m = trained_model();
+  EvaluateOptions ev;
+  ev.store = fixture::small_store();
+  ev.model = m["id"];
+  ev.predictions = ev.store + "/predictions-test.csv";
+  auto r = evaluate(ev);
+  std::ifstream in(ev.predictions);
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  EXPECT_EQ(line, "image,face_px,label,predicted,score_with_mask,score_without_mask,score_mask_weared_incorrect");
+  std::array<std::array<long, kNumClasses>, kNumClasses> cm{};
+  std::size_t rows = 0;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string cell; std::getline(ss, cell, ',');) f.push_back(cell);
+    ASSERT_EQ(f.size(), 7u) << line;
+    EXPECT_GT(std::stoi(f[1]), 0);
+    double sum = std::stod(f[4]) + std::stod(f[5]) + std::stod(f[6]);
+    EXPECT_NEAR(sum, 1.0, 1e-4) << line;
+    ++cm[class_index(f[2])][class_index(f[3])];
+    ++rows;
+  }
+  EXPECT_EQ(rows, r["objects"].get<std::size_t>());
+  for (int a = 0; a < kNumClasses; ++a)
+    for (int b = 0; b < kNumClasses; ++b) EXPECT_EQ(cm[a][b], r["confusion"][a][b].get<long>());
 }
 
 TEST(Classifier, WholeImageAndBadImages) {

@@ -225,6 +225,8 @@ int main(int argc, char** argv) {
                   "crops and keep the last epoch (once the recipe is chosen)")
         ->capture_default_str();
     c->add_option("--label-smoothing", tr.label_smoothing, "cross-entropy label smoothing")->capture_default_str();
+    c->add_option("--mixup", tr.mixup, "mixup: blend each batch with itself shuffled, weight ~ Beta(a, a) (0: off)")
+        ->capture_default_str();
     c->add_option("--augment", tr.augment, "augment training crops (true/false)")->capture_default_str();
     c->add_option("--train-seed", tr.seed, "initialisation, order and augmentation seed")->capture_default_str();
     c->add_option("--init", tr.init,

@@ -1,6 +1,7 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
+#include <random>
 
 #include "core/hash.h"
 #include "core/paths.h"
@@ -39,6 +40,7 @@ void check_options(const TrainOptions& o) {
   if (o.balance_power > 2) bad("--balance-power", "must be at most 2 (or negative: the default)");
   if (o.ema < 0 || o.ema >= 1) bad("--ema", "must be in [0, 1)");
   if (o.label_smoothing < 0 || o.label_smoothing >= 1) bad("--label-smoothing", "must be in [0, 1)");
+  if (o.mixup < 0 || o.mixup > 10) bad("--mixup", "must be in 0..10");
   if (o.body_lr_scale <= 0 || o.body_lr_scale > 1) bad("--body-lr-scale", "must be in (0, 1]");
   if (o.holdout != "val" && o.holdout != "none") bad("--holdout", "must be val or none");
   if (!o.init.empty() && o.arch != "resnet18" && o.arch != "resnet34")
@@ -69,6 +71,7 @@ json fingerprint_of(const TrainOptions& o, int threads, const json& shard_meta, 
           {"freeze", o.freeze},
           {"balance", o.balance},
           {"label_smoothing", o.label_smoothing},
+          {"mixup", o.mixup},
           {"augment", o.augment},
           {"augment_strength", o.augment_strength},
           {"ema", o.ema},
@@ -117,6 +120,25 @@ double lr_at(const TrainOptions& o, long step, long steps_per_epoch) {
   if (step < warm) return o.lr * (kWarmupStartFactor + (1 - kWarmupStartFactor) * double(step) / warm);
   double t = double(step - warm) / std::max<long>(1, total - warm);
   return o.lr * 0.5 * (1 + std::cos(M_PI * t));
+}
+
+// Mixup: the weight of each sample (lambda ~ Beta(a, a)) and the partner it
+// is blended with (a seeded permutation of the batch).
+constexpr std::uint64_t kMixupStream = 1ULL << 40;  // apart from the augmentation streams
+struct Mixup {
+  double weight = 1;
+  std::vector<std::int64_t> partner;
+};
+Mixup mixup_batch(Rng& rng, double a, std::size_t n) {
+  std::mt19937_64 gen(rng.next());
+  std::gamma_distribution<double> gamma(a, 1.0);
+  const double g1 = gamma(gen), g2 = gamma(gen);
+  Mixup m;
+  m.weight = g1 + g2 > 0 ? g1 / (g1 + g2) : 1.0;
+  m.partner.resize(n);
+  std::iota(m.partner.begin(), m.partner.end(), 0);
+  rng.shuffle(m.partner.begin(), m.partner.end());
+  return m;
 }
 
 // ema = d * ema + (1 - d) * weights; BatchNorm statistics are copied.
@@ -268,9 +290,20 @@ json train(const TrainOptions& opt, const Reporter& rep) {
       }
       auto x = crops_to_tensor(batch_px.data(), static_cast<std::int64_t>(hi - lo), S, net->normalisation());
       auto y = torch::from_blob(batch_lb.data(), {static_cast<std::int64_t>(hi - lo)}, torch::kLong);
-      auto logits = net->forward(x);
-      auto loss = F::cross_entropy(logits, y,
-                                   F::CrossEntropyFuncOptions().weight(weight_t).label_smoothing(opt.label_smoothing));
+      const auto ce = F::CrossEntropyFuncOptions().weight(weight_t).label_smoothing(opt.label_smoothing);
+      torch::Tensor logits, loss;
+      if (opt.mixup > 0) {
+        Rng rng =
+            Rng::derive(opt.seed, static_cast<std::uint64_t>(epoch), kMixupStream + static_cast<std::uint64_t>(b));
+        const auto mix = mixup_batch(rng, opt.mixup, hi - lo);
+        auto perm = torch::tensor(mix.partner);
+        logits = net->forward(x.mul(mix.weight).add(x.index_select(0, perm), 1 - mix.weight));
+        loss = F::cross_entropy(logits, y, ce).mul(mix.weight) +
+               F::cross_entropy(logits, y.index_select(0, perm), ce).mul(1 - mix.weight);
+      } else {
+        logits = net->forward(x);
+        loss = F::cross_entropy(logits, y, ce);
+      }
       optimizer->zero_grad();
       loss.backward();
       optimizer->step();
