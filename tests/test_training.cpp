@@ -25,12 +25,14 @@ TEST(Training, LossFallsOnASmallSubset) {
   EXPECT_EQ(load_model(*store, m["id"].get<std::string>().substr(0, 6)).meta["id"], m["id"]);
 }
 
-// With the weight EMA on, so that its state is checkpointed too (the CLI test
-// covers the plain path).
+// With the weight EMA on, so that its state is checkpointed too, and mixup,
+// whose draws must not depend on where the run started (the CLI test covers
+// the plain path).
 TEST(Training, ResumeAfterACrashEndsLikeAnUninterruptedRun) {
   auto with_ema = [](const std::string& run) {
     auto t = fixture::tiny_training(run);
     t.ema = 0.9;
+    t.mixup = 0.2;
     return t;
   };
   auto whole = train(with_ema("uninterrupted"));
@@ -74,6 +76,12 @@ TEST(Training, BadOptionsAreClearErrors) {
   EXPECT_THROW(train(t), Error);
   t = fixture::tiny_training("bad");
   t.batch = 1;
+  EXPECT_THROW(train(t), Error);
+  t = fixture::tiny_training("bad");
+  t.mixup = -1;
+  EXPECT_THROW(train(t), Error);
+  t = fixture::tiny_training("bad");
+  t.balance_power = 3;
   EXPECT_THROW(train(t), Error);
 }
 
