@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
 # The quality bar, measured end to end: train with the given settings (the
-# defaults when none) once per seed, on split seed 0, then report validation
+# defaults when none) once per seed, on split seed 0 (or --split-seed), then report validation
 # and held-out test accuracy / macro-F1 / incorrect-mask recall, accuracy by
 # face size, training time and classifier throughput at batch 64, 2 threads;
 # last, the mean and spread over the seeds.
-# Usage: bench/quality.sh [--seeds 0,1,2] [--store DIR] [--no-speed] [TRAIN_ARGS...]
+# Usage: bench/quality.sh [--seeds 0,1,2] [--store DIR | --split-seed S] [--no-speed] [TRAIN_ARGS...]
 #   e.g. bench/quality.sh --seeds 0,1,2 --arch face-resnet --input-size 112
-# Needs a build in build/. Without --store, a temporary store is ingested and prepared.
+# Needs a build in build/. Without --store, a temporary store is ingested and
+# prepared with split seed S (default 0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mw=build/maskwatch
 seeds=0
 store=
+split_seed=0
 speed=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --seeds) seeds=$2; shift 2 ;;
     --store) store=$2; shift 2 ;;
+    --split-seed) split_seed=$2; shift 2 ;;
     --no-speed) speed=0; shift ;;
     *) break ;;
   esac
@@ -26,7 +29,7 @@ if [[ -z "$store" ]]; then
   store=$(mktemp -d)/store
   trap 'rm -rf "$(dirname "$store")"' EXIT
   "$mw" -q --store "$store" ingest --data "$data" > /dev/null
-  "$mw" -q --store "$store" prepare > /dev/null
+  "$mw" -q --store "$store" prepare --seed "$split_seed" > /dev/null
 fi
 rows=$(mktemp)
 for seed in ${seeds//,/ }; do
