@@ -15,20 +15,18 @@ constexpr int kSmallFace = 24, kLargeFace = 64;
 const char* band_of(int px) { return px < kSmallFace ? "under_24px" : px <= kLargeFace ? "24_to_64px" : "over_64px"; }
 
 // One row per face: image, face size, label, prediction, softmax scores.
-std::string predictions_csv(const Shard& shard, const torch::Tensor& logits) {
+std::string predictions_csv(const Shard& shard, const torch::Tensor& logits, const torch::Tensor& pred) {
   auto prob = torch::softmax(logits, 1).contiguous();
   auto pr = prob.accessor<float, 2>();
+  auto p = pred.accessor<long, 1>();
   std::ostringstream out;
   out << "image,face_px,label,predicted";
   for (const auto& name : class_names()) out << ",score_" << name;
   out << "\n";
   for (std::size_t i = 0; i < shard.count(); ++i) {
     const auto row = static_cast<std::int64_t>(i);
-    std::int64_t best = 0;
-    for (std::int64_t k = 1; k < kNumClasses; ++k)
-      if (pr[row][k] > pr[row][best]) best = k;
     out << shard.stems[i] << ',' << shard.face_px[i] << ',' << class_names()[shard.labels[i]] << ','
-        << class_names()[static_cast<std::size_t>(best)];
+        << class_names()[static_cast<std::size_t>(p[row])];
     for (std::int64_t k = 0; k < kNumClasses; ++k) out << ',' << pr[row][k];
     out << "\n";
   }
@@ -72,7 +70,7 @@ json evaluate(const EvaluateOptions& opt, const Reporter& rep) {
   out["by_face_size"] = by_size;
   out["text"] = all.to_text();
   if (!opt.predictions.empty()) {
-    write_file_atomic(opt.predictions, predictions_csv(shard, logits));
+    write_file_atomic(opt.predictions, predictions_csv(shard, logits, pred));
     out["predictions"] = opt.predictions;
   }
   return out;
