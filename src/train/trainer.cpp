@@ -170,14 +170,15 @@ TrainOptions train_recipe(const std::string& arch) {
   TrainOptions o;  // its defaults are the from-scratch recipe (resnet18, resnet34)
   o.arch = arch;
   if (arch == "face-resnet") {
-    // Fine-tuning: the new head at lr, the pretrained body at 1/20 of it, the stem frozen.
+    // Fine-tuning: the new head at lr, the whole pretrained body (stem
+    // included) at 1/20 of it.
     o.input_size = kFaceMinInput;
     o.epochs = 12;
     o.optimizer = "adamw";
     o.lr = 2e-3;
     o.body_lr_scale = 0.05;
     o.weight_decay = 0.01;
-    o.freeze = 1;
+    o.freeze = 0;
   }
   return o;
 }
