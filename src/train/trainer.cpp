@@ -171,14 +171,13 @@ TrainOptions train_recipe(const std::string& arch) {
   o.arch = arch;
   if (arch == "face-resnet") {
     // Fine-tuning: the new head at lr, the whole pretrained body (stem
-    // included) at 1/20 of it.
+    // included: nothing frozen, as in TrainOptions{}) at 1/20 of it.
     o.input_size = kFaceMinInput;
     o.epochs = 12;
     o.optimizer = "adamw";
     o.lr = 2e-3;
     o.body_lr_scale = 0.05;
     o.weight_decay = 0.01;
-    o.freeze = 0;
   }
   return o;
 }
