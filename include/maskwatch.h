@@ -101,8 +101,13 @@ struct TrainOptions {
   double balance_power = -1;
   double label_smoothing = 0.05;
   double mixup = 0;  // mixup's Beta(a, a) parameter: each batch blended with itself shuffled (0: off)
-  double ema = 0;    // decay of an exponential moving average of the
-                     // weights, validated and published (0: off)
+  // Distillation: a published model of this store (trained on the same split,
+  // validation held out) whose softened outputs the network also learns from.
+  std::string teacher;       // model id ("latest" or a prefix); empty: off
+  double distill = 0.7;      // weight of the teacher's term; 1 - distill on the labels
+  double temperature = 2.0;  // softmax temperature of both sides of that term
+  double ema = 0;            // decay of an exponential moving average of the
+                             // weights, validated and published (0: off)
   bool augment = true;
   double augment_strength = 1.0;  // scales every augmentation range (0: none)
   std::uint64_t seed = 0;

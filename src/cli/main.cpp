@@ -227,6 +227,13 @@ int main(int argc, char** argv) {
     c->add_option("--label-smoothing", tr.label_smoothing, "cross-entropy label smoothing")->capture_default_str();
     c->add_option("--mixup", tr.mixup, "mixup: blend each batch with itself shuffled, weight ~ Beta(a, a) (0: off)")
         ->capture_default_str();
+    c->add_option("--teacher", tr.teacher,
+                  "distil from this model of the store (an id; trained on the same split): its softened outputs "
+                  "are a second target")
+        ->type_name("MODEL");
+    c->add_option("--distill", tr.distill, "weight of the teacher's term (the labels get 1 minus it)")
+        ->capture_default_str();
+    c->add_option("--temperature", tr.temperature, "softmax temperature of the teacher's term")->capture_default_str();
     c->add_option("--augment", tr.augment, "augment training crops (true/false)")->capture_default_str();
     c->add_option("--train-seed", tr.seed, "initialisation, order and augmentation seed")->capture_default_str();
     c->add_option("--init", tr.init,

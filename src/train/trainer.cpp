@@ -16,6 +16,7 @@
 #include "model/runtime.h"
 #include "model/torch_checkpoint.h"
 #include "train/checkpoint.h"
+#include "train/distill.h"
 #include "train/metrics.h"
 #include "train/sampler.h"
 
@@ -41,6 +42,8 @@ void check_options(const TrainOptions& o) {
   if (o.ema < 0 || o.ema >= 1) bad("--ema", "must be in [0, 1)");
   if (o.label_smoothing < 0 || o.label_smoothing >= 1) bad("--label-smoothing", "must be in [0, 1)");
   if (o.mixup < 0 || o.mixup > 10) bad("--mixup", "must be in 0..10");
+  if (o.distill < 0 || o.distill > 1) bad("--distill", "must be in [0, 1]");
+  if (o.temperature <= 0 || o.temperature > 20) bad("--temperature", "must be in (0, 20]");
   if (o.body_lr_scale <= 0 || o.body_lr_scale > 1) bad("--body-lr-scale", "must be in (0, 1]");
   if (o.holdout != "val" && o.holdout != "none") bad("--holdout", "must be val or none");
   if (!o.init.empty() && o.arch != "resnet18" && o.arch != "resnet34")
@@ -76,6 +79,9 @@ json fingerprint_of(const TrainOptions& o, int threads, const json& shard_meta, 
           {"augment_strength", o.augment_strength},
           {"ema", o.ema},
           {"balance_power", balance_power_of(o)},
+          {"teacher", o.teacher},
+          {"distill", o.teacher.empty() ? 0.0 : o.distill},
+          {"temperature", o.teacher.empty() ? 0.0 : o.temperature},
           {"warmup_epochs", o.warmup_epochs},
           {"holdout", o.holdout},
           {"body_lr_scale", o.body_lr_scale},
@@ -230,6 +236,8 @@ json train(const TrainOptions& opt, const Reporter& rep) {
     weights_from_bytes(*ema, weights_to_bytes(*net), "initial weights");
   }
   NetworkImpl& published = ema ? *ema : *net;  // what is validated and kept
+  std::unique_ptr<Teacher> teacher;
+  if (!opt.teacher.empty()) teacher = std::make_unique<Teacher>(load_teacher(*store, opt.teacher, shard_meta));
   auto weights = class_weights(train_set, opt);
   auto weight_t = torch::tensor(weights);
 
@@ -237,6 +245,7 @@ json train(const TrainOptions& opt, const Reporter& rep) {
   st.fingerprint = fingerprint_of(opt, threads, shard_meta, train_set.count());
   if (!opt.init.empty()) st.fingerprint["init"] = opt.init;  // compared on --resume
   if (!init_sha256.empty()) st.fingerprint["init_sha256"] = init_sha256;
+  if (teacher) st.fingerprint["teacher"] = teacher->id;
   if (opt.resume) {
     TrainState saved;
     if (!load_checkpoint(*store, ckpt_key, *net, *optimizer, saved, ema.get()))
@@ -251,13 +260,16 @@ json train(const TrainOptions& opt, const Reporter& rep) {
     rep.say("run " + run + ": " + opt.arch + " at " + std::to_string(S) + " px, " + std::to_string(train_set.count()) +
             (fit_val ? " train+val crops (validation figures below are on crops it trains on)"
                      : " train / " + std::to_string(val_set.count()) + " val crops") +
-            ", " + std::to_string(threads) + " threads");
+            ", " + std::to_string(threads) + " threads" +
+            (teacher ? ", taught by " + teacher->model.meta.value("arch", "") + " " + teacher->id.substr(0, 16) : ""));
   }
 
   const AugmentOptions aug = AugmentOptions().scaled(static_cast<float>(opt.augment_strength));
   const long steps = static_cast<long>((train_set.count() + opt.batch - 1) / opt.batch);
   const std::size_t out_bytes = std::size_t(S) * S * 3;
-  std::vector<std::uint8_t> batch_px;
+  const int T = teacher ? teacher->input_size : 0;
+  const std::size_t teacher_bytes = std::size_t(T) * T * 3;
+  std::vector<std::uint8_t> batch_px, teacher_px;
   std::vector<std::int64_t> batch_lb;
   long batches_run = 0;
   auto run_start = std::chrono::steady_clock::now();
@@ -277,17 +289,27 @@ json train(const TrainOptions& opt, const Reporter& rep) {
         groups[g].options().set_lr(lr_at(opt, step, steps) * lr_scale_of_group(opt, g));
       batch_px.resize((hi - lo) * out_bytes);
       batch_lb.resize(hi - lo);
+      teacher_px.resize((hi - lo) * teacher_bytes);
       for (std::size_t j = lo; j < hi; ++j) {
         std::size_t i = order[j];
         std::uint8_t* dst = batch_px.data() + (j - lo) * out_bytes;
+        // The teacher sees the same view (the same draws) at its own input size.
+        std::uint8_t* tdst = teacher_px.data() + (j - lo) * teacher_bytes;
         if (opt.augment) {
-          Rng rng = Rng::derive(opt.seed, static_cast<std::uint64_t>(epoch), 2 + j);
+          const Rng rng0 = Rng::derive(opt.seed, static_cast<std::uint64_t>(epoch), 2 + j);
+          Rng rng = rng0;
           augment_crop(train_set.crop(i), crop_size, dst, S, rng, aug);
+          if (teacher) rng = rng0, augment_crop(train_set.crop(i), crop_size, tdst, T, rng, aug);
         } else {
           resize_crop(train_set.crop(i), crop_size, dst, S);
+          if (teacher) resize_crop(train_set.crop(i), crop_size, tdst, T);
         }
         batch_lb[j - lo] = train_set.labels[i];
       }
+      torch::Tensor xt;  // the teacher's input
+      if (teacher)
+        xt = crops_to_tensor(teacher_px.data(), static_cast<std::int64_t>(hi - lo), T,
+                             teacher->model.net->normalisation());
       auto x = crops_to_tensor(batch_px.data(), static_cast<std::int64_t>(hi - lo), S, net->normalisation());
       auto y = torch::from_blob(batch_lb.data(), {static_cast<std::int64_t>(hi - lo)}, torch::kLong);
       const auto ce = F::CrossEntropyFuncOptions().weight(weight_t).label_smoothing(opt.label_smoothing);
@@ -300,10 +322,15 @@ json train(const TrainOptions& opt, const Reporter& rep) {
         logits = net->forward(x.mul(mix.weight).add(x.index_select(0, perm), 1 - mix.weight));
         loss = F::cross_entropy(logits, y, ce).mul(mix.weight) +
                F::cross_entropy(logits, y.index_select(0, perm), ce).mul(1 - mix.weight);
+        if (teacher) xt = xt.mul(mix.weight).add(xt.index_select(0, perm), 1 - mix.weight);
       } else {
         logits = net->forward(x);
         loss = F::cross_entropy(logits, y, ce);
       }
+      if (teacher)
+        loss = loss.mul(1 - opt.distill) +
+               distillation_loss(logits, teacher_probabilities(*teacher, xt, opt.temperature), opt.temperature)
+                   .mul(opt.distill);
       optimizer->zero_grad();
       loss.backward();
       optimizer->step();
@@ -375,6 +402,11 @@ json train(const TrainOptions& opt, const Reporter& rep) {
                {"train_seconds_this_process",
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count()},
                {"created_at", utc_now_iso()}};
+  if (teacher)
+    meta["teacher"] = {{"id", teacher->id},
+                       {"arch", teacher->model.meta.value("arch", "")},
+                       {"distill", opt.distill},
+                       {"temperature", opt.temperature}};
   if (st.fingerprint.contains("init"))
     meta["init"] = {{"file", st.fingerprint["init"]}, {"sha256", st.fingerprint.value("init_sha256", "")}};
   return publish_model(*store, *net, meta);
