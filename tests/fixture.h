@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace fixture {
 
@@ -18,10 +19,28 @@ inline std::string data_dir() {
   return e && *e ? e : "../shared/data/face-mask-detection";
 }
 
+// The folders temp_dir made, removed when the test process exits (stores
+// with checkpoints run to a gigabyte); MASKWATCH_KEEP_TEMP=1 keeps them for
+// a look after a failure.
+struct TempDirs {
+  std::vector<std::string> dirs;
+  ~TempDirs() {
+    const char* keep = std::getenv("MASKWATCH_KEEP_TEMP");
+    if (keep && std::string(keep) == "1") return;
+    std::error_code ec;
+    for (const auto& d : dirs) fs::remove_all(d, ec);
+  }
+};
+inline TempDirs& temp_dirs() {
+  static TempDirs dirs;
+  return dirs;
+}
+
 // A fresh empty folder under the system temp dir.
 inline std::string temp_dir(const std::string& tag) {
   std::string tmpl = (fs::temp_directory_path() / ("maskwatch-" + tag + "-XXXXXX")).string();
   if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  temp_dirs().dirs.push_back(tmpl);
   return tmpl;
 }
 

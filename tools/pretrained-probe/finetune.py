@@ -13,8 +13,9 @@ import numpy as np, torch, torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tfjs_graph import Graph, load_shard
 
-OUTPUTS = {'faceres': 'global_pooling/Mean', 'mobilefacenet': 'MobileFaceNet/Logits/SpatialSqueeze'}
-NORM = {'faceres': 255.0, 'mobilefacenet': 1.0}  # input pixels scaled to 0..NORM
+OUTPUTS = {'faceres': 'global_pooling/Mean', 'mobilefacenet': 'MobileFaceNet/Logits/SpatialSqueeze',
+           'facemesh': 'StatefulPartitionedCall/model_1/p_re_lu_15/Relu'}  # facemesh: the trunk its heads share
+NORM = {'faceres': 255.0, 'mobilefacenet': 1.0, 'facemesh': 1.0}  # input pixels scaled to 0..NORM
 LABEL_SMOOTHING, WARMUP_FRACTION, BATCH, EVAL_BATCH = 0.05, 0.05, 64, 128
 
 ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -34,7 +35,19 @@ torch.set_num_threads(A.threads)
 
 shards = os.path.join(A.store, 'shards')
 train, val = load_shard(os.path.join(shards, 'train.bin')), load_shard(os.path.join(shards, 'val.bin'))
-net = Graph(A.model, OUTPUTS[A.model])
+class Body(torch.nn.Module):
+    """The graph up to its output node; a feature map is averaged over space."""
+
+    def __init__(self, graph):
+        super().__init__()
+        self.graph = graph
+
+    def forward(self, x):
+        y = self.graph(x)
+        return y.mean((2, 3)) if y.dim() == 4 else y
+
+
+net = Body(Graph(A.model, OUTPUTS[A.model]))
 with torch.no_grad():
     dim = net(torch.zeros(1, 3, A.input_size, A.input_size)).shape[1]
 head = torch.nn.Linear(dim, 3)

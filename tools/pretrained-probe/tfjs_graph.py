@@ -1,8 +1,8 @@
 """A TensorFlow.js graph model (model.json + weight shards) as a PyTorch module.
 
-Covers the ops of human-models' faceres and mobilefacenet: Conv2D,
+Covers the ops of human-models' faceres, mobilefacenet and facemesh: Conv2D,
 DepthwiseConv2dNative and their fused forms (BiasAdd, Relu, Prelu), Relu,
-Abs, Add, Sub, Mul, Minimum, Maximum, Mean, Squeeze. Weights may be float32,
+Prelu, Abs, Add, Sub, Mul, Minimum, Maximum, MaxPool, Pad, Mean, Squeeze. Weights may be float32,
 int32, uint8-quantised or float16. Every float weight is a trainable
 parameter; `out` names the node whose value forward() returns.
 
@@ -52,8 +52,23 @@ class Graph(torch.nn.Module):
                 self.consts[w['name']] = t
         if pos != len(buf):
             raise ValueError('%s: manifest covers %d of %d bytes' % (name, pos, len(buf)))
-        self.nodes = [n for n in m['modelTopology']['node'] if n['op'] != 'Const']
         self.out = out
+        # The nodes `out` depends on, inputs before their users (the file need not list them so).
+        by_name = {n['name']: n for n in m['modelTopology']['node'] if n['op'] != 'Const'}
+        self.nodes, seen = [], set()
+
+        def visit(name):
+            if name in seen or name not in by_name:
+                return
+            seen.add(name)
+            for i in by_name[name].get('input', []):
+                visit(i.lstrip('^').split(':')[0])
+            self.nodes.append(by_name[name])
+
+        if out not in by_name:
+            raise KeyError('%s: no node named %s' % (name, out))
+        sys.setrecursionlimit(max(10000, sys.getrecursionlimit()))
+        visit(out)
 
     def _get(self, v, name):
         name = name.split(':')[0]
@@ -93,6 +108,17 @@ class Graph(torch.nn.Module):
                         raise NotImplementedError('%s: fused op %s' % (nd['name'], f))
             elif op == 'Relu':
                 y = F.relu(self._get(v, ins[0]))
+            elif op == 'Prelu':
+                p, alpha = self._get(v, ins[0]), self._get(v, ins[1]).reshape(1, -1, 1, 1)
+                y = F.relu(p) + alpha * (p - p.abs()) * 0.5
+            elif op == 'MaxPool':
+                k, st = int(a['ksize']['list']['i'][1]), int(a['strides']['list']['i'][1])
+                if _s(a['padding']) != 'VALID':
+                    raise NotImplementedError('%s: MaxPool padding %s' % (nd['name'], _s(a['padding'])))
+                y = F.max_pool2d(self._get(v, ins[0]), k, st)
+            elif op == 'Pad':
+                pads = self._get(v, ins[1]).reshape(4, 2).tolist()  # NHWC: [[n0,n1],[h0,h1],[w0,w1],[c0,c1]]
+                y = F.pad(self._get(v, ins[0]), pads[2] + pads[1] + pads[3])
             elif op == 'Abs':
                 y = self._get(v, ins[0]).abs()
             elif op in ('Add', 'AddV2', 'Sub', 'Mul', 'Minimum', 'Maximum'):
@@ -147,6 +173,7 @@ if __name__ == '__main__' and len(sys.argv) >= 6 and sys.argv[1] == '--check':
     size = next(n for n in nodes if n['op'] == 'Placeholder')['attr']['shape']['shape']['dim'][1]['size']
     x = resize_like_tfjs(x, int(size)) if int(size) != x.shape[2] else x
     with torch.no_grad():
-        y = g(x).flatten(1).numpy()
+        y = g(x)
+        y = (y.permute(0, 2, 3, 1) if y.dim() == 4 else y).flatten(1).numpy()  # TF.js writes NHWC
     ref = np.fromfile(feats, np.float32)[:y.size].reshape(y.shape)
     print('%s: max |PyTorch - TF.js| = %.3g (largest value %.3g)' % (model, np.abs(y - ref).max(), np.abs(ref).max()))
