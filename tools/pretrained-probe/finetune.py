@@ -11,11 +11,9 @@ import argparse, math, os, sys, time
 import numpy as np, torch, torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from networks import NORM, OUTPUTS, Body, features_input, macro_scores
 from tfjs_graph import Graph, load_shard
 
-OUTPUTS = {'faceres': 'global_pooling/Mean', 'mobilefacenet': 'MobileFaceNet/Logits/SpatialSqueeze',
-           'facemesh': 'StatefulPartitionedCall/model_1/p_re_lu_15/Relu'}  # facemesh: the trunk its heads share
-NORM = {'faceres': 255.0, 'mobilefacenet': 1.0, 'facemesh': 1.0}  # input pixels scaled to 0..NORM
 LABEL_SMOOTHING, WARMUP_FRACTION, BATCH, EVAL_BATCH = 0.05, 0.05, 64, 128
 
 ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -35,18 +33,6 @@ torch.set_num_threads(A.threads)
 
 shards = os.path.join(A.store, 'shards')
 train, val = load_shard(os.path.join(shards, 'train.bin')), load_shard(os.path.join(shards, 'val.bin'))
-class Body(torch.nn.Module):
-    """The graph up to its output node; a feature map is averaged over space."""
-
-    def __init__(self, graph):
-        super().__init__()
-        self.graph = graph
-
-    def forward(self, x):
-        y = self.graph(x)
-        return y.mean((2, 3)) if y.dim() == 4 else y
-
-
 net = Body(Graph(A.model, OUTPUTS[A.model]))
 with torch.no_grad():
     dim = net(torch.zeros(1, 3, A.input_size, A.input_size)).shape[1]
@@ -54,10 +40,7 @@ head = torch.nn.Linear(dim, 3)
 
 
 def prep(x):
-    x = x.float() / 255
-    if x.shape[2] != A.input_size:
-        x = F.interpolate(x, size=(A.input_size, A.input_size), mode='bilinear', align_corners=False)
-    return x * NORM[A.model]
+    return features_input(x, A.input_size, NORM[A.model])
 
 
 def augment(x):
@@ -82,13 +65,7 @@ def evaluate(split):
     net.eval()
     with torch.no_grad():
         p = torch.cat([head(net(prep(split[0][i:i + EVAL_BATCH]))) for i in range(0, len(split[1]), EVAL_BATCH)])
-    p, y = p.argmax(1).numpy(), split[1].numpy()
-    cm = np.zeros((3, 3), int)
-    np.add.at(cm, (y, p), 1)
-    rec = cm.diagonal() / np.maximum(cm.sum(1), 1)
-    prec = cm.diagonal() / np.maximum(cm.sum(0), 1)
-    f1 = 2 * rec * prec / np.maximum(rec + prec, 1e-9)
-    return cm.trace() / cm.sum(), f1.mean(), rec[2]
+    return macro_scores(p.argmax(1).numpy(), split[1].numpy())
 
 
 opt = torch.optim.AdamW([{'params': net.parameters(), 'lr': A.lr * A.body_lr_scale},
