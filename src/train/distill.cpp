@@ -1,7 +1,5 @@
 #include "train/distill.h"
 
-#include "model/runtime.h"
-
 namespace mw {
 
 namespace F = torch::nn::functional;
@@ -26,11 +24,6 @@ torch::Tensor teacher_probabilities(Teacher& teacher, const torch::Tensor& input
   c10::InferenceMode inference;
   teacher.model.net->eval();
   return F::softmax(teacher.model.net->forward(input).div(t), 1);
-}
-
-torch::Tensor teacher_probabilities(Teacher& teacher, const std::uint8_t* crops, std::int64_t n, double t) {
-  return teacher_probabilities(teacher,
-                               crops_to_tensor(crops, n, teacher.input_size, teacher.model.net->normalisation()), t);
 }
 
 torch::Tensor distillation_loss(const torch::Tensor& student_logits, const torch::Tensor& teacher_probs, double t) {

@@ -23,8 +23,7 @@ struct Teacher {
 // labels, validation held out); errors name the model and the mismatch.
 Teacher load_teacher(const ObjectStore& store, const std::string& id, const json& shard_meta);
 
-// The teacher's class probabilities at temperature t for n crops at its input size.
-torch::Tensor teacher_probabilities(Teacher& teacher, const std::uint8_t* crops, std::int64_t n, double t);
+// The teacher's class probabilities at temperature t for a batch of its normalised input.
 torch::Tensor teacher_probabilities(Teacher& teacher, const torch::Tensor& input, double t);
 
 // t^2 * KL(teacher || student at temperature t), averaged over the batch

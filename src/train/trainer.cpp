@@ -296,10 +296,13 @@ json train(const TrainOptions& opt, const Reporter& rep) {
         // The teacher sees the same view (the same draws) at its own input size.
         std::uint8_t* tdst = teacher_px.data() + (j - lo) * teacher_bytes;
         if (opt.augment) {
-          const Rng rng0 = Rng::derive(opt.seed, static_cast<std::uint64_t>(epoch), 2 + j);
-          Rng rng = rng0;
+          const Rng draws = Rng::derive(opt.seed, static_cast<std::uint64_t>(epoch), 2 + j);
+          Rng rng = draws;
           augment_crop(train_set.crop(i), crop_size, dst, S, rng, aug);
-          if (teacher) rng = rng0, augment_crop(train_set.crop(i), crop_size, tdst, T, rng, aug);
+          if (teacher) {
+            Rng teacher_rng = draws;
+            augment_crop(train_set.crop(i), crop_size, tdst, T, teacher_rng, aug);
+          }
         } else {
           resize_crop(train_set.crop(i), crop_size, dst, S);
           if (teacher) resize_crop(train_set.crop(i), crop_size, tdst, T);
