@@ -21,8 +21,7 @@ Teacher load_teacher(const ObjectStore& store, const std::string& id, const json
 }
 
 torch::Tensor teacher_probabilities(Teacher& teacher, const torch::Tensor& input, double t) {
-  c10::InferenceMode inference;
-  teacher.model.net->eval();
+  c10::InferenceMode inference;  // load_model left it in eval mode, and nothing trains it
   return F::softmax(teacher.model.net->forward(input).div(t), 1);
 }
 
