@@ -101,6 +101,10 @@ struct TrainOptions {
   double balance_power = -1;
   double label_smoothing = 0.05;
   double mixup = 0;  // mixup's Beta(a, a) parameter: each batch blended with itself shuffled (0: off)
+  // Chance that a drawn mask_weared_incorrect or with_mask example is replaced
+  // by a composite face (data/composite.h): a without_mask face's upper rows
+  // over a with_mask face's lower rows, the seam below or above the nose (0: off).
+  double synthesize = 0;
   // Distillation: a published model of this store (trained on the same split,
   // validation held out) whose softened outputs the network also learns from.
   std::string teacher;       // model id ("latest" or a prefix); empty: off

@@ -25,14 +25,15 @@ TEST(Training, LossFallsOnASmallSubset) {
   EXPECT_EQ(load_model(*store, m["id"].get<std::string>().substr(0, 6)).meta["id"], m["id"]);
 }
 
-// With the weight EMA on, so that its state is checkpointed too, and mixup,
-// whose draws must not depend on where the run started (the CLI test covers
-// the plain path).
+// With the weight EMA on, so that its state is checkpointed too, and mixup
+// and composite faces, whose draws must not depend on where the run started
+// (the CLI test covers the plain path).
 TEST(Training, ResumeAfterACrashEndsLikeAnUninterruptedRun) {
   auto with_ema = [](const std::string& run) {
     auto t = fixture::tiny_training(run);
     t.ema = 0.9;
     t.mixup = 0.2;
+    t.synthesize = 0.5;
     return t;
   };
   auto whole = train(with_ema("uninterrupted"));
@@ -50,6 +51,20 @@ TEST(Training, ResumeAfterACrashEndsLikeAnUninterruptedRun) {
   EXPECT_EQ(m["history"].size(), 3u);
   for (int e = 0; e < 3; ++e)
     EXPECT_DOUBLE_EQ(m["history"][e]["val_loss"].get<double>(), whole["history"][e]["val_loss"].get<double>());
+}
+
+// Composite faces replace drawn examples: the run trains on other pixels and
+// records the setting.
+TEST(Training, SynthesizeTrainsOnCompositeFaces) {
+  auto plain = fixture::tiny_training("plain-faces");
+  plain.epochs = 1;
+  auto composite = fixture::tiny_training("composite-faces");
+  composite.epochs = 1;
+  composite.synthesize = 1;
+  auto a = train(plain), b = train(composite);
+  EXPECT_NE(a["id"], b["id"]);
+  EXPECT_EQ(b["train"]["synthesize"], 1.0);
+  EXPECT_NE(a["history"][0]["train_loss"], b["history"][0]["train_loss"]);
 }
 
 TEST(Training, ResumeRefusesChangedSettings) {
@@ -79,6 +94,9 @@ TEST(Training, BadOptionsAreClearErrors) {
   EXPECT_THROW(train(t), Error);
   t = fixture::tiny_training("bad");
   t.mixup = -1;
+  EXPECT_THROW(train(t), Error);
+  t = fixture::tiny_training("bad");
+  t.synthesize = 1.5;
   EXPECT_THROW(train(t), Error);
   t = fixture::tiny_training("bad");
   t.balance_power = 3;
@@ -113,7 +131,9 @@ TEST(Training, DefaultsAreTheDefaultArchitecturesRecipe) {
   EXPECT_DOUBLE_EQ(r.body_lr_scale, d.body_lr_scale);
   EXPECT_DOUBLE_EQ(r.weight_decay, d.weight_decay);
   EXPECT_EQ(r.freeze, d.freeze);
+  EXPECT_DOUBLE_EQ(r.synthesize, d.synthesize);
   EXPECT_GE(train_recipe("face-resnet").input_size, 112);
   EXPECT_LT(train_recipe("face-resnet").body_lr_scale, 1.0);
+  EXPECT_GT(train_recipe("face-resnet").synthesize, 0.0);
   EXPECT_EQ(train_recipe("resnet34").optimizer, "sgd");
 }

@@ -227,6 +227,10 @@ int main(int argc, char** argv) {
     c->add_option("--label-smoothing", tr.label_smoothing, "cross-entropy label smoothing")->capture_default_str();
     c->add_option("--mixup", tr.mixup, "mixup: blend each batch with itself shuffled, weight ~ Beta(a, a) (0: off)")
         ->capture_default_str();
+    c->add_option("--synthesize", tr.synthesize,
+                  "chance that a drawn incorrect-mask (or with-mask) face is replaced by a composite: a face "
+                  "without a mask over a masked one, the seam below (or above) the nose (0: off)")
+        ->capture_default_str();
     c->add_option("--teacher", tr.teacher,
                   "distil from this model of the store (an id; trained on the same split): its softened outputs "
                   "are a second target")
@@ -346,6 +350,7 @@ int main(int argc, char** argv) {
       if (!keep("--body-lr-scale")) tr.body_lr_scale = recipe.body_lr_scale;
       if (!keep("--weight-decay")) tr.weight_decay = recipe.weight_decay;
       if (!keep("--freeze")) tr.freeze = recipe.freeze;
+      if (!keep("--synthesize")) tr.synthesize = recipe.synthesize;
     }
   in.store = pr.store = tr.store = ev.store = store;
   tr.threads = ev.threads = threads;

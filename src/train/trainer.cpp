@@ -7,6 +7,7 @@
 #include "core/paths.h"
 #include "core/rng.h"
 #include "data/augment.h"
+#include "data/composite.h"
 #include "data/shard.h"
 #include "data/split.h"
 #include "model/artifact.h"
@@ -42,6 +43,7 @@ void check_options(const TrainOptions& o) {
   if (o.ema < 0 || o.ema >= 1) bad("--ema", "must be in [0, 1)");
   if (o.label_smoothing < 0 || o.label_smoothing >= 1) bad("--label-smoothing", "must be in [0, 1)");
   if (o.mixup < 0 || o.mixup > 10) bad("--mixup", "must be in 0..10");
+  if (o.synthesize < 0 || o.synthesize > 1) bad("--synthesize", "must be in [0, 1]");
   if (o.distill < 0 || o.distill > 1) bad("--distill", "must be in [0, 1]");
   if (o.temperature <= 0 || o.temperature > 20) bad("--temperature", "must be in (0, 20]");
   if (o.body_lr_scale <= 0 || o.body_lr_scale > 1) bad("--body-lr-scale", "must be in (0, 1]");
@@ -75,6 +77,7 @@ json fingerprint_of(const TrainOptions& o, int threads, const json& shard_meta, 
           {"balance", o.balance},
           {"label_smoothing", o.label_smoothing},
           {"mixup", o.mixup},
+          {"synthesize", o.synthesize},
           {"augment", o.augment},
           {"augment_strength", o.augment_strength},
           {"ema", o.ema},
@@ -147,6 +150,39 @@ Mixup mixup_batch(Rng& rng, double a, std::size_t n) {
   return m;
 }
 
+// --synthesize: a drawn mask_weared_incorrect (or with_mask) example is, with
+// chance p, replaced by a composite of a without_mask face over a with_mask
+// face, the seam below (or above) the nose. Its own stream of draws.
+constexpr std::uint64_t kSynthStream = 2ULL << 40;
+class Synthesizer {
+ public:
+  Synthesizer(const Shard& s, double p) : s_(s), p_(p), buf_(s.crop_bytes()) {
+    for (std::size_t i = 0; i < s.count(); ++i) {
+      if (s.labels[i] == without_) tops_.push_back(i);
+      if (s.labels[i] == with_) bottoms_.push_back(i);
+    }
+  }
+  // The crop to train on for draw j of the epoch: example i itself, or a composite.
+  const std::uint8_t* crop(std::size_t i, std::uint64_t seed, int epoch, std::size_t j) {
+    const int label = s_.labels[i];
+    if (p_ <= 0 || tops_.empty() || bottoms_.empty() || (label != incorrect_ && label != with_)) return s_.crop(i);
+    Rng rng = Rng::derive(seed, static_cast<std::uint64_t>(epoch), kSynthStream + j);
+    if (rng.uniform() >= p_) return s_.crop(i);
+    const std::size_t top = tops_[rng.below(tops_.size())], bottom = bottoms_[rng.below(bottoms_.size())];
+    const double seam = draw_seam(rng, label == incorrect_ ? kSeamBelowNose : kSeamAboveNose);
+    composite_faces(s_.crop(top), s_.crop(bottom), s_.size, seam, buf_.data());
+    return buf_.data();
+  }
+
+ private:
+  const Shard& s_;
+  double p_;
+  std::vector<std::uint8_t> buf_;
+  std::vector<std::size_t> tops_, bottoms_;
+  const int with_ = class_index("with_mask"), without_ = class_index("without_mask"),
+            incorrect_ = class_index("mask_weared_incorrect");
+};
+
 // ema = d * ema + (1 - d) * weights; BatchNorm statistics are copied.
 void update_ema(NetworkImpl& ema, NetworkImpl& net, double decay) {
   torch::NoGradGuard no_grad;
@@ -184,6 +220,9 @@ TrainOptions train_recipe(const std::string& arch) {
     o.lr = 2e-3;
     o.body_lr_scale = 0.05;
     o.weight_decay = 0.01;
+    // Composite faces for a fifth of the incorrect-mask and with-mask draws:
+    // validation macro-F1 higher on each of three seeds (README).
+    o.synthesize = 0.2;
   }
   return o;
 }
@@ -271,6 +310,7 @@ json train(const TrainOptions& opt, const Reporter& rep) {
   const std::size_t teacher_bytes = std::size_t(T) * T * 3;
   std::vector<std::uint8_t> batch_px, teacher_px;
   std::vector<std::int64_t> batch_lb;
+  Synthesizer synth(train_set, opt.synthesize);
   long batches_run = 0;
   auto run_start = std::chrono::steady_clock::now();
 
@@ -292,20 +332,21 @@ json train(const TrainOptions& opt, const Reporter& rep) {
       teacher_px.resize((hi - lo) * teacher_bytes);
       for (std::size_t j = lo; j < hi; ++j) {
         std::size_t i = order[j];
+        const std::uint8_t* src = synth.crop(i, opt.seed, epoch, j);
         std::uint8_t* dst = batch_px.data() + (j - lo) * out_bytes;
         // The teacher sees the same view (the same draws) at its own input size.
         std::uint8_t* tdst = teacher_px.data() + (j - lo) * teacher_bytes;
         if (opt.augment) {
           const Rng draws = Rng::derive(opt.seed, static_cast<std::uint64_t>(epoch), 2 + j);
           Rng rng = draws;
-          augment_crop(train_set.crop(i), crop_size, dst, S, rng, aug);
+          augment_crop(src, crop_size, dst, S, rng, aug);
           if (teacher) {
             Rng teacher_rng = draws;
-            augment_crop(train_set.crop(i), crop_size, tdst, T, teacher_rng, aug);
+            augment_crop(src, crop_size, tdst, T, teacher_rng, aug);
           }
         } else {
-          resize_crop(train_set.crop(i), crop_size, dst, S);
-          if (teacher) resize_crop(train_set.crop(i), crop_size, tdst, T);
+          resize_crop(src, crop_size, dst, S);
+          if (teacher) resize_crop(src, crop_size, tdst, T);
         }
         batch_lb[j - lo] = train_set.labels[i];
       }
