@@ -104,7 +104,8 @@ struct TrainOptions {
   // Chance that a drawn mask_weared_incorrect or with_mask example is replaced
   // by a composite face (data/composite.h): a without_mask face's upper rows
   // over a with_mask face's lower rows, the seam below or above the nose (0: off).
-  double synthesize = 0;
+  // 0.2 in every recipe: validation macro-F1 higher for ResNet-18 and face-resnet (README).
+  double synthesize = 0.2;
   // Distillation: a published model of this store (trained on the same split,
   // validation held out) whose softened outputs the network also learns from.
   std::string teacher;       // model id ("latest" or a prefix); empty: off
