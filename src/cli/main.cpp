@@ -350,7 +350,6 @@ int main(int argc, char** argv) {
       if (!keep("--body-lr-scale")) tr.body_lr_scale = recipe.body_lr_scale;
       if (!keep("--weight-decay")) tr.weight_decay = recipe.weight_decay;
       if (!keep("--freeze")) tr.freeze = recipe.freeze;
-      if (!keep("--synthesize")) tr.synthesize = recipe.synthesize;
     }
   in.store = pr.store = tr.store = ev.store = store;
   tr.threads = ev.threads = threads;
