@@ -134,6 +134,12 @@ struct TrainOptions {
 // input size, epochs, optimiser, learning rates, weight decay, frozen stages;
 // the rest as in TrainOptions{}. TrainOptions{} is the default arch's recipe.
 TrainOptions train_recipe(const std::string& arch);
+// TrainOptions as JSON, keys = the field names ("arch", "input_size", ...).
+json to_json(const TrainOptions& options);
+// The options a run uses: `given` holds the settings the caller named (keys
+// as in to_json); the rest come from the recipe of the given architecture
+// (else the default one).
+TrainOptions resolve_train_options(const std::string& store, const json& given);
 // Trains, checkpoints every epoch, keeps the best epoch by validation macro-F1
 // and publishes it as a model artifact; returns its metadata (with "id").
 json train(const TrainOptions& opt, const Reporter& rep = {});
@@ -152,8 +158,9 @@ json evaluate(const EvaluateOptions& opt, const Reporter& rep = {});
 // ---- classify -------------------------------------------------------------
 struct Prediction {
   Box box;
-  int label = -1;
-  std::array<float, kNumClasses> scores{};
+  float box_score = 1;        // how sure the box is a face: 1 for a box given by the caller
+  int label = -1;             // index into Classifier::labels()
+  std::vector<float> scores;  // one softmax score per label
 };
 
 class Classifier {
@@ -165,10 +172,13 @@ class Classifier {
   Classifier& operator=(Classifier&&) noexcept;
 
   const json& metadata() const;
+  const std::vector<std::string>& labels() const;  // the model's classes, in score order
   // Faces in an encoded image (JPEG, PNG, ...): one prediction per box.
-  std::vector<Prediction> classify(const std::string& encoded_image, const std::vector<Box>& boxes) const;
+  // `source` names the image in errors (a path, or "image").
+  std::vector<Prediction> classify(const std::string& encoded_image, const std::vector<Box>& boxes,
+                                   const std::string& source = "image") const;
   // An image that is one face crop (as in face-crop datasets).
-  Prediction classify_face_crop(const std::string& encoded_image) const;
+  Prediction classify_face_crop(const std::string& encoded_image, const std::string& source = "image") const;
   // Faces in a decoded RGB image (HxWx3, row-major, 8-bit).
   std::vector<Prediction> classify_rgb(const std::uint8_t* rgb, int width, int height,
                                        const std::vector<Box>& boxes) const;
@@ -177,6 +187,9 @@ class Classifier {
   std::vector<std::uint8_t> crop_faces(const std::uint8_t* rgb, int width, int height,
                                        const std::vector<Box>& boxes) const;
   std::vector<Prediction> classify_crops(const std::vector<std::uint8_t>& crops, const std::vector<Box>& boxes) const;
+  // Predictions for n crops of side crop_side (resized to the model's input
+  // when they differ), e.g. a prepared shard's crops; boxes are left empty.
+  std::vector<Prediction> classify_crops(const std::uint8_t* crops, std::size_t n, int crop_side) const;
   std::string engine() const;  // "plain" or "torch"
 
  private:

@@ -1,24 +1,9 @@
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
 
 #include "maskwatch.h"
 #include "store/object_store.h"
 
-namespace fs = std::filesystem;
-
 namespace mw {
-
-std::string resolve_data_dir(const std::string& flag) {
-  if (!flag.empty()) return flag;
-  if (const char* env = std::getenv("MASKWATCH_DATA"); env && *env) return env;
-  const std::string fallback = "../shared/data/face-mask-detection";
-  if (fs::is_directory(fallback)) return fallback;
-  throw Error(
-      "dataset",
-      "no dataset found: pass --data DIR or set MASKWATCH_DATA to a Pascal VOC folder (images/ + annotations/), "
-      "e.g. the Kaggle 'Face Mask Detection' set (andrewmvd/face-mask-detection, CC0)");
-}
 
 json pipeline(const PipelineOptions& opt, const Reporter& rep) {
   using clock = std::chrono::steady_clock;

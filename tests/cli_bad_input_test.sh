@@ -16,9 +16,24 @@ mkdir -p "$work/empty/images" "$work/empty/annotations"
 out=$("$mw" --store "$work/s" ingest --data "$work/empty" 2>&1) && fail "empty folder accepted"
 grep -q "no .xml annotations" <<<"$out" || fail "unclear: $out"
 
+# A command that reads a store refuses a folder that is not there, and makes none.
+for cmd in "models" "evaluate" "classify --whole-image $data/images/maksssksksss0.jpg" "benchmark --no-record"; do
+  out=$("$mw" --store "$work/typo" $cmd 2>&1) && fail "$cmd on a missing store succeeded"
+  grep -q "no store here" <<<"$out" || fail "$cmd: unclear: $out"
+  [ -e "$work/typo" ] && fail "$cmd created the missing store"
+done
+
 # classify before any model exists.
+mkdir -p "$work/s"
 out=$("$mw" --store "$work/s" classify --whole-image "$data/images/maksssksksss0.jpg" 2>&1) && fail "classify without a model"
 grep -q "maskwatch train" <<<"$out" || fail "unclear: $out"
+
+# Typos get the nearest command or option.
+out=$("$mw" clasify x.jpg 2>&1) && fail "a mistyped command was accepted"
+grep -q "did you mean 'classify'" <<<"$out" || fail "no suggestion in: $out"
+out=$("$mw" evaluate --splt test 2>&1) && fail "a mistyped option was accepted"
+grep -q "did you mean --split" <<<"$out" || fail "no suggestion in: $out"
+"$mw" --version | grep -Eq "^maskwatch [0-9]+\.[0-9]+\.[0-9]+ \(commit " || fail "--version: $("$mw" --version 2>&1)"
 
 # Unknown options and subcommands are refused with help.
 "$mw" frobnicate >/dev/null 2>&1 && fail "unknown subcommand accepted"
@@ -31,4 +46,37 @@ grep -q "on the test split" <<<"$out" && grep -q "macro-F1" <<<"$out" || fail "n
 grep -q "^   400     400" <<<"$out" || fail "no benchmark set of 400 in: $out"
 [ -f "$work/p/results.db" ] || fail "the pipeline's benchmark wrote no results table"
 ls "$work/p/reports/" | grep -q "pipeline-" || fail "no pipeline report stored"
+
+# Global options before or after the command, in any order.
+a=$("$mw" --store "$work/p" --json evaluate --split val 2>/dev/null) || fail "evaluate with options first"
+b=$("$mw" evaluate --split val --json --store "$work/p" -q 2>/dev/null) || fail "evaluate with options after"
+[ "$a" = "$b" ] || fail "the same options in another place gave another result"
+python3 -c 'import json,sys; r=json.load(sys.stdin); assert 0 <= r["accuracy"] <= 1' <<<"$b" || fail "not JSON: $b"
+
+# models lists the pipeline's model as latest, with the test figures evaluate recorded.
+models=$("$mw" models --store "$work/p" --json) || fail "models"
+python3 - "$models" <<'PY' || fail "models: $models"
+import json, sys
+m = json.loads(sys.argv[1])
+assert len(m) == 1 and m[0]["latest"] and m[0]["arch"] == "resnet18", m
+assert m[0]["test"] is not None and 0 <= m[0]["test"]["accuracy"] <= 1, m
+PY
+id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])' <<<"$models")
+"$mw" --store "$work/p" models show "${id:0:6}" | grep -q "model $id (latest)" || fail "models show"
+out=$("$mw" --store "$work/p" models show nosuchid 2>&1) && fail "models show of a missing id succeeded"
+grep -q "no such model" <<<"$out" || fail "models show of a missing id: $out"
+
+# Per-file errors name the file; the other images are still classified (also with --json).
+printf 'not an image' > "$work/bad.jpg"
+head -c 2000 "$data/images/maksssksksss1.jpg" > "$work/cut.jpg"
+out=$("$mw" --store "$work/p" classify --json --box 10,10,40,40 "$data/images/maksssksksss0.jpg" "$work/bad.jpg" \
+  "$work/cut.jpg" "$work/missing.jpg" 2>"$work/err") && fail "bad images gave exit 0"
+for f in bad.jpg cut.jpg missing.jpg; do grep -q "$work/$f" "$work/err" || fail "$f not named in: $(cat "$work/err")"; done
+python3 - "$out" <<'PY' || fail "classify --json: $out"
+import json, sys
+r = json.loads(sys.argv[1])
+assert len(r) == 4 and len(r[0]["faces"]) == 1 and all("error" in x for x in r[1:]), r
+PY
+out=$("$mw" --store "$work/p" classify --box 0x4f,1,20,20 "$data/images/maksssksksss0.jpg" 2>&1) && fail "hex box accepted"
+grep -q "decimal" <<<"$out" || fail "unclear: $out"
 echo "PASS"

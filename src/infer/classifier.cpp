@@ -14,6 +14,7 @@ namespace mw {
 struct Classifier::Impl {
   json meta;
   std::unique_ptr<Engine> engine;
+  std::vector<std::string> labels;
   int crop_size = 0, input_size = 0;
   float margin = 0;
 };
@@ -26,6 +27,7 @@ Classifier::Classifier(const std::string& store, const std::string& model, int t
   impl_->input_size = impl_->meta.at("input_size");
   impl_->crop_size = impl_->meta.value("crop_size", impl_->input_size);
   impl_->margin = impl_->meta.value("margin", 0.f);
+  impl_->labels = impl_->meta.at("labels").get<std::vector<std::string>>();
 }
 
 Classifier::~Classifier() = default;
@@ -33,6 +35,7 @@ Classifier::Classifier(Classifier&&) noexcept = default;
 Classifier& Classifier::operator=(Classifier&&) noexcept = default;
 
 const json& Classifier::metadata() const { return impl_->meta; }
+const std::vector<std::string>& Classifier::labels() const { return impl_->labels; }
 std::string Classifier::engine() const { return impl_->engine->name(); }
 
 std::vector<std::uint8_t> Classifier::crop_faces(const std::uint8_t* rgb, int width, int height,
@@ -62,18 +65,34 @@ std::vector<std::uint8_t> Classifier::crop_faces(const std::uint8_t* rgb, int wi
 
 std::vector<Prediction> Classifier::classify_crops(const std::vector<std::uint8_t>& crops,
                                                    const std::vector<Box>& boxes) const {
-  const std::size_t n = boxes.size();
-  std::vector<float> logits(n * kNumClasses);
-  impl_->engine->logits(crops.data(), static_cast<std::int64_t>(n), logits.data());
+  auto out = classify_crops(crops.data(), boxes.size(), impl_->input_size);
+  for (std::size_t i = 0; i < out.size(); ++i) out[i].box = boxes[i];
+  return out;
+}
+
+std::vector<Prediction> Classifier::classify_crops(const std::uint8_t* crops, std::size_t n, int crop_side) const {
+  const int is = impl_->input_size;
+  std::vector<std::uint8_t> resized;
+  if (crop_side != is) {
+    const std::size_t in_bytes = std::size_t(crop_side) * crop_side * 3, out_bytes = std::size_t(is) * is * 3;
+    resized.resize(n * out_bytes);
+    for (std::size_t i = 0; i < n; ++i)
+      resize_crop(crops + i * in_bytes, crop_side, resized.data() + i * out_bytes, is);
+    crops = resized.data();
+  }
+  const std::size_t classes = impl_->labels.size();
+  std::vector<float> logits(n * classes);
+  impl_->engine->logits(crops, static_cast<std::int64_t>(n), logits.data());
   std::vector<Prediction> out(n);
   for (std::size_t i = 0; i < n; ++i) {
-    const float* l = logits.data() + i * kNumClasses;
-    const float top = *std::max_element(l, l + kNumClasses);
+    const float* l = logits.data() + i * classes;
+    const float top = *std::max_element(l, l + classes);
+    auto& scores = out[i].scores;
+    scores.resize(classes);
     float sum = 0;
-    for (int k = 0; k < kNumClasses; ++k) sum += out[i].scores[k] = std::exp(l[k] - top);
-    for (int k = 0; k < kNumClasses; ++k) out[i].scores[k] /= sum;
-    out[i].box = boxes[i];
-    out[i].label = static_cast<int>(std::max_element(l, l + kNumClasses) - l);
+    for (std::size_t k = 0; k < classes; ++k) sum += scores[k] = std::exp(l[k] - top);
+    for (auto& v : scores) v /= sum;
+    out[i].label = static_cast<int>(std::max_element(l, l + classes) - l);
   }
   return out;
 }
@@ -83,13 +102,14 @@ std::vector<Prediction> Classifier::classify_rgb(const std::uint8_t* rgb, int wi
   return classify_crops(crop_faces(rgb, width, height, boxes), boxes);
 }
 
-std::vector<Prediction> Classifier::classify(const std::string& encoded_image, const std::vector<Box>& boxes) const {
-  auto rgb = decode_rgb(encoded_image, "image");
+std::vector<Prediction> Classifier::classify(const std::string& encoded_image, const std::vector<Box>& boxes,
+                                             const std::string& source) const {
+  auto rgb = decode_rgb(encoded_image, source);
   return classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, boxes);
 }
 
-Prediction Classifier::classify_face_crop(const std::string& encoded_image) const {
-  auto rgb = decode_rgb(encoded_image, "image");
+Prediction Classifier::classify_face_crop(const std::string& encoded_image, const std::string& source) const {
+  auto rgb = decode_rgb(encoded_image, source);
   // The box whose crop region (box plus margin on every side) is the whole image.
   const float w = float(rgb.cols), h = float(rgb.rows), k = 1.f + 2.f * impl_->margin;
   const float bw = w / k, bh = h / k;

@@ -42,10 +42,8 @@ std::unique_ptr<Engine> open_engine(const ObjectStore& store, const ModelRef& mo
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const std::string plain_key = model.dir + kPlainWeightsFile;
   const bool has_plain = model.meta.contains("plain_sha256") && store.exists(plain_key);
-  // auto: the plain engine, except where LibTorch is linked and runs the architecture faster
-  // (face-resnet at 112 px, 2 threads: 300-367 crops/s against 215-252; ResNets: the plain engine is faster).
-  const bool torch_faster = reference_factory && model.meta.value("arch", "") == "face-resnet";
-  if (kind == "plain" || (kind == "auto" && has_plain && !torch_faster)) {
+  // auto: the plain engine wherever the model has its weights (every model published since it exists).
+  if (kind == "plain" || (kind == "auto" && has_plain)) {
     if (!has_plain)
       throw Error(store.uri() + "/" + plain_key,
                   "model (" + model.meta.value("arch", "?") + ") has no plain export; use the torch engine");

@@ -25,8 +25,7 @@ using EngineFactory = std::unique_ptr<Engine> (*)(const ObjectStore& store, cons
 void set_reference_engine(EngineFactory factory);
 bool has_reference_engine();
 
-// kind: "auto" (plain when the model has a plain export, unless the reference is
-// linked and faster for the architecture (face-resnet); else the reference),
+// kind: "auto" (plain when the model has a plain export, else the reference),
 // "plain" or "torch"; "" reads $MASKWATCH_ENGINE, default auto.
 std::unique_ptr<Engine> open_engine(const ObjectStore& store, const ModelRef& model, int threads,
                                     std::string kind = "");

@@ -1,7 +1,5 @@
 #include "lambda/events.h"
 
-#include <cmath>
-
 #include "core/base64.h"
 
 namespace mw {
@@ -60,31 +58,7 @@ const char* event_kind_name(LambdaEventKind kind) {
   return "unknown";
 }
 
-ClassifyRequest parse_classify_request(const json& event) {
-  json payload = event_payload(event);
-  auto image = payload.find("image");
-  if (image == payload.end() || !image->is_string()) throw Error("image", "expected a base64 string");
-  ClassifyRequest req;
-  req.image = base64_decode(image->get<std::string>());
-  if (req.image.empty()) throw Error("image", "empty");
-  auto boxes = payload.find("boxes");
-  if (boxes == payload.end() || boxes->is_null()) return req;
-  if (!boxes->is_array()) throw Error("boxes", "expected an array of [xmin, ymin, xmax, ymax]");
-  if (boxes->size() > kMaxBoxesPerRequest)
-    throw Error("boxes", std::to_string(boxes->size()) + " boxes; at most " + std::to_string(kMaxBoxesPerRequest));
-  for (std::size_t i = 0; i < boxes->size(); ++i) {
-    const auto& b = (*boxes)[i];
-    std::string where = "boxes[" + std::to_string(i) + "]";
-    if (!b.is_array() || b.size() != 4) throw Error(where, "expected [xmin, ymin, xmax, ymax]");
-    for (const auto& v : b)  // pixel coordinates: anything past kMaxCoordinate is not an image of ours
-      if (!v.is_number() || !(std::abs(v.get<double>()) <= kMaxCoordinate))
-        throw Error(where, "expected pixel coordinates (finite numbers up to " + std::to_string(kMaxCoordinate) + ")");
-    Box box{b[0].get<float>(), b[1].get<float>(), b[2].get<float>(), b[3].get<float>()};
-    if (!(box.xmax > box.xmin && box.ymax > box.ymin)) throw Error(where, "expected xmin < xmax and ymin < ymax");
-    req.boxes.push_back(box);
-  }
-  return req;
-}
+FacesRequest parse_classify_request(const json& event) { return parse_faces_request(event_payload(event)); }
 
 json lambda_result(const json& event, const json& result, int status_code) {
   if (!is_http_event(event)) return result;

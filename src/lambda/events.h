@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "api/faces.h"
 #include "maskwatch.h"
 
 namespace mw {
@@ -25,16 +26,9 @@ json event_payload(const json& event);
 // True for API Gateway (REST or HTTP API) and function URL events.
 bool is_http_event(const json& event);
 
-inline constexpr std::size_t kMaxBoxesPerRequest = 1024;
-inline constexpr double kMaxCoordinate = 1e6;
-
-struct ClassifyRequest {
-  std::string image;       // encoded image bytes (JPEG, PNG, ...)
-  std::vector<Box> boxes;  // empty: the whole image is one face
-};
-// {"image": "<base64>", "boxes": [[xmin, ymin, xmax, ymax], ...]}, possibly in
-// an HTTP event's body. Throws mw::Error naming the field that is wrong.
-ClassifyRequest parse_classify_request(const json& event);
+// The classify request inside an event (api/faces.h's parse_faces_request of
+// event_payload). Throws mw::Error naming the field that is wrong.
+FacesRequest parse_classify_request(const json& event);
 
 // The function's result as the event's source expects it: unchanged for a
 // direct invocation, {"statusCode", "headers", "body"} for an HTTP event.

@@ -3,24 +3,11 @@
 #include <cstdlib>
 #include <memory>
 
+#include "api/faces.h"
 #include "core/env.h"
 #include "lambda/events.h"
 
 namespace mw {
-
-namespace {
-json faces_json(const std::vector<Prediction>& preds) {
-  json faces = json::array();
-  for (const auto& p : preds) {
-    json scores;
-    for (int k = 0; k < kNumClasses; ++k) scores[class_names()[k]] = p.scores[k];
-    faces.push_back({{"box", {p.box.xmin, p.box.ymin, p.box.xmax, p.box.ymax}},
-                     {"label", class_names()[p.label]},
-                     {"scores", scores}});
-  }
-  return faces;
-}
-}  // namespace
 
 std::vector<int> parse_sizes(const std::string& text, const std::string& what) {
   std::vector<int> sizes;
@@ -51,6 +38,22 @@ LambdaConfig lambda_config_from_env() {
   return c;
 }
 
+namespace {
+// A classify request's result; any failure of the request is an HTTP caller's
+// error status with a JSON reason, and a direct caller's invocation error.
+std::string classify_result(const Classifier& clf, const json& event) {
+  try {
+    auto faces = run_faces_request(clf, parse_classify_request(event));
+    return lambda_result(event, {{"model", clf.metadata().value("id", "")}, {"faces", faces_json(faces, clf.labels())}})
+        .dump();
+  } catch (...) {
+    const auto error = request_error(std::current_exception());
+    if (!is_http_event(event)) throw Error("request", error.message);
+    return lambda_result(event, error_json(error), error.status).dump();
+  }
+}
+}  // namespace
+
 LambdaHandler make_lambda_handler(const LambdaConfig& config) {
   auto clf = std::make_shared<Classifier>(config.model_store.empty() ? config.store : config.model_store, config.model,
                                           config.threads);
@@ -72,24 +75,13 @@ LambdaHandler make_lambda_handler(const LambdaConfig& config) {
         bo.threads = config.threads;
         return benchmark(bo).dump();
       }
-      case LambdaEventKind::Classify: {
-        std::vector<Prediction> preds;
-        try {
-          auto req = parse_classify_request(event);
-          preds = req.boxes.empty() ? std::vector<Prediction>{clf->classify_face_crop(req.image)}
-                                    : clf->classify(req.image, req.boxes);
-        } catch (const Error& e) {
-          // A bad request: an HTTP caller gets 400 and the reason; a direct caller, the invocation error.
-          if (!is_http_event(event)) throw;
-          return lambda_result(event, {{"error", e.what()}}, 400).dump();
-        }
-        return lambda_result(event,
-                             {{"model", clf->metadata().value("id", config.model)}, {"faces", faces_json(preds)}})
-            .dump();
-      }
+      case LambdaEventKind::Classify:
+        return classify_result(*clf, event);
       case LambdaEventKind::Unknown:
         break;
     }
+    // An HTTP caller gets 400 and the reason (its body is no classify request); a direct caller, the error.
+    if (is_http_event(event)) return classify_result(*clf, event);
     throw Error("event",
                 "neither a scheduled event nor a classify request ({\"image\": \"<base64>\", \"boxes\": ...})");
   };

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "model/arch.h"
 #include "model/network.h"
 #include "model/tfjs_weights.h"
 
@@ -55,7 +56,6 @@ TORCH_MODULE(FaceResNet);
 // The face network as a classifier: pretrained backbone, the 256-d pooled
 // features into a new linear head `fc`. Input: square crops, face-api's
 // normalisation ((x - mean RGB) / 255), at least kFaceMinInput pixels.
-inline constexpr int kFaceMinInput = 112;
 struct FaceClassifierImpl : NetworkImpl {
   explicit FaceClassifierImpl(int64_t classes);
   torch::Tensor forward(torch::Tensor x) override;

@@ -32,6 +32,7 @@ std::unique_ptr<Engine> make_torch_engine(const ObjectStore& store, const ModelR
 
 }  // namespace
 
-void use_torch_engine() { set_reference_engine(&make_torch_engine); }
+EngineFactory torch_engine_factory() { return &make_torch_engine; }
+void use_torch_engine() { set_reference_engine(torch_engine_factory()); }
 
 }  // namespace mw

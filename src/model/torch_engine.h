@@ -2,8 +2,12 @@
 // runs architectures without a plain export.
 #pragma once
 
+#include "infer/engine.h"
+
 namespace mw {
 
+// LibTorch as an Engine (model/runtime.h's path; BatchNorm folded).
+EngineFactory torch_engine_factory();
 // Registers LibTorch as the reference engine (infer/engine.h).
 void use_torch_engine();
 

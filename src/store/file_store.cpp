@@ -26,8 +26,8 @@ void copy_atomic(const fs::path& from, const fs::path& to) {
 }  // namespace
 
 FileStore::FileStore(std::string root) {
+  // The folder is made by the first write: opening a store to read it creates nothing.
   if (root.empty()) throw Error("store", "empty store path");
-  fs::create_directories(root);
   root_ = fs::absolute(root).lexically_normal().string();
   if (root_.size() > 1 && root_.back() == '/') root_.pop_back();
 }

@@ -208,22 +208,6 @@ std::string fmt(const char* f, double a, double b = 0, double c = 0, double d = 
 
 }  // namespace
 
-TrainOptions train_recipe(const std::string& arch) {
-  TrainOptions o;  // its defaults are the from-scratch recipe (resnet18, resnet34)
-  o.arch = arch;
-  if (arch == "face-resnet") {
-    // Fine-tuning: the new head at lr, the whole pretrained body (stem
-    // included: nothing frozen, as in TrainOptions{}) at 1/20 of it.
-    o.input_size = kFaceMinInput;
-    o.epochs = 12;
-    o.optimizer = "adamw";
-    o.lr = 2e-3;
-    o.body_lr_scale = 0.05;
-    o.weight_decay = 0.01;
-  }
-  return o;
-}
-
 json train(const TrainOptions& opt, const Reporter& rep) {
   check_options(opt);
   const int threads = set_threads(opt.threads);

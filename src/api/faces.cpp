@@ -1,0 +1,115 @@
+#include "api/faces.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <new>
+#include <opencv2/core.hpp>
+
+#include "core/base64.h"
+
+namespace mw {
+
+namespace {
+
+// A decimal number, nothing else: strtod alone also takes hex, "inf" and "nan".
+bool parse_decimal(const std::string& text, double& out) {
+  if (text.empty() || text.find_first_not_of("0123456789+-.eE") != std::string::npos) return false;
+  char* end = nullptr;
+  out = std::strtod(text.c_str(), &end);
+  return end == text.c_str() + text.size();
+}
+
+Box checked_box(const double v[4], const std::string& where) {
+  for (int i = 0; i < 4; ++i)
+    if (!(std::abs(v[i]) <= kMaxCoordinate))
+      throw Error(where,
+                  "expected pixel coordinates (finite numbers up to " + std::to_string(long(kMaxCoordinate)) + ")");
+  Box box{float(v[0]), float(v[1]), float(v[2]), float(v[3])};
+  if (!(box.xmax > box.xmin && box.ymax > box.ymin)) throw Error(where, "expected xmin < xmax and ymin < ymax");
+  return box;
+}
+
+}  // namespace
+
+Box parse_box(const std::string& text, const std::string& where) {
+  double v[4];
+  std::size_t start = 0;
+  for (int i = 0; i < 4; ++i) {
+    const std::size_t comma = i < 3 ? text.find(',', start) : text.size();
+    if (comma == std::string::npos || !parse_decimal(text.substr(start, comma - start), v[i]))
+      throw Error(where + " " + text, "expected XMIN,YMIN,XMAX,YMAX (four decimal numbers)");
+    start = comma + 1;
+  }
+  return checked_box(v, where + " " + text);
+}
+
+Box parse_box(const json& value, const std::string& where) {
+  if (!value.is_array() || value.size() != 4) throw Error(where, "expected [xmin, ymin, xmax, ymax]");
+  double v[4];
+  for (int i = 0; i < 4; ++i) {
+    if (!value[i].is_number()) throw Error(where, "expected [xmin, ymin, xmax, ymax] of numbers");
+    v[i] = value[i].get<double>();
+  }
+  return checked_box(v, where);
+}
+
+void check_box_count(std::size_t count, const std::string& where) {
+  if (count > kMaxBoxesPerRequest)
+    throw Error(where, std::to_string(count) + " boxes; at most " + std::to_string(kMaxBoxesPerRequest));
+}
+
+FacesRequest parse_faces_request(const json& payload) {
+  if (!payload.is_object()) throw Error("request", "expected a JSON object");
+  auto image = payload.find("image");
+  if (image == payload.end() || !image->is_string()) throw Error("image", "expected a base64 string");
+  FacesRequest req;
+  req.image = base64_decode(image->get<std::string>());
+  if (req.image.empty()) throw Error("image", "empty");
+  auto boxes = payload.find("boxes");
+  req.whole_image = boxes == payload.end() || boxes->is_null();
+  if (req.whole_image) return req;
+  if (!boxes->is_array()) throw Error("boxes", "expected an array of [xmin, ymin, xmax, ymax]");
+  check_box_count(boxes->size(), "boxes");
+  for (std::size_t i = 0; i < boxes->size(); ++i)
+    req.boxes.push_back(parse_box((*boxes)[i], "boxes[" + std::to_string(i) + "]"));
+  return req;
+}
+
+std::vector<Prediction> run_faces_request(const Classifier& classifier, const FacesRequest& request) {
+  if (request.whole_image) return {classifier.classify_face_crop(request.image, request.source)};
+  return classifier.classify(request.image, request.boxes, request.source);
+}
+
+json faces_json(const std::vector<Prediction>& faces, const std::vector<std::string>& labels) {
+  json out = json::array();
+  for (const auto& p : faces) {
+    json scores = json::object();
+    for (std::size_t k = 0; k < labels.size() && k < p.scores.size(); ++k) scores[labels[k]] = p.scores[k];
+    out.push_back({{"box", {p.box.xmin, p.box.ymin, p.box.xmax, p.box.ymax}},
+                   {"label", labels.at(static_cast<std::size_t>(p.label))},
+                   {"scores", scores}});
+  }
+  return out;
+}
+
+RequestError request_error(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const Error& e) {
+    return {400, "bad_request", e.what()};
+  } catch (const json::exception& e) {
+    return {400, "bad_request", std::string("malformed JSON: ") + e.what()};
+  } catch (const cv::Exception& e) {
+    return {400, "bad_request", "the image cannot be processed: " + e.msg};
+  } catch (const std::bad_alloc&) {
+    return {413, "too_large", "the request needs more memory than this server allows"};
+  } catch (const std::exception& e) {
+    return {500, "internal", e.what()};
+  } catch (...) {
+    return {500, "internal", "unknown failure"};
+  }
+}
+
+json error_json(const RequestError& error) { return {{"error", {{"code", error.code}, {"message", error.message}}}}; }
+
+}  // namespace mw

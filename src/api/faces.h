@@ -1,0 +1,56 @@
+// The one request path for "faces in a photo": an encoded photo and, when the
+// caller knows them, the faces' boxes in; each face's label and scores out.
+// The CLI (classify), the Lambda function and the HTTP server all go through
+// it, so they parse, validate, run and report a request the same way.
+#pragma once
+#include <cstddef>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "maskwatch.h"
+
+namespace mw {
+
+inline constexpr std::size_t kMaxBoxesPerRequest = 1024;
+inline constexpr double kMaxCoordinate = 1e6;             // pixels; no photo of ours is larger
+inline constexpr std::size_t kMaxImageBytes = 64u << 20;  // an encoded photo
+
+struct FacesRequest {
+  std::string source = "image";  // where the photo came from (a path, "image"), for errors
+  std::string image;             // encoded bytes (JPEG or PNG)
+  std::vector<Box> boxes;        // the faces; empty with whole_image
+  bool whole_image = false;      // the photo is one face crop
+};
+
+// A box from "XMIN,YMIN,XMAX,YMAX" (decimal numbers) or a JSON array of four
+// numbers; both checked alike (finite, within kMaxCoordinate, xmin < xmax,
+// ymin < ymax). Throws mw::Error naming `where`.
+Box parse_box(const std::string& text, const std::string& where);
+Box parse_box(const json& value, const std::string& where);
+// At most kMaxBoxesPerRequest boxes; throws naming the count.
+void check_box_count(std::size_t count, const std::string& where);
+
+// {"image": "<base64>", "boxes": [[xmin, ymin, xmax, ymax], ...]}; no boxes:
+// the photo is one face. Throws mw::Error naming the field that is wrong.
+FacesRequest parse_faces_request(const json& payload);
+
+// Runs one request on a loaded classifier.
+std::vector<Prediction> run_faces_request(const Classifier& classifier, const FacesRequest& request);
+
+// [{"box": [...], "label": "...", "scores": {"<label>": p, ...}}, ...]
+json faces_json(const std::vector<Prediction>& faces, const std::vector<std::string>& labels);
+
+// One request's failure as every caller reports it: an HTTP-style status, a
+// short code and a message that names the field or file.
+struct RequestError {
+  int status = 500;
+  std::string code = "internal";
+  std::string message;
+};
+// Any exception -> its RequestError: mw::Error and malformed JSON are the
+// caller's (400 bad_request), memory exhaustion 413 too_large, the rest 500.
+RequestError request_error(const std::exception_ptr& error);
+json error_json(const RequestError& error);  // {"error": {"code", "message"}}
+
+}  // namespace mw

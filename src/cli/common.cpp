@@ -1,0 +1,126 @@
+// What several commands share: output, the store check, option groups, printers.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/cli.h"
+#include "core/progress.h"
+#include "lambda/handler.h"
+#include "store/object_store.h"
+
+namespace fs = std::filesystem;
+
+namespace mw::cli {
+
+void print_json(const json& j) { std::cout << j.dump(2) << "\n"; }
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+Reporter reporter(const Globals& g) { return console_reporter(g.quiet); }
+
+void require_store(const std::string& store) {
+  const auto dir = local_store_dir(store);
+  if (dir && !fs::is_directory(*dir))
+    throw Error(*dir, "no store here (is --store right?); 'maskwatch ingest' or 'maskwatch pipeline' makes one");
+}
+
+std::shared_ptr<PrepareOptions> add_prepare_options(CLI::App& c) {
+  auto pr = std::make_shared<PrepareOptions>();
+  c.add_option("--seed", pr->seed, "split seed")->capture_default_str();
+  c.add_option("--train-fraction", pr->train_fraction, "share of images for training")->capture_default_str();
+  c.add_option("--val-fraction", pr->val_fraction, "share of images for validation")->capture_default_str();
+  c.add_option("--crop-size", pr->crop_size, "stored crop side in pixels")->capture_default_str();
+  c.add_option("--margin", pr->margin, "context around each box, as a fraction of its side")->capture_default_str();
+  return pr;
+}
+
+void add_results_option(CLI::App& c, std::string& uri) {
+  c.add_option("--results", uri,
+               "results table: sqlite:///path.db or dynamodb://TABLE (default: sqlite://<store>/results.db)")
+      ->envname("MASKWATCH_RESULTS");
+}
+
+void add_benchmark_options(CLI::App& c, BenchmarkOptions& bo, std::string& sizes) {
+  c.add_option("--sizes", sizes, "images per set, comma-separated")->capture_default_str();
+  c.add_option("--model", bo.model, "model id or 'latest'")->capture_default_str();
+  c.add_option("--model-store", bo.model_store, "store holding the model (default: --store)");
+  c.add_option("--seed", bo.seed, "which images make each set")->capture_default_str();
+}
+
+void print_ingest(const json& r) {
+  std::cout << "ingested " << r["images"] << " images from " << r["data_dir"].get<std::string>() << " into "
+            << r["store"].get<std::string>() << "\n"
+            << "  boxes: " << r["boxes"] << " (";
+  bool first = true;
+  for (const auto& name : class_names()) {
+    std::cout << (first ? "" : ", ") << name << " " << r["boxes_per_class"][name];
+    first = false;
+  }
+  std::cout << ")\n  boxes clipped to the image: " << r["boxes_clipped"] << "\n"
+            << "  rejected: " << r["rejected_images"] << " images, " << r["rejected_boxes"] << " boxes\n";
+  for (const auto& e : r.value("rejects", json::array()))
+    std::cout << "    " << e["kind"].get<std::string>() << " " << e["file"].get<std::string>() << ": "
+              << e["reason"].get<std::string>() << "\n";
+}
+
+void print_prepare(const json& r) {
+  std::cout << "split " << r["manifest_hash"].get<std::string>().substr(0, 12) << " (seed " << r["seed"] << "), crops "
+            << r["crop_size"] << " px, margin " << r["margin"] << "\n";
+  for (auto& [split, c] : r["splits"].items()) {
+    std::cout << "  " << split << ": " << c["images"] << " images, " << c["crops"] << " crops (";
+    bool first = true;
+    for (const auto& name : class_names()) {
+      std::cout << (first ? "" : ", ") << name << " " << c[name];
+      first = false;
+    }
+    std::cout << ")\n";
+  }
+  if (r["rejected_images"].get<long>() > 0) std::cout << "  rejected images: " << r["rejected_images"] << "\n";
+}
+
+void print_model(const json& m) {
+  std::cout << "model " << m["id"].get<std::string>() << " (" << m["arch"].get<std::string>() << ", " << m["input_size"]
+            << " px), best epoch " << m["best_epoch"] << ": val accuracy " << fixed(m["metrics"]["val_accuracy"])
+            << ", val macro-F1 " << fixed(m["metrics"]["val_macro_f1"]) << "\n";
+}
+
+void print_eval(const json& r) {
+  std::cout << "model " << r["model"].get<std::string>() << " on the " << r["split"].get<std::string>() << " split\n\n"
+            << r["text"].get<std::string>() << "\nby face size (shorter side)\n";
+  for (auto& [band, v] : r["by_face_size"].items())
+    std::cout << "  " << band << ": " << v["objects"] << " objects, accuracy " << fixed(v["accuracy"]) << ", macro-F1 "
+              << fixed(v["macro_f1"]) << "\n";
+}
+
+namespace {
+// JSON writes NaN (an accuracy over no faces) as null.
+double number_or_nan(const json& v) { return v.is_number() ? v.get<double>() : std::nan(""); }
+}  // namespace
+
+void print_benchmark(const json& r) {
+  std::cout << "benchmark run " << r["run_id"].get<std::string>() << " (" << r["started_at"].get<std::string>()
+            << (r["results"].is_string() ? "), recorded in " + r["results"].get<std::string>()
+                                         : std::string("), not recorded"))
+            << "\n"
+            << "   set  images   faces  seconds   faces/s  accuracy  held-out (faces)  load  decode  infer\n";
+  for (const auto& s : r["sets"]) {
+    char line[256];
+    std::snprintf(line, sizeof line, "  %4d  %6d  %6d  %7.2f  %8.0f  %8.3f  %8.3f (%5d)  %4.2f  %6.2f  %5.2f\n",
+                  s["set_size"].get<int>(), s["images"].get<int>(), s["objects"].get<int>(), s["seconds"].get<double>(),
+                  s["objects_per_second"].get<double>(), number_or_nan(s["accuracy"]),
+                  number_or_nan(s["heldout_accuracy"]), s["heldout_objects"].get<int>(),
+                  s["timing"]["load_s"].get<double>(), s["timing"]["read_decode_crop_s"].get<double>(),
+                  s["timing"]["inference_s"].get<double>());
+    std::cout << line;
+    for (const auto& e : s["rejected"])
+      std::cout << "        rejected " << e["image"].get<std::string>() << ": " << e["error"].get<std::string>()
+                << "\n";
+  }
+}
+
+}  // namespace mw::cli

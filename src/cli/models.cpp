@@ -1,0 +1,65 @@
+// maskwatch models: the models of a store, and one model's card.
+#include <cstdio>
+#include <iostream>
+
+#include "cli/cli.h"
+#include "model/catalog.h"
+#include "store/object_store.h"
+
+namespace mw::cli {
+
+namespace {
+
+std::string figure(const json& v) { return v.is_number() ? fixed(v.get<double>(), 3) : "-"; }
+
+void print_list(const json& models, const std::string& uri) {
+  std::cout << models.size() << " model" << (models.size() == 1 ? "" : "s") << " in " << uri << "\n";
+  if (models.empty()) return;
+  std::cout << "  id                arch         input  created               val acc  val F1  test acc  test F1\n";
+  for (const auto& m : models) {
+    const json& t = m["test"];
+    char line[256];
+    std::snprintf(line, sizeof line, "%s %-16s  %-11s  %5d  %-20s  %7s  %6s  %8s  %7s\n", m["latest"] ? "*" : " ",
+                  m["id"].get<std::string>().c_str(), m["arch"].get<std::string>().c_str(), m["input_size"].get<int>(),
+                  m["created_at"].get<std::string>().c_str(), figure(m["val"]["accuracy"]).c_str(),
+                  figure(m["val"]["macro_f1"]).c_str(), figure(t.is_object() ? t["accuracy"] : json()).c_str(),
+                  figure(t.is_object() ? t["macro_f1"] : json()).c_str());
+    std::cout << line;
+  }
+  std::cout << "(* latest; test figures are those 'maskwatch evaluate' recorded)\n";
+}
+
+void print_card(const json& m) {
+  std::cout << "model " << m.value("id", "") << (m.value("latest", false) ? " (latest)" : "") << "\n"
+            << "  architecture: " << m.value("arch", "") << ", input " << m.value("input_size", 0) << " px, crops "
+            << m.value("crop_size", 0) << " px with margin " << m.value("margin", 0.0) << "\n"
+            << "  created: " << m.value("created_at", "") << ", run " << m.value("run", "") << ", best epoch "
+            << m.value("best_epoch", 0) << " of " << m.value("history", json::array()).size() << "\n";
+  const json& metrics = m.value("metrics", json::object());
+  std::cout << "  validation: accuracy " << figure(metrics.value("val_accuracy", json())) << ", macro-F1 "
+            << figure(metrics.value("val_macro_f1", json())) << "\n";
+  for (auto& [split, e] : m["evaluations"].items())
+    std::cout << "  " << split << " (evaluate): accuracy " << figure(e.value("accuracy", json())) << ", macro-F1 "
+              << figure(e.value("macro_f1", json())) << "\n";
+  std::cout << "  labels: " << m.value("labels", json::array()).dump() << "\n"
+            << "  (--json for the whole card: training settings, per-epoch history, confusion matrices)\n";
+}
+
+}  // namespace
+
+Run add_models(CLI::App& app, const Globals& g) {
+  auto* c = app.add_subcommand("models", "the models in the store (id, architecture, created, figures, latest)");
+  auto* show = c->add_subcommand("show", "one model's card: settings, figures, training history");
+  auto id = std::make_shared<std::string>("latest");
+  show->add_option("id", *id, "model id, a unique prefix of one, or 'latest'")->capture_default_str();
+  return [&g, show, id] {
+    require_store(g.store);
+    auto store = open_store(g.store);
+    const json out = *show ? show_model(*store, *id) : list_models(*store);
+    if (g.json) return print_json(out), 0;
+    *show ? print_card(out) : print_list(out, store->uri());
+    return 0;
+  };
+}
+
+}  // namespace mw::cli

@@ -1,0 +1,62 @@
+// maskwatch results: the benchmark history, as a table, JSON or a plot.
+#include <filesystem>
+#include <iostream>
+#include <optional>
+
+#include "cli/cli.h"
+#include "core/paths.h"
+#include "results/plot.h"
+#include "results/results_table.h"
+
+namespace fs = std::filesystem;
+
+namespace mw::cli {
+
+namespace {
+struct ResultsArgs {
+  std::string uri, plot;
+  int size = 0;
+};
+
+void print_records(const std::vector<BenchmarkRecord>& records, const std::string& uri) {
+  std::cout << records.size() << " record" << (records.size() == 1 ? "" : "s") << " in " << uri << "\n";
+  if (records.empty()) return;
+  std::cout << "  started_at            run       set  images  faces  seconds  faces/s  accuracy  held-out  model"
+               "             threads  host\n";
+  for (const auto& r : records) {
+    char line[320];
+    std::snprintf(line, sizeof line, "  %-20s  %-8s  %4d  %6d  %5d  %7.2f  %7.0f  %8.3f  %8.3f  %-16s  %7d  %s\n",
+                  r.started_at.c_str(), r.run_id.c_str(), r.set_size, r.images, r.objects, r.seconds, r.throughput,
+                  r.accuracy, r.heldout_accuracy, r.model_id.c_str(), r.threads, r.host.c_str());
+    std::cout << line;
+  }
+}
+}  // namespace
+
+Run add_results(CLI::App& app, const Globals& g) {
+  auto* c = app.add_subcommand("results", "the benchmark history, oldest first");
+  auto a = std::make_shared<ResultsArgs>();
+  add_results_option(*c, a->uri);
+  c->add_option("--size", a->size, "only sets of this many images");
+  c->add_option("--plot", a->plot, "also write seconds against set size as an SVG file");
+  return [&g, a] {
+    const std::string uri = a->uri.empty() ? default_results_uri(g.store) : a->uri;
+    // Reading must not create: a mistyped path would otherwise show an empty, new table.
+    const std::string sqlite_scheme = "sqlite://";
+    if (uri.rfind(sqlite_scheme, 0) == 0 && !fs::exists(uri.substr(sqlite_scheme.size())))
+      throw Error(uri, "no results table here yet: run 'maskwatch benchmark' first");
+    auto table = open_results(uri);
+    auto records = table->history(a->size > 0 ? std::optional<int>(a->size) : std::nullopt);
+    if (!a->plot.empty()) {
+      write_file_atomic(a->plot, plot_seconds_vs_size_svg(records));
+      if (!g.quiet) std::cerr << "wrote " << a->plot << "\n";
+    }
+    if (!g.json) return print_records(records, table->uri()), 0;
+    json out = json::array();
+    for (const auto& r : records) out.push_back(to_json(r));
+    print_json(out);
+    return 0;
+  };
+}
+
+}  // namespace mw::cli
