@@ -62,4 +62,9 @@ struct PlainNet {
   void logits_chunk(const std::uint8_t* crops, int n, float* out) const;
 };
 
+// The instruction sets the engine was compiled for (MASKWATCH_PLAIN_CPU_FLAGS),
+// e.g. "avx2 fma" or "baseline x86-64". from_bytes() refuses to load a network
+// on a CPU that lacks AVX2 or FMA when the engine was compiled for them.
+std::string plain_engine_cpu_features();
+
 }  // namespace mw
