@@ -403,7 +403,9 @@ TEST(PlainOps, PrunedNetworksReallyPrune) {
 
 TEST(PlainOps, CpuFeaturesNameWhatTheEngineWasBuiltFor) {
   const std::string f = plain_engine_cpu_features();
-  EXPECT_TRUE(f == "baseline x86-64" || f.find("avx2") != std::string::npos || f.find("fma") != std::string::npos) << f;
+  EXPECT_EQ(f.find("avx2") != std::string::npos, kPlainOpsBuild.avx2) << f;
+  EXPECT_EQ(f.find("fma") != std::string::npos, kPlainOpsBuild.fma) << f;
+  EXPECT_EQ(f == "baseline x86-64", f.find("avx") == std::string::npos && !kPlainOpsBuild.fma) << f;
 }
 
 }  // namespace

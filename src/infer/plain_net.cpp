@@ -38,15 +38,15 @@ PlainOp::Kind kind_of(const std::string& s, const std::string& source) {
   throw Error(source, "unknown op '" + s + "'");
 }
 
-// The instruction sets this file was compiled for must be there at run time:
-// checked once, before the first network is loaded.
+// The instruction sets the operators were compiled for must be there at run
+// time: checked once, before the first network is loaded. This file is built
+// for any x86-64, so the check itself runs everywhere.
 void require_cpu_features() {
-#if defined(__AVX2__) || defined(__FMA__)
+  if (!kPlainOpsBuild.avx2 && !kPlainOpsBuild.fma) return;
   static const bool supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   if (!supported)
     throw Error("plain engine",
                 "this build needs a CPU with AVX2 and FMA; rebuild with -DMASKWATCH_PLAIN_CPU_FLAGS=...");
-#endif
 }
 
 void run_op(const PlainNet& net, const PlainOp& op, std::vector<Activation>& act, std::vector<float>& cols) {
@@ -78,19 +78,7 @@ void run_op(const PlainNet& net, const PlainOp& op, std::vector<Activation>& act
 
 }  // namespace
 
-std::string plain_engine_cpu_features() {
-  std::string features;
-#ifdef __AVX512F__
-  features += " avx512f";
-#endif
-#ifdef __AVX2__
-  features += " avx2";
-#endif
-#ifdef __FMA__
-  features += " fma";
-#endif
-  return features.empty() ? "baseline x86-64" : features.substr(1);
-}
+std::string plain_engine_cpu_features() { return kPlainOpsBuild.features; }
 
 void PlainNet::logits_chunk(const std::uint8_t* crops, int n, float* out) const {
   // Denormal activations (real faces through trained weights produce them) cost

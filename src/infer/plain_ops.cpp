@@ -10,6 +10,27 @@ namespace mw {
 
 namespace {
 
+#ifdef __AVX2__
+constexpr bool kAvx2 = true;
+#define MW_FEATURE_AVX2 " avx2"
+#else
+constexpr bool kAvx2 = false;
+#define MW_FEATURE_AVX2 ""
+#endif
+#ifdef __FMA__
+constexpr bool kFma = true;
+#define MW_FEATURE_FMA " fma"
+#else
+constexpr bool kFma = false;
+#define MW_FEATURE_FMA ""
+#endif
+#ifdef __AVX512F__
+#define MW_FEATURE_AVX512F " avx512f"
+#else
+#define MW_FEATURE_AVX512F ""
+#endif
+constexpr char kFeatures[] = MW_FEATURE_AVX512F MW_FEATURE_AVX2 MW_FEATURE_FMA;
+
 using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using ConstMap = Eigen::Map<const RowMajor>;
 using Map = Eigen::Map<RowMajor>;
@@ -63,6 +84,8 @@ void im2col(const PlainOp& op, const Activation& x, int ho, int wo, std::vector<
 }
 
 }  // namespace
+
+const PlainOpsBuild kPlainOpsBuild = {kAvx2, kFma, sizeof kFeatures > 1 ? kFeatures + 1 : "baseline x86-64"};
 
 std::vector<int> plain_live_taps(const PlainOp& op, int in_h, int in_w) {
   const auto rows = live_offsets(op, in_h), cols = live_offsets(op, in_w);

@@ -25,6 +25,14 @@ struct Activation {  // [n][h][w][c]
   float at(int b, int y, int x, int ch) const { return data[index(b, y, x, ch)]; }
 };
 
+// What the operators were compiled for (MASKWATCH_PLAIN_CPU_FLAGS): plain data,
+// readable from code built for any x86-64.
+struct PlainOpsBuild {
+  bool avx2, fma;
+  const char* features;  // "avx2 fma", or "baseline x86-64"
+};
+extern const PlainOpsBuild kPlainOpsBuild;
+
 // The output side of a windowed op (conv, max pool, average pool) on an input side.
 inline int plain_out_side(int in, const PlainOp& op) { return (in + 2 * op.pad - op.k) / op.stride + 1; }
 
