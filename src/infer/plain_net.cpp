@@ -1,16 +1,12 @@
 #include "infer/plain_net.h"
 
-#define EIGEN_DONT_PARALLELIZE
 #include <immintrin.h>
 
-#include <Eigen/Core>
 #include <algorithm>
-#include <atomic>
 #include <cstring>
-#include <limits>
-#include <thread>
 
 #include "core/parallel.h"
+#include "infer/plain_ops.h"
 #include "maskwatch.h"
 
 namespace mw {
@@ -18,19 +14,6 @@ namespace mw {
 namespace {
 
 constexpr unsigned kFlushDenormals = 0x8040;  // MXCSR flush-to-zero | denormals-are-zero
-
-using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using ConstMap = Eigen::Map<const RowMajor>;
-using Map = Eigen::Map<RowMajor>;
-
-struct Activation {  // [n][h][w][c]
-  int n = 0, h = 0, w = 0, c = 0;
-  std::vector<float> data;
-  void shape(int n_, int h_, int w_, int c_) {
-    n = n_, h = h_, w = w_, c = c_;
-    data.resize(static_cast<std::size_t>(n) * h * w * c);
-  }
-};
 
 const char* kind_name(PlainOp::Kind k) {
   switch (k) {
@@ -55,99 +38,47 @@ PlainOp::Kind kind_of(const std::string& s, const std::string& source) {
   throw Error(source, "unknown op '" + s + "'");
 }
 
-int out_side(int in, const PlainOp& op) { return (in + 2 * op.pad - op.k) / op.stride + 1; }
-
-void conv(const PlainOp& op, const Activation& x, const Activation* residual, const float* weights, const float* bias,
-          Activation& y, std::vector<float>& cols) {
-  const int k = op.k, s = op.stride, p = op.pad;
-  const int ho = out_side(x.h, op), wo = out_side(x.w, op);
-  if (residual && (residual->h != ho || residual->w != wo)) {
-    // The output zero-padded at the bottom and right to the residual's size, then added.
-    Activation small;
-    PlainOp linear = op;  // the ReLU comes after the sum
-    linear.relu = false;
-    conv(linear, x, nullptr, weights, bias, small, cols);
-    y = *residual;
-    const std::size_t c = static_cast<std::size_t>(op.cout);
-    for (int b = 0; b < x.n; ++b)
-      for (int oy = 0; oy < ho; ++oy) {
-        const float* src = small.data.data() + ((static_cast<std::size_t>(b) * ho + oy) * wo) * c;
-        float* dst = y.data.data() + ((static_cast<std::size_t>(b) * y.h + oy) * y.w) * c;
-        for (std::size_t i = 0; i < static_cast<std::size_t>(wo) * c; ++i) dst[i] += src[i];
-      }
-    if (op.relu)
-      for (auto& v : y.data) v = std::max(v, 0.f);
-    return;
-  }
-  y.shape(x.n, ho, wo, op.cout);
-  const int taps = static_cast<int>(op.taps.size());
-  const Eigen::Index rows = static_cast<Eigen::Index>(x.n) * ho * wo, depth = static_cast<Eigen::Index>(taps) * x.c;
-  const float* a = x.data.data();
-  if (k != 1 || s != 1 || p != 0) {  // im2col over the live taps, zeros where the window leaves the image
-    cols.assign(static_cast<std::size_t>(rows * depth), 0.f);
-    float* dst = cols.data();
-    for (int b = 0; b < x.n; ++b)
-      for (int oy = 0; oy < ho; ++oy)
-        for (int ox = 0; ox < wo; ++ox, dst += depth)
-          for (int t = 0; t < taps; ++t) {
-            const int iy = oy * s - p + op.taps[t] / k, ix = ox * s - p + op.taps[t] % k;
-            if (iy < 0 || iy >= x.h || ix < 0 || ix >= x.w) continue;
-            const float* src = x.data.data() + ((static_cast<std::size_t>(b) * x.h + iy) * x.w + ix) * x.c;
-            std::memcpy(dst + static_cast<std::size_t>(t) * x.c, src, sizeof(float) * x.c);
-          }
-    a = cols.data();
-  }
-  Map out(y.data.data(), rows, op.cout);
-  out.noalias() = ConstMap(a, rows, depth) * ConstMap(weights, depth, op.cout);
-  out.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(bias, op.cout);
-  if (residual) out += ConstMap(residual->data.data(), rows, op.cout);
-  if (op.relu) out = out.cwiseMax(0.f);
+// The instruction sets the operators were compiled for must be there at run
+// time: checked once, before the first network is loaded. This file is built
+// for any x86-64, so the check itself runs everywhere.
+void require_cpu_features() {
+  if (!kPlainOpsBuild.avx2 && !kPlainOpsBuild.fma) return;
+  static const bool supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (!supported)
+    throw Error("plain engine",
+                "this build needs a CPU with AVX2 and FMA; rebuild with -DMASKWATCH_PLAIN_CPU_FLAGS=...");
 }
 
-void maxpool(const PlainOp& op, const Activation& x, Activation& y) {
-  const int k = op.k, s = op.stride, p = op.pad;
-  const int ho = out_side(x.h, op), wo = out_side(x.w, op);
-  y.shape(x.n, ho, wo, x.c);
-  float* dst = y.data.data();
-  for (int b = 0; b < x.n; ++b)
-    for (int oy = 0; oy < ho; ++oy)
-      for (int ox = 0; ox < wo; ++ox, dst += x.c) {
-        std::fill(dst, dst + x.c, -std::numeric_limits<float>::infinity());
-        for (int ky = 0; ky < k; ++ky) {
-          const int iy = oy * s - p + ky;
-          if (iy < 0 || iy >= x.h) continue;
-          for (int kx = 0; kx < k; ++kx) {
-            const int ix = ox * s - p + kx;
-            if (ix < 0 || ix >= x.w) continue;
-            const float* src = x.data.data() + ((static_cast<std::size_t>(b) * x.h + iy) * x.w + ix) * x.c;
-            for (int c = 0; c < x.c; ++c) dst[c] = std::max(dst[c], src[c]);
-          }
-        }
-      }
-}
-
-// A k x k window average without padding; channels past the input's are zero.
-void avgpool(const PlainOp& op, const Activation& x, Activation& y) {
-  const int k = op.k, s = op.stride;
-  const int ho = out_side(x.h, op), wo = out_side(x.w, op);
-  y.shape(x.n, ho, wo, op.cout);
-  std::fill(y.data.begin(), y.data.end(), 0.f);
-  const float scale = 1.f / static_cast<float>(k * k);
-  float* dst = y.data.data();
-  for (int b = 0; b < x.n; ++b)
-    for (int oy = 0; oy < ho; ++oy)
-      for (int ox = 0; ox < wo; ++ox, dst += op.cout) {
-        for (int ky = 0; ky < k; ++ky)
-          for (int kx = 0; kx < k; ++kx) {
-            const float* src =
-                x.data.data() + ((static_cast<std::size_t>(b) * x.h + oy * s + ky) * x.w + ox * s + kx) * x.c;
-            for (int c = 0; c < x.c; ++c) dst[c] += src[c];
-          }
-        for (int c = 0; c < x.c; ++c) dst[c] *= scale;
-      }
+void run_op(const PlainNet& net, const PlainOp& op, std::vector<Activation>& act, std::vector<float>& cols) {
+  const Activation& x = act[static_cast<std::size_t>(op.in)];
+  Activation& y = act[static_cast<std::size_t>(op.out)];
+  const float* weights = net.params.data() + op.weight;
+  const float* bias = net.params.data() + op.bias;
+  switch (op.kind) {
+    case PlainOp::Kind::Conv: {
+      const bool pruned = static_cast<int>(op.taps.size()) != op.k * op.k;
+      const Activation* residual = op.residual >= 0 ? &act[static_cast<std::size_t>(op.residual)] : nullptr;
+      plain_conv(op, x, residual, pruned ? net.pruned.data() + op.pruned_weight : weights, bias, y, cols);
+      break;
+    }
+    case PlainOp::Kind::MaxPool:
+      plain_maxpool(op, x, y);
+      break;
+    case PlainOp::Kind::AvgPool:
+      plain_avgpool(op, x, y);
+      break;
+    case PlainOp::Kind::GlobalAvgPool:
+      plain_global_avgpool(x, y);
+      break;
+    case PlainOp::Kind::Linear:
+      plain_linear(op, x, weights, bias, y);
+      break;
+  }
 }
 
 }  // namespace
+
+std::string plain_engine_cpu_features() { return kPlainOpsBuild.features; }
 
 void PlainNet::logits_chunk(const std::uint8_t* crops, int n, float* out) const {
   // Denormal activations (real faces through trained weights produce them) cost
@@ -157,48 +88,8 @@ void PlainNet::logits_chunk(const std::uint8_t* crops, int n, float* out) const 
   thread_local std::vector<Activation> act;
   thread_local std::vector<float> cols;
   act.resize(static_cast<std::size_t>(buffers));
-  Activation& x0 = act[0];
-  x0.shape(n, input_size, input_size, 3);
-  for (std::size_t i = 0; i < x0.data.size(); ++i) {
-    const int c = static_cast<int>(i % 3);
-    x0.data[i] = (static_cast<float>(crops[i]) - mean[c]) * inv_scale[c];
-  }
-  for (const auto& op : ops) {
-    const Activation& x = act[op.in];
-    Activation& y = act[op.out];
-    switch (op.kind) {
-      case PlainOp::Kind::Conv:
-        conv(op, x, op.residual >= 0 ? &act[op.residual] : nullptr,
-             static_cast<int>(op.taps.size()) == op.k * op.k ? params.data() + op.weight
-                                                             : pruned.data() + op.pruned_weight,
-             params.data() + op.bias, y, cols);
-        break;
-      case PlainOp::Kind::MaxPool:
-        maxpool(op, x, y);
-        break;
-      case PlainOp::Kind::AvgPool:
-        avgpool(op, x, y);
-        break;
-      case PlainOp::Kind::GlobalAvgPool:
-        y.shape(x.n, 1, 1, x.c);
-        std::fill(y.data.begin(), y.data.end(), 0.f);
-        for (int b = 0; b < x.n; ++b) {
-          float* dst = y.data.data() + static_cast<std::size_t>(b) * x.c;
-          const float* src = x.data.data() + static_cast<std::size_t>(b) * x.h * x.w * x.c;
-          for (int i = 0; i < x.h * x.w; ++i)
-            for (int c = 0; c < x.c; ++c) dst[c] += src[static_cast<std::size_t>(i) * x.c + c];
-          for (int c = 0; c < x.c; ++c) dst[c] /= static_cast<float>(x.h * x.w);
-        }
-        break;
-      case PlainOp::Kind::Linear: {
-        y.shape(x.n, 1, 1, op.cout);
-        Map o(y.data.data(), x.n, op.cout);
-        o.noalias() = ConstMap(x.data.data(), x.n, op.cin) * ConstMap(params.data() + op.weight, op.cin, op.cout);
-        o.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(params.data() + op.bias, op.cout);
-        break;
-      }
-    }
-  }
+  plain_normalize(crops, n, input_size, mean, inv_scale, act[0]);
+  for (const auto& op : ops) run_op(*this, op, act, cols);
   const Activation& last = act[ops.back().out];
   std::copy(last.data.begin(), last.data.begin() + static_cast<std::ptrdiff_t>(n) * classes, out);
 }
@@ -289,21 +180,11 @@ void PlainNet::plan() {
     }
     op.taps.clear();
     if (op.kind == PlainOp::Kind::Conv) {
-      const int in = static_cast<int>(x.side), side = static_cast<int>(out);
-      // A tap row ky is live when some output row reads a real input row through it (same for columns).
-      std::vector<bool> live(static_cast<std::size_t>(op.k), false);
-      for (int t = 0; t < op.k; ++t)
-        for (int o = 0; o < side && !live[t]; ++o)
-          live[t] = o * op.stride - op.pad + t >= 0 && o * op.stride - op.pad + t < in;
-      for (int ky = 0; ky < op.k; ++ky)
-        for (int kx = 0; kx < op.k; ++kx)
-          if (live[ky] && live[kx]) op.taps.push_back(ky * op.k + kx);
+      op.taps = plain_live_taps(op, static_cast<int>(x.side), static_cast<int>(x.side));
       if (static_cast<int>(op.taps.size()) != op.k * op.k) {
         op.pruned_weight = pruned.size();
-        const std::size_t row = static_cast<std::size_t>(op.cin) * op.cout;  // one tap's [cin][cout] block
-        for (int t : op.taps)
-          pruned.insert(pruned.end(), params.begin() + static_cast<std::ptrdiff_t>(op.weight + t * row),
-                        params.begin() + static_cast<std::ptrdiff_t>(op.weight + (t + 1) * row));
+        const auto live = plain_tap_weights(params.data() + op.weight, op.taps, op.cin, op.cout);
+        pruned.insert(pruned.end(), live.begin(), live.end());
       }
     }
     shape[static_cast<std::size_t>(op.out)] = y;
@@ -352,6 +233,7 @@ std::string PlainNet::to_bytes() const {
 }
 
 PlainNet PlainNet::from_bytes(const std::string& bytes, const std::string& source) {
+  require_cpu_features();
   if (bytes.size() < 12 || std::memcmp(bytes.data(), kPlainMagic, sizeof kPlainMagic) != 0)
     throw Error(source, "not a plain network file (bad magic)");
   std::uint32_t len = 0;

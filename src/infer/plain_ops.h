@@ -1,0 +1,62 @@
+// The plain engine's operators (infer/plain_net.h runs them in sequence), each
+// callable on its own so that tests can hold it against the naive version in
+// infer/reference_ops.h. Activations are NHWC floats over a chunk of images.
+#pragma once
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "infer/plain_net.h"
+
+namespace mw {
+
+struct Activation {  // [n][h][w][c]
+  int n = 0, h = 0, w = 0, c = 0;
+  std::vector<float> data;
+  void shape(int n_, int h_, int w_, int c_) {
+    n = n_, h = h_, w = w_, c = c_;
+    data.resize(static_cast<std::size_t>(n) * h * w * c);
+  }
+  std::size_t index(int b, int y, int x, int ch) const {
+    return ((static_cast<std::size_t>(b) * h + y) * w + x) * c + ch;
+  }
+  float& at(int b, int y, int x, int ch) { return data[index(b, y, x, ch)]; }
+  float at(int b, int y, int x, int ch) const { return data[index(b, y, x, ch)]; }
+};
+
+// What the operators were compiled for (MASKWATCH_PLAIN_CPU_FLAGS): plain data,
+// readable from code built for any x86-64.
+struct PlainOpsBuild {
+  bool avx2, fma;
+  const char* features;  // "avx2 fma", or "baseline x86-64"
+};
+extern const PlainOpsBuild kPlainOpsBuild;
+
+// The output side of a windowed op (conv, max pool, average pool) on an input side.
+inline int plain_out_side(int in, const PlainOp& op) { return (in + 2 * op.pad - op.k) / op.stride + 1; }
+
+// The kernel taps (ky * k + kx) of a convolution on an in_h x in_w input that
+// read a real input pixel for some output pixel; the others only ever see padding.
+std::vector<int> plain_live_taps(const PlainOp& op, int in_h, int in_w);
+// The [taps][cin][cout] weights of those taps out of [k][k][cin][cout] ones.
+std::vector<float> plain_tap_weights(const float* weights, const std::vector<int>& taps, int cin, int cout);
+
+// n 8-bit RGB HWC crops of side `side` -> (value - mean[c]) * inv_scale[c].
+void plain_normalize(const std::uint8_t* crops, int n, int side, const std::array<float, 3>& mean,
+                     const std::array<float, 3>& inv_scale, Activation& y);
+// Convolution over op.taps (weights [op.taps.size()][cin][cout]) plus bias; then
+// the residual, if any, is added (the output zero-padded at the bottom and right
+// when the residual is larger), then the ReLU if op.relu. `cols` is scratch space.
+void plain_conv(const PlainOp& op, const Activation& x, const Activation* residual, const float* weights,
+                const float* bias, Activation& y, std::vector<float>& cols);
+// k x k max over the window, padding excluded.
+void plain_maxpool(const PlainOp& op, const Activation& x, Activation& y);
+// k x k mean without padding; op.cout >= x.c channels, those past the input's zero.
+void plain_avgpool(const PlainOp& op, const Activation& x, Activation& y);
+// The mean over each map: [n][1][1][c].
+void plain_global_avgpool(const Activation& x, Activation& y);
+// x as [n][cin] times weights [cin][cout] plus bias: [n][1][1][cout].
+void plain_linear(const PlainOp& op, const Activation& x, const float* weights, const float* bias, Activation& y);
+
+}  // namespace mw

@@ -1,0 +1,158 @@
+#include "infer/reference_ops.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace mw::reference {
+
+namespace {
+
+int out_side(int in, int k, int stride, int pad) { return (in + 2 * pad - k) / stride + 1; }
+
+bool inside(const Activation& x, int y, int xx) { return y >= 0 && y < x.h && xx >= 0 && xx < x.w; }
+
+Activation make(int n, int h, int w, int c) {
+  Activation a;
+  a.shape(n, h, w, c);
+  std::fill(a.data.begin(), a.data.end(), 0.f);
+  return a;
+}
+
+}  // namespace
+
+Activation normalize(const std::uint8_t* crops, int n, int side, const std::array<float, 3>& mean,
+                     const std::array<float, 3>& inv_scale) {
+  Activation y = make(n, side, side, 3);
+  for (int b = 0; b < n; ++b)
+    for (int i = 0; i < side; ++i)
+      for (int j = 0; j < side; ++j)
+        for (int c = 0; c < 3; ++c) {
+          const float v = crops[((static_cast<std::size_t>(b) * side + i) * side + j) * 3 + c];
+          y.at(b, i, j, c) = (v - mean[c]) * inv_scale[c];
+        }
+  return y;
+}
+
+Activation conv2d(const Activation& x, const float* weight, const float* bias, int cout, int k, int stride, int pad) {
+  Activation y = make(x.n, out_side(x.h, k, stride, pad), out_side(x.w, k, stride, pad), cout);
+  for (int b = 0; b < y.n; ++b)
+    for (int oy = 0; oy < y.h; ++oy)
+      for (int ox = 0; ox < y.w; ++ox)
+        for (int co = 0; co < cout; ++co) {
+          double sum = bias[co];
+          for (int ky = 0; ky < k; ++ky)
+            for (int kx = 0; kx < k; ++kx) {
+              const int iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
+              if (!inside(x, iy, ix)) continue;
+              for (int ci = 0; ci < x.c; ++ci)
+                sum += double{x.at(b, iy, ix, ci)} * weight[((ky * k + kx) * x.c + ci) * cout + co];
+            }
+          y.at(b, oy, ox, co) = static_cast<float>(sum);
+        }
+  return y;
+}
+
+Activation add_residual(const Activation& y, const Activation& r) {
+  Activation sum = r;
+  for (int b = 0; b < y.n; ++b)
+    for (int i = 0; i < y.h; ++i)
+      for (int j = 0; j < y.w; ++j)
+        for (int c = 0; c < y.c; ++c) sum.at(b, i, j, c) += y.at(b, i, j, c);
+  return sum;
+}
+
+Activation relu(Activation x) {
+  for (auto& v : x.data) v = v > 0.f ? v : 0.f;
+  return x;
+}
+
+Activation max_pool(const Activation& x, int k, int stride, int pad) {
+  Activation y = make(x.n, out_side(x.h, k, stride, pad), out_side(x.w, k, stride, pad), x.c);
+  for (int b = 0; b < y.n; ++b)
+    for (int oy = 0; oy < y.h; ++oy)
+      for (int ox = 0; ox < y.w; ++ox)
+        for (int c = 0; c < x.c; ++c) {
+          float best = -std::numeric_limits<float>::infinity();
+          for (int ky = 0; ky < k; ++ky)
+            for (int kx = 0; kx < k; ++kx) {
+              const int iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
+              if (inside(x, iy, ix)) best = std::max(best, x.at(b, iy, ix, c));
+            }
+          y.at(b, oy, ox, c) = best;
+        }
+  return y;
+}
+
+Activation avg_pool(const Activation& x, int k, int stride, int cout) {
+  Activation y = make(x.n, out_side(x.h, k, stride, 0), out_side(x.w, k, stride, 0), cout);
+  for (int b = 0; b < y.n; ++b)
+    for (int oy = 0; oy < y.h; ++oy)
+      for (int ox = 0; ox < y.w; ++ox)
+        for (int c = 0; c < x.c; ++c) {
+          double sum = 0;
+          for (int ky = 0; ky < k; ++ky)
+            for (int kx = 0; kx < k; ++kx) sum += x.at(b, oy * stride + ky, ox * stride + kx, c);
+          y.at(b, oy, ox, c) = static_cast<float>(sum / (k * k));
+        }
+  return y;
+}
+
+Activation global_avg_pool(const Activation& x) {
+  Activation y = make(x.n, 1, 1, x.c);
+  for (int b = 0; b < x.n; ++b)
+    for (int c = 0; c < x.c; ++c) {
+      double sum = 0;
+      for (int i = 0; i < x.h; ++i)
+        for (int j = 0; j < x.w; ++j) sum += x.at(b, i, j, c);
+      y.at(b, 0, 0, c) = static_cast<float>(sum / (x.h * x.w));
+    }
+  return y;
+}
+
+Activation linear(const Activation& x, const float* weight, const float* bias, int cout) {
+  Activation y = make(x.n, 1, 1, cout);
+  for (int b = 0; b < x.n; ++b)
+    for (int co = 0; co < cout; ++co) {
+      double sum = bias[co];
+      for (int i = 0; i < x.h; ++i)
+        for (int j = 0; j < x.w; ++j)
+          for (int c = 0; c < x.c; ++c) sum += double{x.at(b, i, j, c)} * weight[((i * x.w + j) * x.c + c) * cout + co];
+      y.at(b, 0, 0, co) = static_cast<float>(sum);
+    }
+  return y;
+}
+
+namespace {
+
+Activation run(const PlainNet& net, const PlainOp& op, const std::vector<Activation>& act) {
+  const Activation& x = act[static_cast<std::size_t>(op.in)];
+  const float* weight = net.params.data() + op.weight;
+  const float* bias = net.params.data() + op.bias;
+  switch (op.kind) {
+    case PlainOp::Kind::Conv: {
+      Activation y = conv2d(x, weight, bias, op.cout, op.k, op.stride, op.pad);
+      if (op.residual >= 0) y = add_residual(y, act[static_cast<std::size_t>(op.residual)]);
+      return op.relu ? relu(y) : y;
+    }
+    case PlainOp::Kind::MaxPool:
+      return max_pool(x, op.k, op.stride, op.pad);
+    case PlainOp::Kind::AvgPool:
+      return avg_pool(x, op.k, op.stride, op.cout);
+    case PlainOp::Kind::GlobalAvgPool:
+      return global_avg_pool(x);
+    case PlainOp::Kind::Linear:
+      return linear(x, weight, bias, op.cout);
+  }
+  return {};
+}
+
+}  // namespace
+
+std::vector<float> logits(const PlainNet& net, const std::uint8_t* crops, int n) {
+  std::vector<Activation> act(static_cast<std::size_t>(net.buffers));
+  act[0] = normalize(crops, n, net.input_size, net.mean, net.inv_scale);
+  for (const auto& op : net.ops) act[static_cast<std::size_t>(op.out)] = run(net, op, act);
+  return act[static_cast<std::size_t>(net.ops.back().out)].data;
+}
+
+}  // namespace mw::reference

@@ -1,0 +1,37 @@
+// Naive versions of the plain engine's operators (infer/plain_ops.h), written
+// straight from their definitions: nested loops over NHWC floats, sums in
+// double, no pruned taps, no GEMM. The tests hold the engine against them.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "infer/plain_net.h"
+#include "infer/plain_ops.h"
+
+namespace mw::reference {
+
+// (value - mean[c]) * inv_scale[c] for n RGB HWC crops of side `side`.
+Activation normalize(const std::uint8_t* crops, int n, int side, const std::array<float, 3>& mean,
+                     const std::array<float, 3>& inv_scale);
+// y[b][oy][ox][co] = bias[co] + sum over ky, kx, ci of
+//   x[b][oy * stride - pad + ky][ox * stride - pad + kx][ci] * weight[ky][kx][ci][co],
+// x being zero outside the map.
+Activation conv2d(const Activation& x, const float* weight, const float* bias, int cout, int k, int stride, int pad);
+// y zero-padded at the bottom and right to r's size, plus r.
+Activation add_residual(const Activation& y, const Activation& r);
+Activation relu(Activation x);
+// The largest value in each k x k window, over the pixels inside the map.
+Activation max_pool(const Activation& x, int k, int stride, int pad);
+// The mean of each k x k window (no padding); channels x.c .. cout-1 are zero.
+Activation avg_pool(const Activation& x, int k, int stride, int cout);
+// The mean of each channel over the map: [n][1][1][c].
+Activation global_avg_pool(const Activation& x);
+// y[b][co] = bias[co] + sum over i of x[b] flattened (h, w, c order)[i] * weight[i][co].
+Activation linear(const Activation& x, const float* weight, const float* bias, int cout);
+
+// The network's logits [n][classes], op by op with the operators above and
+// the unpruned parameters.
+std::vector<float> logits(const PlainNet& net, const std::uint8_t* crops, int n);
+
+}  // namespace mw::reference

@@ -1,0 +1,411 @@
+// The plain engine's operators (infer/plain_ops.h) against their naive
+// references (infer/reference_ops.h) on seeded random inputs, over a grid of
+// kernels, strides, paddings, map sizes (1x1 maps prune kernel taps), channel
+// counts, batch sizes, residuals and ReLUs; then whole hand-built networks
+// against a reference forward, over batch sizes that cross kPlainMaxChunk and
+// thread counts.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/rng.h"
+#include "infer/plain_net.h"
+#include "infer/plain_ops.h"
+#include "infer/reference_ops.h"
+
+using namespace mw;
+
+namespace {
+
+// A result passes when max |fast - reference| <= kRelTolerance * (1 + max |reference|).
+constexpr double kRelTolerance = 1e-4;
+constexpr std::uint64_t kSeed = 20240611;
+
+// One entry of the table: an op's name, the case, and a run giving {fast, reference}.
+struct OpCase {
+  std::string op, name;
+  std::function<std::pair<Activation, Activation>(Rng&)> run;
+};
+
+std::string shape_str(const Activation& a) {
+  return std::to_string(a.n) + "x" + std::to_string(a.h) + "x" + std::to_string(a.w) + "x" + std::to_string(a.c);
+}
+
+::testing::AssertionResult close(const std::string& what, const Activation& fast, const Activation& ref) {
+  if (fast.n != ref.n || fast.h != ref.h || fast.w != ref.w || fast.c != ref.c || fast.data.size() != ref.data.size())
+    return ::testing::AssertionFailure() << what << ": shape " << shape_str(fast) << ", reference " << shape_str(ref);
+  double worst = 0, largest = 0;
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < ref.data.size(); ++i) {
+    largest = std::max(largest, std::abs(double{ref.data[i]}));
+    const double diff = std::abs(double{fast.data[i]} - ref.data[i]);
+    if (std::isnan(diff) || diff > worst) worst = diff, at = i;  // a NaN stays the worst
+  }
+  if (worst <= kRelTolerance * (1 + largest)) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << what << ": max |diff| " << worst << " at element " << at << " (fast "
+                                       << fast.data[at] << ", reference " << ref.data[at] << "), allowed "
+                                       << kRelTolerance * (1 + largest);
+}
+
+void run_table(const std::vector<OpCase>& table) {
+  ASSERT_FALSE(table.empty());
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    Rng rng = Rng::derive(kSeed, i);
+    const auto [fast, ref] = table[i].run(rng);
+    EXPECT_TRUE(close(table[i].op + " [" + table[i].name + "]", fast, ref));
+  }
+}
+
+void fill(std::vector<float>& v, Rng& rng, double scale) {
+  for (auto& x : v) x = static_cast<float>(rng.uniform(-scale, scale));
+}
+
+Activation random_activation(int n, int h, int w, int c, Rng& rng) {
+  Activation a;
+  a.shape(n, h, w, c);
+  fill(a.data, rng, 1.0);
+  return a;
+}
+
+std::vector<float> random_params(std::size_t count, int fan_in, Rng& rng) {
+  std::vector<float> v(count);
+  fill(v, rng, std::sqrt(3.0 / fan_in));
+  return v;
+}
+
+struct Side {
+  int h, w;
+};
+// Odd and even, square and not, down to 1x1 maps where most taps see only padding.
+const std::vector<Side> kSides = {{1, 1}, {2, 2}, {1, 5}, {5, 5}, {6, 7}, {8, 8}};
+struct Channels {
+  int cin, cout;
+};
+const std::vector<Channels> kChannels = {{3, 5}, {13, 19}, {9, 1}};
+const std::vector<int> kKernels = {1, 3, 7};
+const std::vector<int> kStrides = {1, 2};
+const std::vector<int> kPads = {0, 1, 3};
+const std::vector<int> kBatches = {1, 3};
+
+bool fits(const Side& s, int k, int pad) { return s.h + 2 * pad >= k && s.w + 2 * pad >= k; }
+
+std::string geometry(int k, int stride, int pad, const Side& s, int c) {
+  return "k" + std::to_string(k) + " s" + std::to_string(stride) + " p" + std::to_string(pad) + " in " +
+         std::to_string(s.h) + "x" + std::to_string(s.w) + "x" + std::to_string(c);
+}
+
+// The residual's extra rows and columns over the convolution's output; a
+// larger one is the zero-padded case of face-resnet's stride-2 'valid' blocks.
+struct Residual {
+  bool on;
+  int extra_h, extra_w;
+};
+const std::vector<Residual> kResiduals = {{false, 0, 0}, {true, 0, 0}, {true, 1, 1}, {true, 2, 1}};
+
+struct ConvCase {
+  int k, stride, pad, n;
+  Side side;
+  Channels ch;
+  Residual residual;
+  bool relu;
+  std::string name() const {
+    std::string s =
+        geometry(k, stride, pad, side, ch.cin) + " -> " + std::to_string(ch.cout) + " n" + std::to_string(n);
+    if (residual.on) s += " residual+" + std::to_string(residual.extra_h) + "x" + std::to_string(residual.extra_w);
+    return s + (relu ? " relu" : "");
+  }
+};
+
+std::pair<Activation, Activation> run_conv(const ConvCase& c, Rng& rng) {
+  PlainOp op;
+  op.kind = PlainOp::Kind::Conv;
+  op.cin = c.ch.cin, op.cout = c.ch.cout, op.k = c.k, op.stride = c.stride, op.pad = c.pad, op.relu = c.relu;
+  const Activation x = random_activation(c.n, c.side.h, c.side.w, c.ch.cin, rng);
+  const auto weights =
+      random_params(static_cast<std::size_t>(c.k) * c.k * c.ch.cin * c.ch.cout, c.k * c.k * c.ch.cin, rng);
+  const auto bias = random_params(static_cast<std::size_t>(c.ch.cout), 1, rng);
+  const int ho = plain_out_side(x.h, op), wo = plain_out_side(x.w, op);
+  const Activation r =
+      random_activation(c.n, ho + c.residual.extra_h, wo + c.residual.extra_w, c.residual.on ? c.ch.cout : 0, rng);
+  op.taps = plain_live_taps(op, x.h, x.w);
+  const auto live = plain_tap_weights(weights.data(), op.taps, op.cin, op.cout);
+  Activation fast;
+  std::vector<float> cols;
+  plain_conv(op, x, c.residual.on ? &r : nullptr, live.data(), bias.data(), fast, cols);
+  Activation ref = reference::conv2d(x, weights.data(), bias.data(), op.cout, op.k, op.stride, op.pad);
+  if (c.residual.on) ref = reference::add_residual(ref, r);
+  if (c.relu) ref = reference::relu(ref);
+  return {fast, ref};
+}
+
+std::vector<OpCase> conv_cases() {
+  std::vector<OpCase> table;
+  for (int k : kKernels)
+    for (int pad : kPads)
+      for (int stride : kStrides)
+        for (const auto& side : kSides)
+          for (const auto& ch : kChannels)
+            for (const auto& residual : kResiduals)
+              for (bool relu : {false, true}) {
+                if (pad >= k || !fits(side, k, pad)) continue;
+                const int n = kBatches[table.size() % kBatches.size()];
+                const ConvCase c{k, stride, pad, n, side, ch, residual, relu};
+                table.push_back({"conv", c.name(), [c](Rng& rng) { return run_conv(c, rng); }});
+              }
+  return table;
+}
+
+std::vector<OpCase> maxpool_cases() {
+  std::vector<OpCase> table;
+  for (int k : {1, 2, 3, 7})
+    for (int pad : kPads)
+      for (int stride : kStrides)
+        for (const auto& side : kSides)
+          for (int c : {3, 13})
+            for (int n : kBatches) {
+              if (pad >= k || !fits(side, k, pad)) continue;
+              PlainOp op;
+              op.kind = PlainOp::Kind::MaxPool;
+              op.k = k, op.stride = stride, op.pad = pad;
+              auto run = [op, side, c, n](Rng& rng) {
+                const Activation x = random_activation(n, side.h, side.w, c, rng);
+                Activation fast;
+                plain_maxpool(op, x, fast);
+                return std::make_pair(fast, reference::max_pool(x, op.k, op.stride, op.pad));
+              };
+              table.push_back({"maxpool", geometry(k, stride, pad, side, c) + " n" + std::to_string(n), run});
+            }
+  return table;
+}
+
+std::vector<OpCase> avgpool_cases() {
+  std::vector<OpCase> table;
+  for (int k : {1, 2, 3})
+    for (int stride : kStrides)
+      for (const auto& side : kSides)
+        for (int c : {3, 13})
+          for (int extra : {0, 3})
+            for (int n : kBatches) {
+              if (!fits(side, k, 0)) continue;
+              PlainOp op;
+              op.kind = PlainOp::Kind::AvgPool;
+              op.k = k, op.stride = stride, op.cin = c, op.cout = c + extra;
+              auto run = [op, side, n](Rng& rng) {
+                const Activation x = random_activation(n, side.h, side.w, op.cin, rng);
+                Activation fast;
+                plain_avgpool(op, x, fast);
+                return std::make_pair(fast, reference::avg_pool(x, op.k, op.stride, op.cout));
+              };
+              table.push_back({"avgpool",
+                               geometry(k, stride, 0, side, c) + " -> " + std::to_string(op.cout) + " channels n" +
+                                   std::to_string(n),
+                               run});
+            }
+  return table;
+}
+
+std::vector<OpCase> global_avgpool_cases() {
+  std::vector<OpCase> table;
+  for (const auto& side : kSides)
+    for (int c : {1, 3, 13})
+      for (int n : kBatches) {
+        auto run = [side, c, n](Rng& rng) {
+          const Activation x = random_activation(n, side.h, side.w, c, rng);
+          Activation fast;
+          plain_global_avgpool(x, fast);
+          return std::make_pair(fast, reference::global_avg_pool(x));
+        };
+        table.push_back({"gap", geometry(1, 1, 0, side, c) + " n" + std::to_string(n), run});
+      }
+  return table;
+}
+
+std::vector<OpCase> linear_cases() {
+  std::vector<OpCase> table;
+  for (const auto& side : {Side{1, 1}, Side{2, 3}, Side{5, 5}})
+    for (int c : {1, 13})
+      for (int cout : {1, 3, 10})
+        for (int n : {1, 5, 70}) {
+          PlainOp op;
+          op.kind = PlainOp::Kind::Linear;
+          op.cin = side.h * side.w * c, op.cout = cout;
+          auto run = [op, side, c, n](Rng& rng) {
+            const Activation x = random_activation(n, side.h, side.w, c, rng);
+            const auto weights = random_params(static_cast<std::size_t>(op.cin) * op.cout, op.cin, rng);
+            const auto bias = random_params(static_cast<std::size_t>(op.cout), 1, rng);
+            Activation fast;
+            plain_linear(op, x, weights.data(), bias.data(), fast);
+            return std::make_pair(fast, reference::linear(x, weights.data(), bias.data(), op.cout));
+          };
+          table.push_back({"linear",
+                           "in " + std::to_string(side.h) + "x" + std::to_string(side.w) + "x" + std::to_string(c) +
+                               " -> " + std::to_string(cout) + " n" + std::to_string(n),
+                           run});
+        }
+  return table;
+}
+
+std::vector<std::uint8_t> random_crops(int n, int side, Rng& rng) {
+  std::vector<std::uint8_t> crops(static_cast<std::size_t>(n) * side * side * 3);
+  for (auto& v : crops) v = static_cast<std::uint8_t>(rng.below(256));
+  return crops;
+}
+
+std::vector<OpCase> normalize_cases() {
+  std::vector<OpCase> table;
+  for (int side : {1, 5, 32})
+    for (int n : {1, 3, 70}) {
+      auto run = [side, n](Rng& rng) {
+        const auto crops = random_crops(n, side, rng);
+        std::array<float, 3> mean{}, inv_scale{};
+        for (int c = 0; c < 3; ++c)
+          mean[c] = static_cast<float>(rng.uniform(0, 255)), inv_scale[c] = static_cast<float>(rng.uniform(0.004, 0.1));
+        Activation fast;
+        plain_normalize(crops.data(), n, side, mean, inv_scale, fast);
+        return std::make_pair(fast, reference::normalize(crops.data(), n, side, mean, inv_scale));
+      };
+      table.push_back({"normalize", std::to_string(side) + "x" + std::to_string(side) + " n" + std::to_string(n), run});
+    }
+  return table;
+}
+
+TEST(PlainOps, Conv) { run_table(conv_cases()); }
+TEST(PlainOps, MaxPool) { run_table(maxpool_cases()); }
+TEST(PlainOps, AvgPoolWithZeroChannels) { run_table(avgpool_cases()); }
+TEST(PlainOps, GlobalAvgPool) { run_table(global_avgpool_cases()); }
+TEST(PlainOps, Linear) { run_table(linear_cases()); }
+TEST(PlainOps, Normalize) { run_table(normalize_cases()); }
+
+TEST(PlainOps, LiveTapsSkipThoseThatOnlySeePadding) {
+  PlainOp op;
+  op.k = 3, op.stride = 1, op.pad = 1;
+  EXPECT_EQ(plain_live_taps(op, 1, 1), std::vector<int>({4}));        // the centre
+  EXPECT_EQ(plain_live_taps(op, 1, 4), std::vector<int>({3, 4, 5}));  // the middle row
+  EXPECT_EQ(plain_live_taps(op, 4, 4).size(), 9u);                    // all
+  op.k = 7, op.stride = 2, op.pad = 3;
+  EXPECT_EQ(plain_live_taps(op, 2, 2), std::vector<int>({24, 25, 31, 32}));  // rows and columns 3, 4
+  const std::vector<float> weights = {0, 1, 2, 3, 4, 5, 6, 7, 8};            // k 3, one channel in and out
+  EXPECT_EQ(plain_tap_weights(weights.data(), {1, 4, 8}, 1, 1), std::vector<float>({1, 4, 8}));
+}
+
+// ---- whole networks -----------------------------------------------------------
+
+// Appends ops with random parameters, each writing a new buffer.
+struct NetBuilder {
+  PlainNet net;
+  Rng rng;
+  NetBuilder(int input_size, int classes, std::uint64_t seed) : rng(seed) {
+    net.input_size = input_size;
+    net.classes = classes;
+    net.mean = {120.f, 115.f, 100.f};
+    net.inv_scale = {1 / 60.f, 1 / 58.f, 1 / 62.f};
+  }
+  int add(PlainOp op, std::size_t weights, int fan_in) {
+    op.out = net.buffers++;
+    if (weights) {
+      const auto w = random_params(weights, fan_in, rng), b = random_params(static_cast<std::size_t>(op.cout), 1, rng);
+      op.weight = net.params.size();
+      net.params.insert(net.params.end(), w.begin(), w.end());
+      op.bias = net.params.size();
+      net.params.insert(net.params.end(), b.begin(), b.end());
+    }
+    net.ops.push_back(op);
+    return op.out;
+  }
+  int conv(int in, int cin, int cout, int k, int stride, int pad, bool relu, int residual = -1) {
+    PlainOp op;
+    op.kind = PlainOp::Kind::Conv;
+    op.in = in, op.cin = cin, op.cout = cout, op.k = k, op.stride = stride, op.pad = pad, op.relu = relu;
+    op.residual = residual;
+    return add(op, static_cast<std::size_t>(k) * k * cin * cout, k * k * cin);
+  }
+  int pool(PlainOp::Kind kind, int in, int k, int stride, int pad, int cout = 0) {
+    PlainOp op;
+    op.kind = kind, op.in = in, op.k = k, op.stride = stride, op.pad = pad, op.cout = cout;
+    return add(op, 0, 1);
+  }
+  int linear(int in, int cin, int cout) {
+    PlainOp op;
+    op.kind = PlainOp::Kind::Linear, op.in = in, op.cin = cin, op.cout = cout;
+    return add(op, static_cast<std::size_t>(cin) * cout, cin);
+  }
+};
+
+// A ResNet in small: stem, max pool, a residual block, a strided convolution
+// (whose taps are pruned on small inputs), global average pool, linear.
+PlainNet small_resnet(int input_size) {
+  NetBuilder b(input_size, 3, kSeed + 1);
+  const int stem = b.conv(0, 3, 5, 7, 2, 3, true);
+  const int pooled = b.pool(PlainOp::Kind::MaxPool, stem, 3, 2, 1);
+  const int mid = b.conv(pooled, 5, 5, 3, 1, 1, true);
+  const int block = b.conv(mid, 5, 5, 3, 1, 1, true, pooled);
+  const int down = b.conv(block, 5, 11, 3, 2, 1, true);
+  const int gap = b.pool(PlainOp::Kind::GlobalAvgPool, down, 1, 1, 0);
+  b.linear(gap, 11, 3);
+  b.net.plan();
+  return b.net;
+}
+
+// face-resnet in small: a 'valid' stride-2 block whose output is zero-padded to
+// its shortcut (a 2x2 average pool with extra zero channels), then a linear
+// layer over the whole map.
+PlainNet small_face_resnet(int input_size) {
+  NetBuilder b(input_size, 3, kSeed + 2);
+  const int stem = b.conv(0, 3, 6, 3, 1, 0, true);
+  const int shortcut = b.pool(PlainOp::Kind::AvgPool, stem, 2, 2, 0, 9);
+  const int down = b.conv(stem, 6, 9, 3, 2, 0, true);
+  const int block = b.conv(down, 9, 9, 3, 1, 1, true, shortcut);
+  const int side = (input_size - 2) / 2;
+  b.linear(block, side * side * 9, 3);
+  b.net.plan();
+  return b.net;
+}
+
+::testing::AssertionResult same_logits(const PlainNet& net, const std::string& name, int n, int threads,
+                                       const std::vector<std::uint8_t>& crops, const std::vector<float>& ref_all) {
+  Activation fast, ref;
+  fast.shape(n, 1, 1, net.classes);
+  ref.shape(n, 1, 1, net.classes);
+  std::copy(ref_all.begin(), ref_all.begin() + static_cast<std::ptrdiff_t>(n) * net.classes, ref.data.begin());
+  net.logits(crops.data(), n, fast.data.data(), threads);
+  return close("network " + name + " n" + std::to_string(n) + " threads " + std::to_string(threads), fast, ref);
+}
+
+TEST(PlainOps, NetworkLogitsMatchReferenceForward) {
+  constexpr int kMostCrops = 70;  // past kPlainMaxChunk
+  static_assert(kMostCrops > kPlainMaxChunk);
+  const std::vector<std::pair<std::string, PlainNet>> nets = {{"small-resnet 7px", small_resnet(7)},
+                                                              {"small-resnet 16px", small_resnet(16)},
+                                                              {"small-face-resnet 12px", small_face_resnet(12)},
+                                                              {"small-face-resnet 13px", small_face_resnet(13)}};
+  for (std::size_t i = 0; i < nets.size(); ++i) {
+    const auto& [name, built] = nets[i];
+    const PlainNet net = PlainNet::from_bytes(built.to_bytes(), name);  // the loaded path, planned again
+    Rng rng = Rng::derive(kSeed, 1000 + i);
+    const auto crops = random_crops(kMostCrops, net.input_size, rng);
+    const auto ref = reference::logits(net, crops.data(), kMostCrops);
+    for (int n : {1, 2, 5, kPlainMaxChunk - 1, kPlainMaxChunk, kPlainMaxChunk + 1, kMostCrops})
+      for (int threads : {1, 2, 3}) EXPECT_TRUE(same_logits(net, name, n, threads, crops, ref));
+  }
+}
+
+TEST(PlainOps, PrunedNetworksReallyPrune) {
+  // The 7 px ResNet's strided convolution sees a 1x1 map: the harness above
+  // would not exercise pruning through logits() if plan() stopped pruning.
+  EXPECT_FALSE(small_resnet(7).pruned.empty());
+  EXPECT_TRUE(small_resnet(64).pruned.empty());
+}
+
+TEST(PlainOps, CpuFeaturesNameWhatTheEngineWasBuiltFor) {
+  const std::string f = plain_engine_cpu_features();
+  EXPECT_EQ(f.find("avx2") != std::string::npos, kPlainOpsBuild.avx2) << f;
+  EXPECT_EQ(f.find("fma") != std::string::npos, kPlainOpsBuild.fma) << f;
+  EXPECT_EQ(f == "baseline x86-64", f.find("avx") == std::string::npos && !kPlainOpsBuild.fma) << f;
+}
+
+}  // namespace
