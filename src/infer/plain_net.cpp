@@ -275,18 +275,4 @@ PlainNet PlainNet::from_bytes(const std::string& bytes, const std::string& sourc
   return net;
 }
 
-std::string plain_engine_cpu_features() {
-  std::string features;
-#ifdef __AVX512F__
-  features += " avx512f";
-#endif
-#ifdef __AVX2__
-  features += " avx2";
-#endif
-#ifdef __FMA__
-  features += " fma";
-#endif
-  return features.empty() ? "baseline x86-64" : features.substr(1);
-}
-
 }  // namespace mw
