@@ -25,15 +25,18 @@ void check_key(const std::string& key) {
   }
 }
 
-std::unique_ptr<ObjectStore> open_store(const std::string& uri) {
+std::optional<std::string> local_store_dir(const std::string& uri) {
   const std::string file_scheme = "file://";
-  if (uri.rfind(file_scheme, 0) == 0) return std::make_unique<FileStore>(uri.substr(file_scheme.size()));
+  if (uri.rfind(file_scheme, 0) == 0) return uri.substr(file_scheme.size());
+  if (uri.find("://") == std::string::npos) return uri;
+  return std::nullopt;
+}
+
+std::unique_ptr<ObjectStore> open_store(const std::string& uri) {
+  if (auto dir = local_store_dir(uri)) return std::make_unique<FileStore>(*dir);
   if (uri.rfind("s3://", 0) == 0) return std::make_unique<S3Store>(uri);
-  auto colon = uri.find("://");
-  if (colon != std::string::npos)
-    throw Error(uri, "unsupported store scheme '" + uri.substr(0, colon) +
-                         "' (use a path, file:///abs/path or s3://bucket/prefix)");
-  return std::make_unique<FileStore>(uri);
+  throw Error(uri, "unsupported store scheme '" + uri.substr(0, uri.find("://")) +
+                       "' (use a path, file:///abs/path or s3://bucket/prefix)");
 }
 
 }  // namespace mw
