@@ -6,11 +6,6 @@
 
 namespace mw {
 
-const std::vector<std::string>& known_archs() {
-  static const std::vector<std::string> archs = {"resnet18", "resnet34", "face-resnet"};
-  return archs;
-}
-
 Network make_network(const std::string& arch, int64_t classes, bool pretrained) {
   if (arch == "face-resnet") {
     auto net = std::make_shared<FaceClassifierImpl>(classes);
