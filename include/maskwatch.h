@@ -173,11 +173,12 @@ class Classifier {
 
   const json& metadata() const;
   const std::vector<std::string>& labels() const;  // the model's classes, in score order
-  // Faces in an encoded image (JPEG, PNG, ...): one prediction per box.
-  // `source` names the image in errors (a path, or "image").
+  // Faces in an encoded JPEG or PNG image (the two formats maskwatch decodes;
+  // anything else throws mw::Error): one prediction per box. `source` names
+  // the image in errors (a path, or "image").
   std::vector<Prediction> classify(const std::string& encoded_image, const std::vector<Box>& boxes,
                                    const std::string& source = "image") const;
-  // An image that is one face crop (as in face-crop datasets).
+  // A JPEG or PNG that is one face crop (as in face-crop datasets).
   Prediction classify_face_crop(const std::string& encoded_image, const std::string& source = "image") const;
   // Faces in a decoded RGB image (HxWx3, row-major, 8-bit).
   std::vector<Prediction> classify_rgb(const std::uint8_t* rgb, int width, int height,

@@ -18,10 +18,7 @@ namespace {
 constexpr double kMapTolerance = 1e-3;         // feature maps
 constexpr double kDescriptorTolerance = 1e-4;  // descriptors and the input
 
-std::string models_dir() {
-  const char* e = std::getenv("MASKWATCH_FACE_API_MODELS");
-  return e && *e ? e : MASKWATCH_SOURCE_DIR "/third_party/face-api/node_modules/@vladmandic/face-api/model";
-}
+std::string manifest_path() { return face_api_models_dir() + "/" + kFaceApiManifest; }
 
 // Values of an NCHW map at flat NHWC indices.
 std::vector<float> at_nhwc(const torch::Tensor& nchw, const json& indices) {
@@ -37,7 +34,7 @@ std::vector<float> at_nhwc(const torch::Tensor& nchw, const json& indices) {
 }  // namespace
 
 TEST(FaceResNet, WeightsLoadFromFaceApi) {
-  auto w = load_tfjs_weights(models_dir() + "/face_recognition_model-weights_manifest.json");
+  auto w = load_tfjs_weights(manifest_path());
   EXPECT_EQ(w.size(), 117u);
   FaceResNet net;
   net->load_tfjs(w);
@@ -51,10 +48,51 @@ TEST(FaceResNet, WeightsLoadFromFaceApi) {
   }
 }
 
+// Sets an environment variable for a scope, then puts the old value back.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    set(value);
+  }
+  ~ScopedEnv() { set(old_ ? old_->c_str() : nullptr); }
+
+ private:
+  void set(const char* value) const {
+    if (value)
+      setenv(name_, value, 1);
+    else
+      unsetenv(name_);
+  }
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+TEST(FaceResNet, WeightsFoundBesideTheBuildsProgramsWithoutTheVariable) {
+  ScopedEnv unset("MASKWATCH_FACE_API_DIR", nullptr);
+  const std::string dir = face_api_models_dir();  // build/tests/../share/maskwatch/face-api
+  EXPECT_NE(dir.find("share/maskwatch/face-api"), std::string::npos) << dir;
+  EXPECT_TRUE(std::filesystem::is_regular_file(dir + "/face_recognition_model.bin")) << dir;
+}
+
+TEST(FaceResNet, MissingWeightsErrorNamesWhereItLookedAndTheFix) {
+  const std::string missing = fixture::temp_dir("no-face-api") + "/absent";
+  ScopedEnv set("MASKWATCH_FACE_API_DIR", missing.c_str());
+  try {
+    face_api_models_dir();
+    FAIL() << "no error for " << missing;
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(missing), std::string::npos) << what;
+    EXPECT_NE(what.find("scripts/setup.sh"), std::string::npos) << what;
+    EXPECT_NE(what.find("MASKWATCH_FACE_API_DIR"), std::string::npos) << what;
+  }
+}
+
 TEST(FaceResNet, MatchesFaceApiGoldenOutputs) {
   auto golden = json::parse(read_file(MASKWATCH_SOURCE_DIR "/tests/golden/face_recognition.json"));
   FaceResNet net;
-  net->load_tfjs(load_tfjs_weights(models_dir() + "/face_recognition_model-weights_manifest.json"));
+  net->load_tfjs(load_tfjs_weights(manifest_path()));
   net->eval();
   torch::NoGradGuard no_grad;
   int faces = 0;

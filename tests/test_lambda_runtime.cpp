@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "aws/http_client.h"
 #include "lambda/events.h"
 #include "lambda/runtime.h"
 #include "loopback_http_server.h"
@@ -216,4 +217,19 @@ TEST(LambdaRuntime, ErrorDocumentNamesTheExceptionType) {
   EXPECT_EQ(doc(std::out_of_range("index 7"))["errorMessage"], "index 7");
   EXPECT_EQ(doc(42)["errorType"], "UnknownError");
   EXPECT_TRUE(doc(42)["stackTrace"].is_array());
+}
+
+TEST(HttpHeaders, CollectedLowerCaseTrimmedAndRestartedByAStatusLine) {
+  aws::HttpHeaders headers;
+  auto feed = [&](std::string line) { return aws::collect_header(line.data(), 1, line.size(), &headers); };
+  EXPECT_EQ(feed("HTTP/1.1 100 Continue\r\n"), 23u);
+  feed("X-Early: dropped\r\n");
+  feed("HTTP/1.1 200 OK\r\n");
+  feed("Lambda-Runtime-Aws-Request-Id:  abc-1 \r\n");
+  feed("Content-Type: application/json\r\n");
+  feed("\r\n");
+  ASSERT_EQ(headers.size(), 2u);
+  EXPECT_EQ(aws::find_header(headers, "lambda-runtime-aws-request-id"), "abc-1");
+  EXPECT_EQ(aws::find_header(headers, "content-type"), "application/json");
+  EXPECT_EQ(aws::find_header(headers, "x-early"), "");
 }

@@ -269,6 +269,14 @@ TEST(ScheduleCronNext, LeapDaysAndYearBounds) {
   EXPECT_EQ(next_fire(s, at(2026, 1, 1), at(2026, 3, 1, 10)), at(2026, 3, 1, 10));
 }
 
+TEST(FormatUtc, IsoByDefaultAndOtherFormatsOnRequest) {
+  EXPECT_EQ(format_utc(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(format_utc(at(2026, 11, 24, 21, 5, 9)), "2026-11-24T21:05:09Z");
+  EXPECT_EQ(format_utc(at(2199, 12, 31, 23, 59, 59)), "2199-12-31T23:59:59Z");
+  EXPECT_EQ(format_utc(at(2015, 8, 30, 12, 36), "%Y%m%dT%H%M%SZ"), "20150830T123600Z");  // SigV4's X-Amz-Date
+  EXPECT_THROW(format_utc(0, ""), Error);
+}
+
 // ---- the scheduler loop -----------------------------------------------------
 TEST(Scheduler, RunsMaxRunsInOrderWithoutOverlap) {
   SchedulerOptions opt;

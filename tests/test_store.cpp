@@ -3,6 +3,7 @@
 #include "fixture.h"
 #include "maskwatch.h"
 #include "store/file_store.h"
+#include "store/object_store.h"
 
 using namespace mw;
 
@@ -45,6 +46,21 @@ TEST(FileStore, RejectsKeysThatEscapeTheRoot) {
   EXPECT_THROW(store->put("a//b", "x"), Error);
   EXPECT_THROW(store->get("a/../../b"), Error);
   EXPECT_THROW(open_store("ftp://host/x"), Error);
+}
+
+TEST(ObjectStore, LocalStoreDirOfPathsAndFileUris) {
+  EXPECT_EQ(local_store_dir("maskwatch-data"), "maskwatch-data");
+  EXPECT_EQ(local_store_dir("/abs/store"), "/abs/store");
+  EXPECT_EQ(local_store_dir("file:///abs/store"), "/abs/store");
+  EXPECT_EQ(local_store_dir("file://rel/store"), "rel/store");
+  EXPECT_EQ(local_store_dir("s3://bucket/prefix"), std::nullopt);
+  EXPECT_EQ(local_store_dir("ftp://host/x"), std::nullopt);
+}
+
+TEST(ObjectStore, DefaultResultsBesideALocalStoreOnly) {
+  EXPECT_EQ(default_results_uri("data"), "sqlite://data/results.db");
+  EXPECT_EQ(default_results_uri("file:///srv/data"), "sqlite:///srv/data/results.db");
+  EXPECT_EQ(default_results_uri("s3://bucket/prefix"), "sqlite://maskwatch-results.db");
 }
 
 TEST(FileStore, FileCopiesInAndOut) {

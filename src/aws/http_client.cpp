@@ -25,15 +25,10 @@ namespace mw::aws {
 
 namespace {
 
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 // One handle per thread, reset between requests: its connection cache keeps
 // connections alive from one request to the next.
 CURL* thread_handle() {
-  global_init();
+  init_curl();
   thread_local std::unique_ptr<CURL, void (*)(CURL*)> handle(curl_easy_init(), &curl_easy_cleanup);
   if (!handle) throw Error("libcurl", "curl_easy_init failed");
   curl_easy_reset(handle.get());
@@ -80,19 +75,6 @@ struct Transfer {
   bool decided = false;
   bool write_failed = false;
 };
-
-std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  std::string line(data, size * n);
-  if (line.rfind("HTTP/", 0) == 0) {
-    t->response->headers.clear();  // a new response (after a 100 Continue or a redirect)
-  } else {
-    auto colon = line.find(':');
-    if (colon != std::string::npos)
-      t->response->headers.emplace_back(lower_ascii(trim(line.substr(0, colon))), trim(line.substr(colon + 1)));
-  }
-  return size * n;
-}
 
 std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -151,8 +133,8 @@ CURLcode attempt_once(const HttpRequest& req, HttpResponse& response, std::strin
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, std::min(req.timeout_seconds, 30L));
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, req.timeout_seconds);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &on_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &collect_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &on_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
 
@@ -219,11 +201,29 @@ CURLcode attempt_once(const HttpRequest& req, HttpResponse& response, std::strin
 
 }  // namespace
 
-std::string HttpResponse::header(const std::string& lower_name) const {
+void init_curl() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::string find_header(const HttpHeaders& headers, const std::string& lower_name) {
   for (const auto& [k, v] : headers)
     if (k == lower_name) return v;
   return "";
 }
+
+std::size_t collect_header(char* data, std::size_t size, std::size_t n, void* headers) {
+  auto* out = static_cast<HttpHeaders*>(headers);
+  const std::string line(data, size * n);
+  if (line.rfind("HTTP/", 0) == 0) {
+    out->clear();
+  } else if (auto colon = line.find(':'); colon != std::string::npos) {
+    out->emplace_back(lower_ascii(trim(line.substr(0, colon))), trim(line.substr(colon + 1)));
+  }
+  return size * n;
+}
+
+std::string HttpResponse::header(const std::string& lower_name) const { return find_header(headers, lower_name); }
 
 HttpResponse send(HttpRequest request, const RetryPolicy& retry, const std::function<void(HttpRequest&)>& prepare) {
   const int max_attempts = std::max(1, retry.max_attempts);

@@ -2,6 +2,7 @@
 // bodies from/to memory or streamed from/to files, retries with exponential
 // backoff and jitter on throttling, 5xx and network errors.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -9,6 +10,17 @@
 #include <vector>
 
 namespace mw::aws {
+
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;  // names lower-case
+
+// The value of the first header named lower_name; "" when there is none.
+std::string find_header(const HttpHeaders& headers, const std::string& lower_name);
+// A libcurl CURLOPT_HEADERFUNCTION: collects the response's headers into the
+// HttpHeaders passed as CURLOPT_HEADERDATA; a status line (after a 100 Continue
+// or a redirect) starts them over.
+std::size_t collect_header(char* data, std::size_t size, std::size_t n, void* headers);
+// curl_global_init, once per process, for every libcurl user.
+void init_curl();
 
 struct HttpRequest {
   std::string method = "GET";
@@ -22,9 +34,9 @@ struct HttpRequest {
 
 struct HttpResponse {
   long status = 0;
-  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
-  std::string body;                                          // empty when streamed to response_file
-  int attempts = 0;                                          // how many attempts it took
+  HttpHeaders headers;
+  std::string body;  // empty when streamed to response_file
+  int attempts = 0;  // how many attempts it took
   std::string header(const std::string& lower_name) const;
 };
 

@@ -50,15 +50,25 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
   }
 }
 
-std::string utc_now(const char* strftime_format) {
-  std::time_t t = std::time(nullptr);
+std::string executable_dir() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) throw Error("/proc/self/exe", "cannot find the running executable: " + ec.message());
+  return exe.parent_path().string();
+}
+
+std::string format_utc(std::int64_t t, const char* strftime_format) {
+  const auto seconds = static_cast<std::time_t>(t);
   std::tm tm{};
-  gmtime_r(&t, &tm);
+  if (!gmtime_r(&seconds, &tm)) throw Error("format_utc", "time out of range: " + std::to_string(t));
   char buf[64];
-  std::strftime(buf, sizeof buf, strftime_format, &tm);
+  if (std::strftime(buf, sizeof buf, strftime_format, &tm) == 0)
+    throw Error("format_utc", std::string("empty or too long a result for '") + strftime_format + "'");
   return buf;
 }
 
-std::string utc_now_iso() { return utc_now("%Y-%m-%dT%H:%M:%SZ"); }
+std::string utc_now(const char* strftime_format) { return format_utc(std::time(nullptr), strftime_format); }
+
+std::string utc_now_iso() { return utc_now(kIso8601Utc); }
 
 }  // namespace mw

@@ -1,6 +1,8 @@
-// Local files: whole-file reads with a size limit, atomic writes.
+// Local files: whole-file reads with a size limit, atomic writes; the
+// running executable's folder; UTC times as text.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace mw {
@@ -9,8 +11,13 @@ namespace mw {
 std::string read_file(const std::string& path, std::size_t max_bytes = std::size_t(1) << 31);
 // Writes through a temporary file in the same folder and renames it into place.
 void write_file_atomic(const std::string& path, const std::string& bytes);
-// UTC time as ISO 8601, e.g. 2026-01-02T03:04:05Z.
-// The current UTC time in a strftime format.
+// The folder of the running executable (where /proc/self/exe points).
+std::string executable_dir();
+
+inline constexpr const char* kIso8601Utc = "%Y-%m-%dT%H:%M:%SZ";  // e.g. 2026-01-02T03:04:05Z
+// UTC seconds since the epoch in a strftime format, ISO 8601 by default.
+std::string format_utc(std::int64_t t, const char* strftime_format = kIso8601Utc);
+// The current UTC time in a strftime format; utc_now_iso(): as ISO 8601.
 std::string utc_now(const char* strftime_format);
 std::string utc_now_iso();
 }  // namespace mw

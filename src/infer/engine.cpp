@@ -30,7 +30,6 @@ class PlainEngine : public Engine {
 }  // namespace
 
 void set_reference_engine(EngineFactory factory) { reference_factory = factory; }
-bool has_reference_engine() { return reference_factory != nullptr; }
 
 std::unique_ptr<Engine> open_engine(const ObjectStore& store, const ModelRef& model, int threads, std::string kind) {
   if (kind.empty()) {

@@ -1,7 +1,8 @@
 // Engine: what turns face crops into logits. The plain engine
-// (infer/plain_net.h) runs every exported model without LibTorch; programs
-// that link LibTorch register it as the reference engine, which also runs
-// architectures that have no plain export (face-resnet).
+// (infer/plain_net.h) runs every model with a plain export (ResNet-18/34 and
+// face-resnet) without LibTorch; programs that link LibTorch register it as
+// the reference engine, which runs models published without a plain export
+// and, under auto, the architectures it runs faster (face-resnet).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -23,7 +24,6 @@ class Engine {
 
 using EngineFactory = std::unique_ptr<Engine> (*)(const ObjectStore& store, const ModelRef& model, int threads);
 void set_reference_engine(EngineFactory factory);
-bool has_reference_engine();
 
 // kind: "auto" (plain when the model has a plain export, else the reference),
 // "plain" or "torch"; "" reads $MASKWATCH_ENGINE, default auto.

@@ -57,9 +57,7 @@ struct ImageWork {
 }  // namespace
 
 std::string default_results_uri(const std::string& store) {
-  const std::string file_scheme = "file://";
-  if (store.find("://") == std::string::npos) return "sqlite://" + store + "/results.db";
-  if (store.rfind(file_scheme, 0) == 0) return "sqlite://" + store.substr(file_scheme.size()) + "/results.db";
+  if (auto dir = local_store_dir(store)) return "sqlite://" + *dir + "/results.db";
   return "sqlite://maskwatch-results.db";
 }
 

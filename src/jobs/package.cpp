@@ -105,7 +105,7 @@ exec "$here/lib/LOADER" --library-path "$here/lib" "$here/bin/maskwatch-lambda" 
 
 json package_lambda(const PackageOptions& opt, const Reporter& rep) {
   fs::path binary = opt.lambda_binary;
-  if (binary.empty()) binary = fs::read_symlink("/proc/self/exe").parent_path() / "maskwatch-lambda";
+  if (binary.empty()) binary = fs::path(executable_dir()) / "maskwatch-lambda";
   if (!fs::exists(binary)) throw Error(binary.string(), "the Lambda build is missing (build target maskwatch_lambda)");
 
   std::string stage_template = (fs::temp_directory_path() / "maskwatch-package-XXXXXX").string();

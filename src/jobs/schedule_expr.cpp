@@ -459,17 +459,6 @@ std::string describe(const Schedule& s) {
   return out;
 }
 
-std::string format_utc(std::int64_t t) {
-  const std::int64_t z = floor_div(t, 86400), secs = t - z * 86400;
-  std::int64_t y;
-  int m, d;
-  civil_from_days(z, y, m, d);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02dZ", static_cast<long long>(y), m, d,
-                static_cast<int>(secs / 3600), static_cast<int>(secs % 3600 / 60), static_cast<int>(secs % 60));
-  return buf;
-}
-
 std::int64_t utc_seconds(int year, int month, int day, int hour, int minute, int second) {
   return days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
 }

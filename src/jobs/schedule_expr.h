@@ -57,9 +57,7 @@ std::optional<std::int64_t> next_fire(const Schedule& s, std::int64_t after, std
 // Short text: "every 1 hour", "cron: at 10:15 UTC on every day".
 std::string describe(const Schedule& s);
 
-// UTC seconds since the epoch as ISO 8601, e.g. 2026-11-24T21:00:00Z.
-std::string format_utc(std::int64_t t);
-// Inverse of format_utc's fields (no range checks): seconds since the epoch.
+// Inverse of format_utc's fields (core/paths.h) (no range checks): seconds since the epoch.
 std::int64_t utc_seconds(int year, int month, int day, int hour = 0, int minute = 0, int second = 0);
 
 }  // namespace mw

@@ -14,7 +14,10 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <optional>
 
+#include "core/paths.h"
+#include "core/signals.h"
 #include "jobs/schedule_expr.h"
 #include "maskwatch.h"
 
@@ -96,17 +99,11 @@ class StopSignals {
     g_stop.store(false);
     g_signal.store(0);
     g_wake_fd.store(fds_[1]);
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    ::sigaction(SIGTERM, &sa, &old_term_);
-    ::sigaction(SIGINT, &sa, &old_int_);
+    handlers_.emplace({SIGTERM, SIGINT}, on_stop_signal);
     g_running = true;
   }
   ~StopSignals() {
-    ::sigaction(SIGTERM, &old_term_, nullptr);
-    ::sigaction(SIGINT, &old_int_, nullptr);
+    handlers_.reset();
     std::lock_guard<std::mutex> lock(g_mutex);
     g_wake_fd.store(-1);
     ::close(fds_[0]);
@@ -128,8 +125,7 @@ class StopSignals {
 
  private:
   int fds_[2] = {-1, -1};
-  struct sigaction old_term_ {};
-  struct sigaction old_int_ {};
+  std::optional<ScopedSignalHandler> handlers_;
 };
 
 // Schedule time in UTC seconds: the system clock, or a sped-up one for tests.

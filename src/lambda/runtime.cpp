@@ -2,7 +2,6 @@
 
 #include <curl/curl.h>
 #include <cxxabi.h>
-#include <signal.h>
 #include <stdlib.h>
 
 #include <atomic>
@@ -10,12 +9,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <mutex>
 #include <typeinfo>
 #include <utility>
 #include <vector>
 
-#include "core/text.h"
+#include "aws/http_client.h"
+#include "core/signals.h"
 #include "maskwatch.h"
 
 namespace mw {
@@ -26,25 +25,6 @@ std::atomic<bool> g_stop{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "the SIGTERM flag must be lock-free");
 
 extern "C" void on_sigterm(int) { g_stop.store(true); }
-
-// Installs the SIGTERM handler for the loop's lifetime, then restores the previous one.
-class SigtermGuard {
- public:
-  SigtermGuard() {
-    g_stop.store(false);
-    struct sigaction sa {};
-    sa.sa_handler = on_sigterm;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGTERM, &sa, &previous_);
-  }
-  ~SigtermGuard() { sigaction(SIGTERM, &previous_, nullptr); }
-  SigtermGuard(const SigtermGuard&) = delete;
-  SigtermGuard& operator=(const SigtermGuard&) = delete;
-
- private:
-  struct sigaction previous_ {};
-};
 
 void log_line(const std::string& line) { std::fprintf(stderr, "maskwatch lambda: %s\n", line.c_str()); }
 
@@ -58,13 +38,9 @@ struct Reply {
   CURLcode code = CURLE_OK;
   std::string curl_error;
   long status = 0;
-  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
+  aws::HttpHeaders headers;
   std::string body;
-  std::string header(const std::string& lower_name) const {
-    for (const auto& [k, v] : headers)
-      if (k == lower_name) return v;
-    return "";
-  }
+  std::string header(const std::string& lower_name) const { return aws::find_header(headers, lower_name); }
   std::string describe() const {
     if (code != CURLE_OK) return curl_error.empty() ? curl_easy_strerror(code) : curl_error;
     return "HTTP " + std::to_string(status) + (body.empty() ? "" : ": " + body.substr(0, 300));
@@ -76,25 +52,13 @@ extern "C" size_t on_body(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
-extern "C" size_t on_header(char* data, size_t size, size_t n, void* user) {
-  auto* reply = static_cast<Reply*>(user);
-  std::string line(data, size * n);
-  if (line.rfind("HTTP/", 0) == 0) {
-    reply->headers.clear();  // a new status line (after 100 Continue)
-  } else if (auto colon = line.find(':'); colon != std::string::npos) {
-    reply->headers.emplace_back(lower_ascii(trim(line.substr(0, colon))), trim(line.substr(colon + 1)));
-  }
-  return size * n;
-}
-
 extern "C" int on_progress(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) { return g_stop.load() ? 1 : 0; }
 
 // One connection to the runtime API, kept alive between requests.
 class RuntimeApi {
  public:
   explicit RuntimeApi(const std::string& host_port) : base_("http://" + host_port + "/2018-06-01/runtime/") {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    aws::init_curl();
     curl_ = curl_easy_init();
     if (!curl_) throw Error("lambda runtime", "curl_easy_init failed");
   }
@@ -122,8 +86,8 @@ class RuntimeApi {
     curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, error);
     curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &reply);
-    curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &reply);
+    curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, aws::collect_header);
+    curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &reply.headers);
     curl_slist* headers = nullptr;
     if (body) {
       curl_easy_setopt(curl_, CURLOPT_POST, 1L);
@@ -200,7 +164,8 @@ std::string lambda_error_json(const std::exception_ptr& error) {
 }
 
 int serve_lambda(const std::string& runtime_api, const LambdaInit& init, int max_invocations) {
-  SigtermGuard sigterm;
+  g_stop.store(false);
+  const ScopedSignalHandler sigterm({SIGTERM}, on_sigterm);
   RuntimeApi api(runtime_api);
 
   LambdaHandler handler;

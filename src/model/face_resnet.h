@@ -66,8 +66,15 @@ struct FaceClassifierImpl : NetworkImpl {
   FaceResNet backbone{nullptr};
   torch::nn::Linear fc{nullptr};
 };
-// Where face-api's weights are: $MASKWATCH_FACE_API_MODELS, else the npm package
-// that scripts/setup.sh installs beside the sources.
+inline constexpr const char* kFaceApiManifest = "face_recognition_model-weights_manifest.json";
+// The folder of face-api's weights (kFaceApiManifest and the .bin it names),
+// looked up at run time, first match wins:
+//   1. $MASKWATCH_FACE_API_DIR when set (and only it);
+//   2. <folder of the executable>/../share/maskwatch/face-api: an installed
+//      tree (<prefix>/bin/maskwatch) and build/tests/*;
+//   3. <folder of the executable>/share/maskwatch/face-api: build/maskwatch
+//      (the build copies the weights there from scripts/setup.sh's npm package).
+// Throws mw::Error naming every place looked at when none holds the manifest.
 std::string face_api_models_dir();
 
 // face-api's preprocessing of one RGB crop (HxWx3 uint8): zero-pad to a

@@ -6,17 +6,10 @@
 
 namespace mw {
 
-const std::vector<std::string>& known_archs() {
-  static const std::vector<std::string> archs = {"resnet18", "resnet34", "face-resnet"};
-  return archs;
-}
-
 Network make_network(const std::string& arch, int64_t classes, bool pretrained) {
   if (arch == "face-resnet") {
     auto net = std::make_shared<FaceClassifierImpl>(classes);
-    if (pretrained)
-      net->backbone->load_tfjs(
-          load_tfjs_weights(face_api_models_dir() + "/face_recognition_model-weights_manifest.json"));
+    if (pretrained) net->backbone->load_tfjs(load_tfjs_weights(face_api_models_dir() + "/" + kFaceApiManifest));
     return net;
   }
   return ResNet(arch, classes).ptr();

@@ -28,9 +28,8 @@ struct NetworkImpl : torch::nn::Module {
 };
 using Network = std::shared_ptr<NetworkImpl>;
 
-const std::vector<std::string>& known_archs();  // resnet18, resnet34, face-resnet
 // A fresh network; `pretrained` loads the architecture's pretrained weights
-// where it has them (face-resnet: face-api's, from the installed npm package).
+// where it has them (face-resnet: face-api's, from face_api_models_dir()).
 Network make_network(const std::string& arch, int64_t classes, bool pretrained = true);
 
 // Freezes the first n stages: no gradients, and their normalisation kept in eval mode.

@@ -63,13 +63,7 @@ json to_item(const BenchmarkRecord& r) {
 class ItemReader {
  public:
   ItemReader(const json& item, std::string where) : item_(item), where_(std::move(where)) {}
-  std::string text(const char* name) const {
-    auto it = item_.find(name);
-    if (it == item_.end()) return "";
-    if (!it->is_object() || !it->contains("S") || !(*it)["S"].is_string())
-      throw Error(where_, std::string("attribute '") + name + "' is not a string");
-    return (*it)["S"].get<std::string>();
-  }
+  std::string text(const char* name) const { return attribute(name, "S", "a string"); }
   double real(const char* name) const {
     auto n = raw_number(name);
     return n.empty() ? std::numeric_limits<double>::quiet_NaN() : parse<double>(name, n);
@@ -80,12 +74,14 @@ class ItemReader {
   }
 
  private:
-  std::string raw_number(const char* name) const {
+  std::string raw_number(const char* name) const { return attribute(name, "N", "a number"); }
+  // The text of attribute `name` of DynamoDB type `type` ("S", "N"); "" when absent.
+  std::string attribute(const char* name, const char* type, const char* kind) const {
     auto it = item_.find(name);
     if (it == item_.end()) return "";
-    if (!it->is_object() || !it->contains("N") || !(*it)["N"].is_string())
-      throw Error(where_, std::string("attribute '") + name + "' is not a number");
-    return (*it)["N"].get<std::string>();
+    if (!it->is_object() || !it->contains(type) || !(*it)[type].is_string())
+      throw Error(where_, std::string("attribute '") + name + "' is not " + kind);
+    return (*it)[type].get<std::string>();
   }
   template <class T>
   T parse(const char* name, const std::string& n) const {

@@ -28,8 +28,8 @@ void check_key(const std::string& key) {
 std::optional<std::string> local_store_dir(const std::string& uri) {
   const std::string file_scheme = "file://";
   if (uri.rfind(file_scheme, 0) == 0) return uri.substr(file_scheme.size());
-  if (uri.find("://") != std::string::npos) return std::nullopt;
-  return uri;
+  if (uri.find("://") == std::string::npos) return uri;
+  return std::nullopt;
 }
 
 std::unique_ptr<ObjectStore> open_store(const std::string& uri) {

@@ -35,8 +35,8 @@ class ObjectStore {
 
 // Opens a store from a URI: a plain path, file:///abs/path or s3://bucket/prefix.
 std::unique_ptr<ObjectStore> open_store(const std::string& uri);
-// The folder of a local store (a plain path or file:// URI); nullopt for
-// remote stores (s3://).
+// The folder of a local store: a plain path as it is, file://PATH as PATH;
+// nullopt for s3:// and any other scheme.
 std::optional<std::string> local_store_dir(const std::string& uri);
 // Rejects keys that are empty, absolute, or climb out with "..".
 void check_key(const std::string& key);

@@ -107,24 +107,25 @@ void S3Store::fail(const std::string& what, const std::string& key, const aws::H
   throw Error(where, reason);
 }
 
+void S3Store::put_object(const std::string& key, Call call) {
+  call.method = "PUT";
+  call.key = object_key(key);
+  auto r = send(call);
+  if (r.status != 200) fail("PutObject", key, r);
+}
+
 void S3Store::put(const std::string& key, const std::string& bytes) {
   Call c;
-  c.method = "PUT";
-  c.key = object_key(key);
   c.body = bytes;
   c.payload_sha256 = sha256_hex(bytes);
-  auto r = send(c);
-  if (r.status != 200) fail("PutObject", key, r);
+  put_object(key, std::move(c));
 }
 
 void S3Store::put_file(const std::string& key, const std::string& path) {
   Call c;
-  c.method = "PUT";
-  c.key = object_key(key);
   c.body_file = path;
   c.payload_sha256 = sha256_file_hex(path);
-  auto r = send(c);
-  if (r.status != 200) fail("PutObject", key, r);
+  put_object(key, std::move(c));
 }
 
 std::string S3Store::get(const std::string& key) const {

@@ -43,6 +43,8 @@ class S3Store : public ObjectStore {
     std::string payload_sha256 = aws::kEmptySha256;
   };
   aws::HttpResponse send(const Call& call) const;
+  // PutObject of `call`'s body (from memory or a file) at `key`.
+  void put_object(const std::string& key, Call call);
   // Throws the clearest mw::Error for a failed response (NoSuchBucket, AccessDenied, ...).
   [[noreturn]] void fail(const std::string& what, const std::string& key, const aws::HttpResponse& r) const;
   std::string object_key(const std::string& key) const;  // checks the key, adds the prefix
