@@ -34,7 +34,7 @@ cv::Mat reference(const std::string& bytes) {
   return rgb;
 }
 
-cv::Mat decode(const std::string& bytes) { return decode_image_rgb(bytes, "test", kMaxImagePixels); }
+cv::Mat decode(const std::string& bytes) { return decode_image_rgb(bytes, "test", {kMaxImagePixels, kMaxImageSide}); }
 
 // Decodes with both and requires the same bytes.
 void expect_same_as_opencv(const std::string& bytes, const std::string& what) {
@@ -394,7 +394,9 @@ TEST(ImageDecode, BadInputIsAClearError) {
   auto no_eoi = jpg.substr(0, jpg.size() - 2);
   EXPECT_GT(cv::norm(reference(no_eoi), reference(jpg), cv::NORM_INF), 0);
   EXPECT_TRUE(contains(error_of([&] { decode(no_eoi); }), "truncated JPEG"));
-  // Corrupt JPEG data with every byte present decodes, as with OpenCV (libjpeg warns and goes on).
+  // Corrupt scan data whose only warning comes after the last row ("extraneous
+  // bytes before marker 0xd9") decodes, as with OpenCV; a warning before it is
+  // an error (JpegCorruptDataWarningsAreErrors).
   auto corrupt = jpg;
   for (std::size_t i = corrupt.size() / 2; i < corrupt.size() / 2 + 40; ++i)
     if (static_cast<unsigned char>(corrupt[i]) < 0xFE && corrupt[i - 1] != '\xFF')
@@ -417,6 +419,58 @@ TEST(ImageDecode, BadInputIsAClearError) {
   why = error_of([&] { decode(huge_jpg); });
   EXPECT_TRUE(contains(why, "over 60000000 pixels")) << why;
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(200));
+}
+
+TEST(ImageDecode, AThinImageOverTheSideCapIsRefusedFromItsHeader) {
+  // 60000 x 1000 is under the pixel cap; a crop square as wide as it would not be.
+  ASSERT_LE(60000L * 1000, kMaxImagePixels);
+  std::vector<std::string> rows(1000, std::string(60000, '\x80'));
+  for (int y = 0; y < 1000; ++y) rows[y][static_cast<std::size_t>(y) * 60] = '\0';
+  std::string png = write_png(60000, 1000, 8, PNG_COLOR_TYPE_GRAY, rows);
+  EXPECT_LT(png.size(), 1000000u);
+  auto start = std::chrono::steady_clock::now();
+  auto why = error_of([&] { decode(png); });
+  EXPECT_TRUE(contains(why, "image side is over the cap of 16384 pixels (60000x1000)")) << why;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(200));
+  // Tall ones too, and JPEGs.
+  std::string ihdr;
+  put32(ihdr, 10, true);
+  put32(ihdr, kMaxImageSide + 1, true);
+  ihdr += std::string("\x08\x02\0\0\0", 5);
+  why = error_of([&] { decode("\x89PNG\r\n\x1A\n" + png_chunk("IHDR", ihdr) + png_chunk("IDAT", "x")); });
+  EXPECT_TRUE(contains(why, "image side is over the cap of 16384 pixels (10x16385)")) << why;
+  std::string jpg = encode(test_image(8, 8, CV_8UC3, 33), ".jpg");
+  auto sof = jpg.find("\xFF\xC0");
+  ASSERT_NE(sof, std::string::npos);
+  jpg.replace(sof + 5, 4, std::string("\x00\x10\x4E\x20", 4));  // 16 rows x 20000 columns
+  why = error_of([&] { decode(jpg); });
+  EXPECT_TRUE(contains(why, "image side is over the cap of 16384 pixels (20000x16)")) << why;
+}
+
+TEST(ImageDecode, JpegCorruptDataWarningsAreErrors) {
+  // Cut in the scan, then an end marker: libjpeg warns ("premature end of data
+  // segment") and fills the missing rows with grey.
+  std::string jpg = encode(test_image(64, 64, CV_8UC3, 34), ".jpg");
+  std::string cut = jpg.substr(0, jpg.size() / 2) + "\xFF\xD9";
+  ASSERT_FALSE(reference(cut).empty());  // OpenCV gives an image
+  auto why = error_of([&] { decode(cut); });
+  EXPECT_TRUE(contains(why, "corrupt or truncated JPEG data")) << why;
+  EXPECT_TRUE(contains(why, "image does not decode")) << why;
+  try {
+    decode_image_rgb(cut, "folder/cut.jpg", {kMaxImagePixels, kMaxImageSide});
+  } catch (const Error& e) {
+    EXPECT_EQ(e.where(), "folder/cut.jpg");
+  }
+  // A header claiming 7000 x 8000 over the data of an 8 x 8 image: refused at
+  // once instead of decoding 56 million pixels of filler.
+  std::string big = encode(test_image(8, 8, CV_8UC3, 35), ".jpg");
+  auto sof = big.find("\xFF\xC0");
+  ASSERT_NE(sof, std::string::npos);
+  big.replace(sof + 5, 4, std::string("\x1F\x40\x1B\x58", 4));  // 8000 rows x 7000 columns
+  auto start = std::chrono::steady_clock::now();
+  why = error_of([&] { decode(big); });
+  EXPECT_TRUE(contains(why, "corrupt or truncated JPEG data")) << why;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
 }
 
 TEST(ImageDecode, SniffsTheFormat) {

@@ -105,6 +105,41 @@ TEST(Ingest, BadRecordsAreRejectedAndTheRestGoesOn) {
   EXPECT_THROW(ingest(o), Error);
 }
 
+TEST(Ingest, TwoImagesWithOneStemAreBothAccountedFor) {
+  auto dir = fs::path(fixture::small_dataset(3, "same-stem"));
+  auto img = dir / "images";
+  // maksssksksss1.xml names maksssksksss1.jpg: the .png beside it is the one not ingested.
+  fixture::write(img / "maksssksksss1.png", read(img / "maksssksksss1.jpg"));
+  // Neither named by its annotation: the first by name is ingested.
+  fixture::write(img / "maksssksksss2.a.jpg", read(img / "maksssksksss2.jpg"));
+  fs::rename(img / "maksssksksss2.jpg", img / "maksssksksss2.b.jpg");
+  auto ann = dir / "annotations";
+  fs::rename(ann / "maksssksksss2.xml", ann / "maksssksksss2.b.xml");
+  fs::rename(img / "maksssksksss2.a.jpg", img / "maksssksksss2.b.png");
+
+  IngestOptions o;
+  o.data_dir = dir.string();
+  o.store = fixture::temp_dir("same-stem-store");
+  auto r = ingest(o);
+  EXPECT_EQ(r["images"], 3);
+  EXPECT_EQ(r["rejected_images"], 2);
+  auto* png = find_reject(r, "maksssksksss1.png");
+  ASSERT_TRUE(png) << r["rejects"].dump();
+  auto reason = (*png)["reason"].get<std::string>();
+  EXPECT_NE(reason.find("same stem"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("maksssksksss1.jpg"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("maksssksksss1.png"), std::string::npos) << reason;
+  auto* second = find_reject(r, "maksssksksss2.b.png");
+  ASSERT_TRUE(second) << r["rejects"].dump();
+  EXPECT_NE((*second)["reason"].get<std::string>().find("maksssksksss2.b.jpg"), std::string::npos);
+  auto store = open_store(o.store);
+  EXPECT_TRUE(store->exists("raw/images/maksssksksss1.jpg"));
+  EXPECT_FALSE(store->exists("raw/images/maksssksksss1.png"));
+
+  o.strict = true;
+  EXPECT_THROW(ingest(o), Error);
+}
+
 TEST(Ingest, EmptyOrMissingFolderIsAClearError) {
   auto dir = fs::path(fixture::temp_dir("empty"));
   IngestOptions o;

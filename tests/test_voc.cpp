@@ -75,10 +75,41 @@ TEST(Voc, MissingFieldsAndBadNumbers) {
   auto e =
       error_of(doc("<object><name>with_mask</name><bndbox><xmin>1</xmin><ymin>x</ymin><xmax>3</xmax>"
                    "<ymax>4</ymax></bndbox></object>"));
-  EXPECT_NE(e.find("<ymin> is not a number"), std::string::npos) << e;
+  EXPECT_NE(e.find("<ymin> is not a decimal number"), std::string::npos) << e;
   EXPECT_NE(error_of(doc("<object><name>with_mask</name></object>")).find("missing <bndbox>"), std::string::npos);
-  EXPECT_NE(error_of("<annotation><size><width>0</width><height>5</height></size></annotation>").find("image size"),
+  EXPECT_NE(error_of("<annotation><size><width>0</width><height>5</height></size></annotation>")
+                .find("<width> is 0; expected 1 to 100000"),
             std::string::npos);
+}
+
+namespace {
+std::string with_size(const std::string& width, const std::string& depth) {
+  return "<annotation><size><width>" + width + "</width><height>80</height><depth>" + depth +
+         "</depth></size></annotation>";
+}
+std::string with_corner(const std::string& xmin) {
+  return doc("<object><name>with_mask</name><bndbox><xmin>" + xmin +
+             "</xmin><ymin>1</ymin><xmax>30</xmax><ymax>40</ymax></bndbox></object>");
+}
+}  // namespace
+
+TEST(Voc, NumbersAreDecimalAndInRangeBeforeAnyCast) {
+  EXPECT_NE(error_of(with_size("100", "1e300")).find("<depth> is 1e300; expected 0 to 4"), std::string::npos)
+      << error_of(with_size("100", "1e300"));
+  EXPECT_NE(error_of(with_size("100", "3.5")).find("<depth> must be a whole number"), std::string::npos);
+  EXPECT_NE(error_of(with_size("1e300", "3")).find("<width> is 1e300"), std::string::npos);
+  EXPECT_NE(error_of(with_size(std::string(400, '9'), "3")).find("expected 1 to 100000"), std::string::npos);
+  auto far = error_of(with_corner("1e30"));
+  EXPECT_NE(far.find("<xmin> is 1e30; expected -1000000 to 1000000"), std::string::npos) << far;
+  EXPECT_NE(error_of(with_corner("-1e30")).find("<xmin> is -1e30"), std::string::npos);
+  for (const char* bad : {"0x4f", "0X4F", "inf", "nan", "-infinity", "1e", ".", "+", "1.2.3", "4f", "1,5"}) {
+    auto e = error_of(with_corner(bad));
+    EXPECT_NE(e.find("<xmin> is not a decimal number"), std::string::npos) << bad << ": " << e;
+  }
+  for (const char* good : {"79", " 79 ", "+79", "79.", "79.5", ".5", "7.9e1", "-3"})
+    EXPECT_EQ(error_of(with_corner(good)), "") << good;
+  EXPECT_FLOAT_EQ(parse_voc(with_corner("7.9e1"), "f.xml").objects.at(0).box.xmin, 79.f);
+  EXPECT_EQ(parse_voc(with_size("100", " 4 "), "f.xml").depth, 4);
 }
 
 TEST(Voc, OversizedDocumentRefused) {

@@ -57,7 +57,7 @@ cv::Mat decode_rgb(const std::string& bytes, const std::string& source) {
   if (bytes.empty()) throw Error(source, "empty image file");
   if (bytes.size() > kMaxImageBytes)
     throw Error(source, "image file over " + std::to_string(kMaxImageBytes) + " bytes");
-  return decode_image_rgb(bytes, source, kMaxImagePixels);
+  return decode_image_rgb(bytes, source, {kMaxImagePixels, kMaxImageSide});
 }
 
 namespace {
@@ -72,6 +72,30 @@ bool natural_less(const std::string& a, const std::string& b) {
   };
   auto sa = split(a), sb = split(b);
   return sa != sb ? sa < sb : a < b;
+}
+
+using ImagesByStem = std::map<std::string, std::vector<fs::path>>;
+
+// Every file in images/ by stem, each stem's files in name order: a.jpg and
+// a.png are both kept, so that the one not ingested can be reported.
+ImagesByStem images_by_stem(const fs::path& img_dir) {
+  ImagesByStem images;
+  for (const auto& e : fs::directory_iterator(img_dir))
+    if (e.is_regular_file()) images[e.path().stem().string()].push_back(e.path());
+  for (auto& [stem, files] : images) std::sort(files.begin(), files.end());
+  return images;
+}
+
+// Of the files sharing a stem: the one the annotation's <filename> names, else the first by name.
+const fs::path& pick_image(const std::vector<fs::path>& files, const std::string& annotated_name) {
+  for (const auto& f : files)
+    if (f.filename().string() == annotated_name) return f;
+  return files.front();
+}
+
+std::string same_stem_reason(const fs::path& dropped, const fs::path& kept) {
+  return "image has the same stem as " + kept.string() + " (" + dropped.filename().string() + ", " +
+         kept.filename().string() + "); only " + kept.filename().string() + " is ingested with the annotation";
 }
 
 void put_if_changed(ObjectStore& store, const std::string& key, const std::string& bytes) {
@@ -90,11 +114,9 @@ json ingest(const IngestOptions& opt, const Reporter& rep) {
     throw Error(opt.data_dir, "not a Pascal VOC dataset folder: expected images/ and annotations/ inside");
 
   std::vector<std::string> stems;
-  std::map<std::string, fs::path> images;  // stem -> file
   for (const auto& e : fs::directory_iterator(ann_dir))
     if (e.is_regular_file() && e.path().extension() == ".xml") stems.push_back(e.path().stem().string());
-  for (const auto& e : fs::directory_iterator(img_dir))
-    if (e.is_regular_file()) images[e.path().stem().string()] = e.path();
+  ImagesByStem images = images_by_stem(img_dir);
   if (stems.empty()) throw Error(ann_dir.string(), "no .xml annotations found");
   std::sort(stems.begin(), stems.end(), natural_less);
 
@@ -114,11 +136,13 @@ json ingest(const IngestOptions& opt, const Reporter& rep) {
     rep.tick("ingest", ++done, static_cast<long>(stems.size()));
     auto xml_path = (ann_dir / (stem + ".xml")).string();
     auto it = images.find(stem);
+    const fs::path* chosen = it == images.end() ? nullptr : &it->second.front();
     try {
       auto xml = read_file(xml_path, kMaxAnnotationBytes);
       auto ann = parse_voc(xml, xml_path);
       if (it == images.end()) throw Error(xml_path, "no image named " + stem + ".* in " + img_dir.string());
-      auto img_path = it->second.string();
+      chosen = &pick_image(it->second, ann.filename);
+      auto img_path = chosen->string();
       if (static_cast<long>(ann.width) * ann.height > kMaxImagePixels)
         throw Error(xml_path, "declared image size is over " + std::to_string(kMaxImagePixels) + " pixels");
       auto bytes = read_file(img_path, kMaxImageBytes);
@@ -129,7 +153,7 @@ json ingest(const IngestOptions& opt, const Reporter& rep) {
                                   std::to_string(ann.height));
       ImageRecord rec;
       rec.stem = stem;
-      rec.image_key = "raw/images/" + it->second.filename().string();
+      rec.image_key = "raw/images/" + chosen->filename().string();
       rec.width = ann.width;
       rec.height = ann.height;
       for (const auto& o : ann.objects) {
@@ -152,12 +176,19 @@ json ingest(const IngestOptions& opt, const Reporter& rep) {
       ++rejected_images;
       reject(e.where(), e.reason(), "image");
     }
-    if (it != images.end()) images.erase(it);  // judged with its annotation
+    if (it == images.end()) continue;
+    for (const auto& other : it->second)
+      if (other != *chosen) {
+        ++rejected_images;
+        reject(other.string(), same_stem_reason(other, *chosen), "image");
+      }
+    images.erase(it);  // judged with its annotation
   }
-  for (const auto& [stem, path] : images) {
-    ++rejected_images;
-    reject(path.string(), "image has no annotation in " + ann_dir.string(), "image");
-  }
+  for (const auto& [stem, files] : images)
+    for (const auto& path : files) {
+      ++rejected_images;
+      reject(path.string(), "image has no annotation in " + ann_dir.string(), "image");
+    }
 
   store->put(kIndexKey, index.to_json().dump());
   json pc;

@@ -14,6 +14,9 @@ inline constexpr const char* kIndexKey = "dataset/index.json";
 inline constexpr const char* kIngestReportKey = "reports/ingest.json";
 inline constexpr std::size_t kMaxImageBytes = 64u << 20;
 inline constexpr long kMaxImagePixels = 60'000'000;
+// Each side, too: a thin image under the pixel cap would still ask for a crop
+// square as wide as its long side.
+inline constexpr int kMaxImageSide = 16384;
 
 struct ImageRecord {
   std::string stem;       // file name without extension

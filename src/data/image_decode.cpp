@@ -27,6 +27,7 @@ struct JpegError {
   jpeg_error_mgr pub;
   std::jmp_buf jump;
   char message[JMSG_LENGTH_MAX];
+  bool warned;  // stopped by a corrupt-data warning
 };
 
 struct JpegState {
@@ -42,7 +43,18 @@ void jpeg_on_error(j_common_ptr cinfo) {
   std::longjmp(err->jump, 1);
 }
 
-void jpeg_on_message(j_common_ptr) {}  // warnings (corrupt but decodable data) are not printed
+void jpeg_on_message(j_common_ptr) {}  // nothing is printed
+
+// A warning (level -1) means corrupt data that libjpeg would paper over with
+// grey filler: it stops the decode as an error does. Trace messages (level >= 0) pass.
+void jpeg_on_emit(j_common_ptr cinfo, int level) {
+  if (level >= 0) return;
+  auto* err = reinterpret_cast<JpegError*>(cinfo->err);
+  ++err->pub.num_warnings;
+  err->warned = true;
+  (*cinfo->err->format_message)(cinfo, err->message);
+  std::longjmp(err->jump, 1);
+}
 
 void jpeg_src_noop(j_decompress_ptr) {}
 
@@ -66,6 +78,7 @@ int jpeg_open_c(JpegState* s, const unsigned char* data, std::size_t size) {
   s->cinfo.err = jpeg_std_error(&s->err.pub);
   s->err.pub.error_exit = jpeg_on_error;
   s->err.pub.output_message = jpeg_on_message;
+  s->err.pub.emit_message = jpeg_on_emit;
   if (setjmp(s->err.jump)) return kFailed;
   jpeg_create_decompress(&s->cinfo);
   s->src.init_source = jpeg_src_noop;
@@ -92,7 +105,8 @@ void cmyk_to_rgb(const unsigned char* cmyk, unsigned char* rgb, unsigned width) 
 
 // Decodes the image into `rgb` (output_height rows of `stride` bytes) with
 // libjpeg's defaults (islow IDCT, fancy upsampling), as OpenCV does. As for
-// OpenCV, what follows the last row (end marker missing, bad) is no error.
+// OpenCV, what follows the last row (end marker missing, bad) is no error,
+// nor is a warning there; one before it is.
 int jpeg_read_rgb_c(JpegState* s, unsigned char* rgb, std::size_t stride) {
   if (setjmp(s->err.jump)) return s->all_rows ? kDone : kFailed;
   j_decompress_ptr c = &s->cinfo;
@@ -328,17 +342,19 @@ int png_orientation(const PngState& s) {
 
 // ---- common ------------------------------------------------------------------
 
-void check_pixels(unsigned long width, unsigned long height, long max_pixels, const std::string& source) {
-  if (static_cast<double>(width) * static_cast<double>(height) > static_cast<double>(max_pixels))
-    throw Error(source, "image is over " + std::to_string(max_pixels) + " pixels (" + std::to_string(width) + "x" +
-                            std::to_string(height) + ")");
+void check_size(unsigned long width, unsigned long height, const ImageLimits& limits, const std::string& source) {
+  const std::string size = " (" + std::to_string(width) + "x" + std::to_string(height) + ")";
+  if (static_cast<double>(width) * static_cast<double>(height) > static_cast<double>(limits.max_pixels))
+    throw Error(source, "image is over " + std::to_string(limits.max_pixels) + " pixels" + size);
+  if (width > static_cast<unsigned long>(limits.max_side) || height > static_cast<unsigned long>(limits.max_side))
+    throw Error(source, "image side is over the cap of " + std::to_string(limits.max_side) + " pixels" + size);
 }
 
 Error undecodable(const std::string& source, const std::string& why) {
   return Error(source, "image does not decode (" + why + ")");
 }
 
-cv::Mat decode_jpeg(std::string_view bytes, const std::string& source, long max_pixels) {
+cv::Mat decode_jpeg(std::string_view bytes, const std::string& source, const ImageLimits& limits) {
   JpegState s;
   std::memset(&s, 0, sizeof s);
   struct Release {
@@ -348,12 +364,13 @@ cv::Mat decode_jpeg(std::string_view bytes, const std::string& source, long max_
     }
   } release{s};
   auto fail = [&](int step) {
+    if (s.err.warned) return undecodable(source, std::string("corrupt or truncated JPEG data: ") + s.err.message);
     return undecodable(source, step == kOutOfData ? std::string("truncated JPEG data")
                                                   : std::string("corrupt JPEG data: ") + s.err.message);
   };
   int step = jpeg_open_c(&s, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
   if (step != kDone) throw fail(step);
-  check_pixels(s.cinfo.image_width, s.cinfo.image_height, max_pixels, source);
+  check_size(s.cinfo.image_width, s.cinfo.image_height, limits, source);
   cv::Mat rgb(static_cast<int>(s.cinfo.image_height), static_cast<int>(s.cinfo.image_width), CV_8UC3);
   int orientation = jpeg_orientation(s.cinfo);
   step = jpeg_read_rgb_c(&s, rgb.data, rgb.step);
@@ -362,7 +379,7 @@ cv::Mat decode_jpeg(std::string_view bytes, const std::string& source, long max_
   return rgb;
 }
 
-cv::Mat decode_png(std::string_view bytes, const std::string& source, long max_pixels) {
+cv::Mat decode_png(std::string_view bytes, const std::string& source, const ImageLimits& limits) {
   PngState s;
   std::memset(&s, 0, sizeof s);
   s.data = reinterpret_cast<const unsigned char*>(bytes.data());
@@ -378,7 +395,7 @@ cv::Mat decode_png(std::string_view bytes, const std::string& source, long max_p
   };
   if (png_open_c(&s) != kDone) throw fail();
   png_uint_32 width = png_get_image_width(s.png, s.info), height = png_get_image_height(s.png, s.info);
-  check_pixels(width, height, max_pixels, source);
+  check_size(width, height, limits, source);
   cv::Mat rgb(static_cast<int>(height), static_cast<int>(width), CV_8UC3);
   std::vector<png_bytep> rows(height);
   for (png_uint_32 y = 0; y < height; ++y) rows[y] = rgb.ptr(static_cast<int>(y));
@@ -395,13 +412,13 @@ ImageFormat sniff_image_format(std::string_view bytes) {
   return ImageFormat::Unknown;
 }
 
-cv::Mat decode_image_rgb(std::string_view bytes, const std::string& source, long max_pixels) {
+cv::Mat decode_image_rgb(std::string_view bytes, const std::string& source, const ImageLimits& limits) {
   if (bytes.empty()) throw Error(source, "empty image file");
   switch (sniff_image_format(bytes)) {
     case ImageFormat::Jpeg:
-      return decode_jpeg(bytes, source, max_pixels);
+      return decode_jpeg(bytes, source, limits);
     case ImageFormat::Png:
-      return decode_png(bytes, source, max_pixels);
+      return decode_png(bytes, source, limits);
     default:
       throw undecodable(source, "not a JPEG or PNG file; those are the formats maskwatch reads");
   }

@@ -10,6 +10,12 @@ namespace mw {
 
 enum class ImageFormat { Unknown, Jpeg, Png };
 
+// What a decode may cost: an image over either is refused from its header.
+struct ImageLimits {
+  long max_pixels;  // width x height
+  int max_side;     // width and height each
+};
+
 // The format by its magic bytes.
 ImageFormat sniff_image_format(std::string_view bytes);
 
@@ -17,10 +23,11 @@ ImageFormat sniff_image_format(std::string_view bytes);
 // IMREAD_COLOR does: gray and palette images are expanded, alpha is dropped
 // (not composited), 16-bit samples keep their high byte, CMYK is converted
 // OpenCV's way and the EXIF orientation (JPEG APP1, PNG eXIf) is
-// applied. An image of more than
-// max_pixels is refused from its header, before pixel memory is allocated. A
-// JPEG whose data ends before its last row is refused (OpenCV returned
-// uninitialized rows for it). Throws mw::Error(source, why).
-cv::Mat decode_image_rgb(std::string_view bytes, const std::string& source, long max_pixels);
+// applied. An image over the limits is refused from its header, before pixel
+// memory is allocated. A JPEG whose data ends before its last row is refused
+// (OpenCV returned uninitialized rows for it), and so is one for which libjpeg
+// warns of corrupt data before its last row (it would fill the rest with grey).
+// Throws mw::Error(source, why).
+cv::Mat decode_image_rgb(std::string_view bytes, const std::string& source, const ImageLimits& limits);
 
 }  // namespace mw

@@ -1,8 +1,8 @@
 #include "data/voc.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <pugixml.hpp>
 
@@ -26,19 +26,72 @@ struct Ctx {
   }
 };
 
-double number(const Ctx& c, const pugi::xml_node& parent, const char* name) {
+bool is_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; }
+
+bool is_digit(char ch) { return ch >= '0' && ch <= '9'; }
+
+// Skips a run of digits from i; true when there was at least one.
+bool skip_digits(const std::string& s, std::size_t& i) {
+  std::size_t start = i;
+  while (i < s.size() && is_digit(s[i])) ++i;
+  return i > start;
+}
+
+// A decimal number: [+-] digits [. digits] [e [+-] digits], at least one digit
+// before the exponent. No hexadecimal, inf or nan, which strtod would take.
+bool is_decimal(const std::string& s) {
+  std::size_t i = 0;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+  bool whole = skip_digits(s, i), fraction = false;
+  if (i < s.size() && s[i] == '.') fraction = skip_digits(s, ++i);
+  if (!whole && !fraction) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!skip_digits(s, i)) return false;
+  }
+  return i == s.size();
+}
+
+std::string trimmed(const std::string& s) {
+  std::size_t b = 0, e = s.size();
+  while (b < e && is_space(s[b])) ++b;
+  while (e > b && is_space(s[e - 1])) --e;
+  return s.substr(b, e - b);
+}
+
+// The start of a field's text, for a message.
+std::string excerpt(const std::string& s) {
+  constexpr std::size_t kShown = 40;
+  return s.size() <= kShown ? s : s.substr(0, kShown) + "...";
+}
+
+std::string shown(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  return buf;
+}
+
+// The decimal number in <name> inside parent, within [lo, hi].
+double number(const Ctx& c, const pugi::xml_node& parent, const char* name, double lo, double hi) {
   auto node = parent.child(name);
   if (!node) throw Error(c.at(parent), std::string("missing <") + name + "> in <" + parent.name() + ">");
-  std::string s = node.text().as_string();
-  const char* begin = s.c_str();
-  while (*begin == ' ' || *begin == '\t' || *begin == '\n' || *begin == '\r') ++begin;
-  char* end = nullptr;
-  errno = 0;
-  double v = std::strtod(begin, &end);
-  while (end && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')) ++end;
-  if (end == begin || *end != '\0' || errno == ERANGE || !std::isfinite(v))
-    throw Error(c.at(node), std::string("<") + name + "> is not a number: '" + s + "'");
+  std::string raw = node.text().as_string(), s = trimmed(raw);
+  if (!is_decimal(s))
+    throw Error(c.at(node), std::string("<") + name + "> is not a decimal number: '" + excerpt(raw) + "'");
+  double v = std::strtod(s.c_str(), nullptr);
+  if (!(v >= lo && v <= hi))
+    throw Error(c.at(node),
+                std::string("<") + name + "> is " + excerpt(s) + "; expected " + shown(lo) + " to " + shown(hi));
   return v;
+}
+
+// A whole number within [lo, hi].
+int whole_number(const Ctx& c, const pugi::xml_node& parent, const char* name, int lo, int hi) {
+  double v = number(c, parent, name, lo, hi);
+  if (v != std::floor(v))
+    throw Error(c.at(parent.child(name)), std::string("<") + name + "> must be a whole number, got " + shown(v));
+  return static_cast<int>(v);
 }
 
 }  // namespace
@@ -66,13 +119,9 @@ VocAnnotation parse_voc(const std::string& xml, const std::string& source) {
   a.filename = root.child("filename").text().as_string();
   auto size = root.child("size");
   if (!size) throw Error(c.at(root), "missing <size>");
-  double w = number(c, size, "width"), h = number(c, size, "height");
-  if (w < 1 || h < 1 || w > 1e5 || h > 1e5 || w != std::floor(w) || h != std::floor(h))
-    throw Error(c.at(size),
-                "image size must be whole pixels in 1..100000, got " + std::to_string(w) + "x" + std::to_string(h));
-  a.width = static_cast<int>(w);
-  a.height = static_cast<int>(h);
-  a.depth = size.child("depth") ? static_cast<int>(number(c, size, "depth")) : 3;
+  a.width = whole_number(c, size, "width", 1, kMaxVocImageSide);
+  a.height = whole_number(c, size, "height", 1, kMaxVocImageSide);
+  a.depth = size.child("depth") ? whole_number(c, size, "depth", 0, kMaxVocDepth) : 3;
 
   for (auto obj : root.children("object")) {
     if (static_cast<int>(a.objects.size()) >= kMaxObjectsPerImage)
@@ -84,10 +133,10 @@ VocAnnotation parse_voc(const std::string& xml, const std::string& source) {
     o.name = name.text().as_string();
     auto bb = obj.child("bndbox");
     if (!bb) throw Error(c.at(obj), "missing <bndbox> in <object>");
-    o.box.xmin = static_cast<float>(number(c, bb, "xmin"));
-    o.box.ymin = static_cast<float>(number(c, bb, "ymin"));
-    o.box.xmax = static_cast<float>(number(c, bb, "xmax"));
-    o.box.ymax = static_cast<float>(number(c, bb, "ymax"));
+    o.box.xmin = static_cast<float>(number(c, bb, "xmin", -kMaxVocCoordinate, kMaxVocCoordinate));
+    o.box.ymin = static_cast<float>(number(c, bb, "ymin", -kMaxVocCoordinate, kMaxVocCoordinate));
+    o.box.xmax = static_cast<float>(number(c, bb, "xmax", -kMaxVocCoordinate, kMaxVocCoordinate));
+    o.box.ymax = static_cast<float>(number(c, bb, "ymax", -kMaxVocCoordinate, kMaxVocCoordinate));
     a.objects.push_back(std::move(o));
   }
   return a;

@@ -9,6 +9,9 @@ namespace mw {
 
 inline constexpr std::size_t kMaxAnnotationBytes = 1 << 20;  // real ones are ~2 KB
 inline constexpr int kMaxObjectsPerImage = 10000;
+inline constexpr int kMaxVocImageSide = 100000;       // <size>/<width>, <height>: 1 to this
+inline constexpr int kMaxVocDepth = 4;                // <size>/<depth>: 0 to this (channels)
+inline constexpr double kMaxVocCoordinate = 1000000;  // box corners: within +- this, clipped to the image later
 
 struct VocObject {
   std::string name;
@@ -25,6 +28,8 @@ struct VocAnnotation {
 // Parses one annotation. Throws mw::Error("source:line", reason) when the XML
 // is malformed, declares a DTD (external entities, entity bombs), or lacks the
 // VOC fields (size/width, size/height, object/name, object/bndbox/{x,y}{min,max}).
+// Numbers must be decimal (no hexadecimal, inf or nan) and within the ranges
+// above, checked before any conversion to int.
 VocAnnotation parse_voc(const std::string& xml, const std::string& source);
 
 enum class BoxStatus { ok, clipped, empty, unknown_class };
