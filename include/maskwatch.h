@@ -130,18 +130,31 @@ struct TrainOptions {
   int val_limit = 0;            // likewise for validation
   int stop_after_batches = -1;  // abort (as a crash would) after N batches; tests only
 };
+// TrainOptions <-> JSON, the keys the field names ("arch", "input_size", ...);
+// from_json keeps TrainOptions{}'s value for a missing key. A new field goes
+// into this list too.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainOptions, store, arch, input_size, epochs, batch, optimizer, lr,
+                                                momentum, weight_decay, freeze, balance, balance_power, label_smoothing,
+                                                mixup, synthesize, teacher, distill, temperature, ema, augment,
+                                                augment_strength, seed, threads, resume, run, init, warmup_epochs,
+                                                body_lr_scale, holdout, limit, val_limit, stop_after_batches)
 // The tuned settings for an architecture (chosen on the validation split):
 // input size, epochs, optimiser, learning rates, weight decay, frozen stages;
 // the rest as in TrainOptions{}. TrainOptions{} is the default arch's recipe.
 TrainOptions train_recipe(const std::string& arch);
-// TrainOptions as JSON, keys = the field names ("arch", "input_size", ...).
-json to_json(const TrainOptions& options);
-// The options a run uses: `given` holds the settings the caller named (keys
-// as in to_json); the rest come from the recipe of the given architecture
-// (else the default one).
+// The options a run uses. `given` holds only the settings the caller named
+// (keys as in to_json; an unknown key or a value of the wrong type is an
+// error). Without "resume": the rest come from train_recipe(given arch, else
+// the default arch). With "resume": from the resumed run's own recorded
+// settings (runs/<run>/options.json, `run` given or runs/latest), so that
+// {"resume": true} alone continues the run as it was started; a run without
+// recorded settings falls back to the recipe. `store` is always the argument;
+// stop_after_batches is never carried over from the record.
 TrainOptions resolve_train_options(const std::string& store, const json& given);
 // Trains, checkpoints every epoch, keeps the best epoch by validation macro-F1
 // and publishes it as a model artifact; returns its metadata (with "id").
+// A new run records its options in runs/<run>/options.json when it starts and
+// becomes runs/latest once its first checkpoint is saved.
 json train(const TrainOptions& opt, const Reporter& rep = {});
 
 // ---- evaluate -------------------------------------------------------------

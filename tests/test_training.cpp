@@ -139,3 +139,143 @@ TEST(Training, DefaultsAreTheDefaultArchitecturesRecipe) {
   EXPECT_DOUBLE_EQ(train_recipe("face-resnet").synthesize, d.synthesize);
   EXPECT_EQ(train_recipe("resnet34").optimizer, "sgd");
 }
+
+// ---- options: the recipe, the caller's settings, a resumed run's own ----
+
+TEST(TrainingOptions, JsonKeysAreTheFieldNames) {
+  TrainOptions o;
+  o.arch = "resnet34";
+  o.lr = 0.125;
+  o.epochs = 7;
+  const json j = o;
+  EXPECT_EQ(j.at("arch"), "resnet34");
+  EXPECT_EQ(j.at("epochs"), 7);
+  EXPECT_DOUBLE_EQ(j.at("lr").get<double>(), 0.125);
+  const auto back = j.get<TrainOptions>();
+  EXPECT_EQ(back.arch, "resnet34");
+  EXPECT_EQ(back.epochs, 7);
+  EXPECT_EQ(json(back), j);
+}
+
+TEST(TrainingOptions, OnlyArchGivenTakesThatArchitecturesRecipe) {
+  const auto store = fixture::small_store();
+  const auto recipe = train_recipe("face-resnet");
+  const auto o = resolve_train_options(store, {{"arch", "face-resnet"}});
+  EXPECT_EQ(o.arch, "face-resnet");
+  EXPECT_EQ(o.input_size, recipe.input_size);
+  EXPECT_EQ(o.epochs, recipe.epochs);
+  EXPECT_EQ(o.optimizer, "adamw");
+  EXPECT_DOUBLE_EQ(o.lr, recipe.lr);
+  EXPECT_DOUBLE_EQ(o.body_lr_scale, recipe.body_lr_scale);
+  EXPECT_EQ(o.store, store);
+  // Nothing given: the default architecture's recipe.
+  auto expected = train_recipe(TrainOptions{}.arch);
+  expected.store = store;
+  EXPECT_EQ(json(resolve_train_options(store, json::object())), json(expected));
+}
+
+TEST(TrainingOptions, GivenSettingsOverrideTheRecipe) {
+  const auto o = resolve_train_options(fixture::small_store(), {{"arch", "face-resnet"}, {"lr", 0.01}, {"epochs", 2}});
+  EXPECT_DOUBLE_EQ(o.lr, 0.01);
+  EXPECT_EQ(o.epochs, 2);
+  EXPECT_EQ(o.optimizer, "adamw");  // not given: the recipe's
+  EXPECT_EQ(o.input_size, train_recipe("face-resnet").input_size);
+}
+
+TEST(TrainingOptions, UnknownSettingsAndWrongTypesAreClearErrors) {
+  const auto store = fixture::small_store();
+  try {
+    resolve_train_options(store, {{"learning_rate", 0.1}});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'learning_rate'"), std::string::npos) << e.what();
+  }
+  try {
+    resolve_train_options(store, {{"epochs", "many"}});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'epochs'"), std::string::npos) << e.what();
+  }
+}
+
+// {"resume": true} alone continues the latest run with its own settings
+// (another architecture and epoch count than the default recipe's).
+TEST(TrainingOptions, ResumeAloneTakesTheRunsOwnSettings) {
+  auto t = fixture::tiny_training("recorded");
+  t.arch = "resnet34";
+  t.epochs = 2;
+  t.stop_after_batches = 12;  // after epoch 1's checkpoint
+  EXPECT_THROW(train(t), Error);
+
+  const auto o = resolve_train_options(t.store, {{"resume", true}});
+  EXPECT_EQ(o.run, "recorded");
+  EXPECT_EQ(o.arch, "resnet34");
+  EXPECT_EQ(o.epochs, 2);
+  EXPECT_EQ(o.limit, t.limit);
+  EXPECT_TRUE(o.resume);
+  EXPECT_EQ(o.stop_after_batches, -1);  // a setting of the crashed process, not of the run
+
+  // A given setting that differs from the run's is refused by name (not by a
+  // missing layer of another architecture).
+  auto other_arch = resolve_train_options(t.store, {{"resume", true}, {"arch", "resnet18"}});
+  EXPECT_EQ(other_arch.epochs, 2);
+  try {
+    train(other_arch);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'arch'"), std::string::npos) << e.what();
+  }
+
+  const auto m = train(o);
+  EXPECT_EQ(m["arch"], "resnet34");
+  EXPECT_EQ(m["history"].size(), 2u);
+}
+
+// runs/latest moves to a new run only once it has a checkpoint.
+TEST(Training, LatestRunMovesOnlyAfterTheFirstCheckpoint) {
+  auto first = fixture::tiny_training("latest-first");
+  first.epochs = 1;
+  train(first);
+  auto store = open_store(first.store);
+  EXPECT_EQ(store->get("runs/latest"), "latest-first\n");
+
+  auto killed = fixture::tiny_training("latest-killed");
+  killed.stop_after_batches = 3;  // in epoch 1
+  EXPECT_THROW(train(killed), Error);
+  EXPECT_TRUE(store->exists("runs/latest-killed/options.json"));
+  EXPECT_FALSE(store->exists("runs/latest-killed/checkpoint.pt"));
+  EXPECT_EQ(store->get("runs/latest"), "latest-first\n");
+
+  killed.stop_after_batches = 12;  // in epoch 2, after epoch 1's checkpoint
+  EXPECT_THROW(train(killed), Error);
+  EXPECT_EQ(store->get("runs/latest"), "latest-killed\n");
+}
+
+// A checkpoint carries its SHA-256: four flipped bytes inside it are refused,
+// the untouched checkpoint resumes.
+TEST(Training, ResumeRefusesACorruptedCheckpoint) {
+  auto t = fixture::tiny_training("corrupted");
+  t.epochs = 2;
+  t.stop_after_batches = 12;  // after epoch 1's checkpoint
+  EXPECT_THROW(train(t), Error);
+  auto store = open_store(t.store);
+  const std::string key = "runs/corrupted/checkpoint.pt", good = store->get(key);
+  std::string bad = good;
+  for (std::size_t k = 0; k < 4; ++k) bad[bad.size() / 2 + k] ^= 0x5A;
+  store->put(key, bad);
+
+  t.stop_after_batches = -1;
+  t.resume = true;
+  try {
+    train(t);
+    FAIL() << "a corrupted checkpoint was accepted";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(key), std::string::npos) << what;
+    EXPECT_NE(what.find("corrupt"), std::string::npos) << what;
+  }
+
+  store->put(key, good);
+  const auto m = train(t);
+  EXPECT_EQ(m["history"].size(), 2u);
+}

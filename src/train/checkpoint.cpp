@@ -1,8 +1,47 @@
 #include "train/checkpoint.h"
 
 #include <sstream>
+#include <string_view>
+
+#include "core/hash.h"
 
 namespace mw {
+
+namespace {
+
+// "maskwatch-checkpoint sha256=<64 hex digits>\n", then the archive.
+constexpr std::string_view kMagic = "maskwatch-checkpoint sha256=";
+constexpr std::size_t kHexDigits = 64;
+constexpr std::size_t kHeaderBytes = kMagic.size() + kHexDigits + 1;
+
+std::string sealed(const std::string& archive) { return std::string(kMagic) + sha256_hex(archive) + "\n" + archive; }
+
+// The archive inside a checkpoint object, once its checksum matches.
+std::string_view unsealed(const std::string& bytes, const std::string& where) {
+  if (bytes.size() < kHeaderBytes || bytes.compare(0, kMagic.size(), kMagic) != 0 || bytes[kHeaderBytes - 1] != '\n')
+    throw Error(where, "checkpoint is corrupt: it does not start with its SHA-256 line ('" + std::string(kMagic) +
+                           "...'); a checkpoint written before checkpoints carried one cannot be verified");
+  const std::string_view archive = std::string_view(bytes).substr(kHeaderBytes);
+  const std::string recorded = bytes.substr(kMagic.size(), kHexDigits), actual = sha256_hex(archive);
+  if (recorded != actual)
+    throw Error(where, "checkpoint is corrupt: its SHA-256 is " + actual + ", recorded " + recorded);
+  return archive;
+}
+
+TrainState state_of(torch::serialize::InputArchive& ar) {
+  c10::IValue v;
+  ar.read("state", v);
+  auto s = json::parse(v.toStringRef());
+  TrainState st;
+  st.epoch = s.at("epoch");
+  st.best_f1 = s.at("best_f1");
+  st.best_epoch = s.at("best_epoch");
+  st.history = s.at("history");
+  st.fingerprint = s.at("fingerprint");
+  return st;
+}
+
+}  // namespace
 
 void save_checkpoint(ObjectStore& store, const std::string& key, NetworkImpl& net, torch::optim::Optimizer& opt,
                      const TrainState& st, NetworkImpl* ema) {
@@ -24,17 +63,20 @@ void save_checkpoint(ObjectStore& store, const std::string& key, NetworkImpl& ne
   ar.write("state", c10::IValue(s.dump()));
   std::ostringstream os;
   ar.save_to(os);
-  store.put(key, os.str());
+  store.put(key, sealed(os.str()));
 }
 
 bool load_checkpoint(const ObjectStore& store, const std::string& key, NetworkImpl& net, torch::optim::Optimizer& opt,
-                     TrainState& st, NetworkImpl* ema) {
+                     TrainState& st, NetworkImpl* ema, const std::function<void(const TrainState&)>& check) {
   if (!store.exists(key)) return false;
   const std::string where = store.uri() + "/" + key;
+  const std::string bytes = store.get(key);
   try {
-    std::istringstream is(store.get(key));
+    std::istringstream is{std::string(unsealed(bytes, where))};
     torch::serialize::InputArchive ar, model_ar, opt_ar;
     ar.load_from(is);
+    TrainState saved = state_of(ar);
+    if (check) check(saved);
     ar.read("model", model_ar);
     ar.read("optimizer", opt_ar);
     net.load(model_ar);
@@ -44,14 +86,7 @@ bool load_checkpoint(const ObjectStore& store, const std::string& key, NetworkIm
       ema->load(ema_ar);
     }
     opt.load(opt_ar);
-    c10::IValue v;
-    ar.read("state", v);
-    auto s = json::parse(v.toStringRef());
-    st.epoch = s.at("epoch");
-    st.best_f1 = s.at("best_f1");
-    st.best_epoch = s.at("best_epoch");
-    st.history = s.at("history");
-    st.fingerprint = s.at("fingerprint");
+    st = std::move(saved);
   } catch (const c10::Error& e) {
     throw Error(where, std::string("checkpoint does not load: ") + e.what_without_backtrace());
   } catch (const json::exception& e) {
