@@ -47,6 +47,8 @@ if [ ! -x "$services/node_modules/.bin/s3rver" ] || [ ! -x "$services/node_modul
 fi
 
 if [ ! -f "$build/build.ninja" ]; then
-  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
+  launcher=()  # ccache, where installed, makes rebuilds of other checkouts cheap
+  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}"
 fi
 cmake --build "$build" -j "$(nproc)"

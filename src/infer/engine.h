@@ -1,8 +1,8 @@
 // Engine: what turns face crops into logits. The plain engine
 // (infer/plain_net.h) runs every model with a plain export (ResNet-18/34 and
-// face-resnet) without LibTorch; programs that link LibTorch register it as
-// the reference engine, which runs models published without a plain export
-// and, under auto, the architectures it runs faster (face-resnet).
+// face-resnet) without LibTorch; programs that link LibTorch can register it
+// as the reference engine (MASKWATCH_ENGINE=torch), which also runs models
+// published without a plain export.
 #pragma once
 #include <cstdint>
 #include <memory>
