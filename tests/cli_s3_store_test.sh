@@ -48,11 +48,13 @@ out=$("$mw" -q --json --store "$store" prepare --crop-size 32 2>&1) || fail "pre
 
 # What landed in the bucket (s3rver answers unsigned listings).
 listing=$(curl -sf "$AWS_ENDPOINT_URL/mw-cli?list-type=2&prefix=runs/cli/&max-keys=1000") || fail "cannot list the bucket"
+gen=$(grep -o "<Key>runs/cli/raw/[0-9a-f]*/images/maksssksksss0.jpg</Key>" <<<"$listing" | cut -d/ -f4)
+[ -n "$gen" ] || fail "no raw/<generation>/images/maksssksksss0.jpg in the bucket"
 for key in dataset/index.json dataset/manifest.json reports/ingest.json shards/train.bin shards/val.bin \
-  shards/test.bin raw/images/maksssksksss0.jpg raw/annotations/maksssksksss19.xml; do
+  shards/test.bin raw/$gen/images/maksssksksss0.jpg raw/$gen/annotations/maksssksksss19.xml; do
   grep -q "<Key>runs/cli/$key</Key>" <<<"$listing" || fail "runs/cli/$key not in the bucket"
 done
-images=$(grep -o "<Key>runs/cli/raw/images/[^<]*</Key>" <<<"$listing" | wc -l)
+images=$(grep -o "<Key>runs/cli/raw/$gen/images/[^<]*</Key>" <<<"$listing" | wc -l)
 [ "$images" -eq 20 ] || fail "$images images in the bucket, expected 20"
 # Nothing was written to a local folder named after the URI.
 [ ! -e "s3:" ] && [ ! -e "$work/voc/s3:" ] || fail "a local s3: folder was created"

@@ -25,6 +25,10 @@ const json& trained_model() {
   }();
   return m;
 }
+// An ingested image of the store, as ingest stored it.
+std::string ingested_image(const ObjectStore& store, const std::string& file) {
+  return store.get(raw_key(load_index(store).generation, "images/" + file));
+}
 }  // namespace
 
 TEST(Classifier, AgreesWithTheShardPathOnTestImages) {
@@ -45,7 +49,7 @@ TEST(Classifier, AgreesWithTheShardPathOnTestImages) {
     // The shard keeps an image's crops together, in box order.
     auto first = std::find(test.stems.begin(), test.stems.end(), rec.stem);
     if (first == test.stems.end()) continue;
-    auto preds = clf.classify(store->get(rec.image_key), rec.boxes);
+    auto preds = clf.classify(store->get(rec.image.key), rec.boxes);
     ASSERT_EQ(preds.size(), rec.boxes.size());
     for (std::size_t i = 0; i < preds.size(); ++i) {
       auto row = static_cast<std::int64_t>(first - test.stems.begin()) + static_cast<std::int64_t>(i);
@@ -114,13 +118,13 @@ TEST(Classifier, WholeImageAndBadImages) {
   const auto& m = trained_model();
   Classifier clf(fixture::small_store(), m["id"], 2);
   auto store = open_store(fixture::small_store());
-  auto p = clf.classify_face_crop(store->get("raw/images/maksssksksss3.jpg"));
+  auto p = clf.classify_face_crop(ingested_image(*store, "maksssksksss3.jpg"));
   EXPECT_GE(p.label, 0);
   EXPECT_THROW(clf.classify("not an image", {Box{0, 0, 5, 5}}), Error);
-  EXPECT_TRUE(clf.classify(store->get("raw/images/maksssksksss3.jpg"), {}).empty());
+  EXPECT_TRUE(clf.classify(ingested_image(*store, "maksssksksss3.jpg"), {}).empty());
   EXPECT_THROW(Classifier(fixture::small_store(), "ffffffffffff"), Error);
   // Boxes are clipped to the image as ingest clips them; one with nothing inside is refused.
-  auto image = store->get("raw/images/maksssksksss3.jpg");
+  auto image = ingested_image(*store, "maksssksksss3.jpg");
   EXPECT_THROW(clf.classify(image, {Box{-50000, -50000, -40000, -40000}}), Error);
   EXPECT_THROW(clf.classify(image, {Box{0, 0, std::nanf(""), 5}}), Error);
   auto inside = clf.classify(image, {Box{10, 10, 40, 40}});
@@ -144,7 +148,7 @@ TEST(Classifier, CloseFacesScoreLikeFarOnes) {
     if (checked == 8) break;
     for (const auto& b : rec.boxes) {
       if (b.width() < 20 || b.height() < 20) continue;  // a face big enough to tell apart at its own size
-      auto rgb = decode_rgb(store->get(rec.image_key), rec.stem);
+      auto rgb = decode_rgb(store->get(rec.image.key), rec.stem);
       // The face with half its size of context on every side, enlarged four times.
       const int x0 = std::max(0, int(b.xmin - kContext * b.width())),
                 y0 = std::max(0, int(b.ymin - kContext * b.height()));
@@ -175,7 +179,7 @@ TEST(Classifier, LambdaHandlerClassifiesAndRefusesBadRequests) {
   config.threads = 2;
   auto handler = make_lambda_handler(config);
   auto store = open_store(fixture::small_store());
-  const std::string image = base64_encode(store->get("raw/images/maksssksksss3.jpg"));
+  const std::string image = base64_encode(ingested_image(*store, "maksssksksss3.jpg"));
   LambdaInvocation inv;
   inv.event = json{{"image", image}, {"boxes", {{10, 10, 40, 40}}}}.dump();
   auto reply = json::parse(handler(inv));

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "core/hash.h"
 #include "core/paths.h"
 #include "data/dataset.h"
 #include "data/shard.h"
@@ -32,9 +33,13 @@ TEST(Ingest, WholeDatasetCounts) {
   EXPECT_EQ(r["rejected_images"], 0);
   EXPECT_EQ(r["rejected_boxes"], 0);
   auto store = open_store(o.store);
-  EXPECT_TRUE(store->exists("raw/images/maksssksksss0.jpg"));
+  auto index = load_index(*store);
+  EXPECT_EQ(index.generation, r["generation"]);
+  EXPECT_TRUE(store->exists(raw_key(index.generation, "images/maksssksksss0.jpg")));
+  EXPECT_TRUE(store->exists(raw_key(index.generation, "annotations/maksssksksss0.xml")));
   EXPECT_TRUE(store->exists("reports/ingest.json"));
-  EXPECT_EQ(load_index(*store).images.size(), 853u);
+  EXPECT_EQ(index.images.size(), 853u);
+  EXPECT_EQ(index.images[0].image.sha256, sha256_hex(read(fs::path(o.data_dir) / "images/maksssksksss0.jpg")));
 
   // The split of the real data: by image, every split holds the rare class.
   PrepareOptions p;
@@ -133,8 +138,9 @@ TEST(Ingest, TwoImagesWithOneStemAreBothAccountedFor) {
   ASSERT_TRUE(second) << r["rejects"].dump();
   EXPECT_NE((*second)["reason"].get<std::string>().find("maksssksksss2.b.jpg"), std::string::npos);
   auto store = open_store(o.store);
-  EXPECT_TRUE(store->exists("raw/images/maksssksksss1.jpg"));
-  EXPECT_FALSE(store->exists("raw/images/maksssksksss1.png"));
+  const auto generation = r["generation"].get<std::string>();
+  EXPECT_TRUE(store->exists(raw_key(generation, "images/maksssksksss1.jpg")));
+  EXPECT_FALSE(store->exists(raw_key(generation, "images/maksssksksss1.png")));
 
   o.strict = true;
   EXPECT_THROW(ingest(o), Error);
@@ -155,4 +161,187 @@ TEST(Ingest, EmptyOrMissingFolderIsAClearError) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("no .xml annotations"), std::string::npos) << e.what();
   }
+}
+
+namespace {
+
+// Stands for a process killed during ingest: the write it was about to make
+// never happens.
+struct Crash {};
+
+// A store that lets the first `writes` puts and removes through, then crashes.
+class CrashingStore : public ObjectStore {
+ public:
+  CrashingStore(const std::string& dir, long writes) : inner_(open_store(dir)), limit_(writes) {}
+  void put(const std::string& key, const std::string& bytes) override {
+    write();
+    inner_->put(key, bytes);
+  }
+  std::string get(const std::string& key) const override { return inner_->get(key); }
+  std::optional<ObjectInfo> head(const std::string& key) const override { return inner_->head(key); }
+  std::vector<ObjectInfo> list(const std::string& prefix) const override { return inner_->list(prefix); }
+  void remove(const std::string& key) override {
+    write();
+    inner_->remove(key);
+  }
+  std::string uri() const override { return inner_->uri(); }
+  long writes_done() const { return done_; }
+
+ private:
+  void write() {
+    if (done_ == limit_) throw Crash{};
+    ++done_;
+  }
+  std::unique_ptr<ObjectStore> inner_;
+  long limit_, done_ = 0;
+};
+
+constexpr long kNoCrash = 1L << 40;
+constexpr int kSmallImages = 3;
+
+IngestOptions ingest_options(const std::string& data_dir, const std::string& store) {
+  IngestOptions o;
+  o.data_dir = data_dir;
+  o.store = store;
+  return o;
+}
+
+// The three shards prepare writes, end to end.
+std::string prepared_shards(const std::string& store_dir) {
+  PrepareOptions p;
+  p.store = store_dir;
+  p.crop_size = 16;
+  prepare(p);
+  auto store = open_store(store_dir);
+  std::string all;
+  for (const char* s : kSplitNames) all += store->get(shard_key(s));
+  return all;
+}
+
+std::string copy_store(const std::string& from, const std::string& tag) {
+  auto to = fixture::temp_dir(tag);
+  fs::copy(from, to, fs::copy_options::recursive);
+  return to;
+}
+
+// The small dataset with the same stems, maksssksksss1's image and annotation
+// replaced by another photo's.
+std::string changed_dataset() {
+  auto dir = fs::path(fixture::small_dataset(kSmallImages, "changed"));
+  auto src = fs::path(fixture::data_dir());
+  fixture::write(dir / "images/maksssksksss1.jpg", read(src / "images/maksssksksss7.jpg"));
+  fixture::write(dir / "annotations/maksssksksss1.xml", read(src / "annotations/maksssksksss7.xml"));
+  return dir.string();
+}
+
+// Every raw/ key lies under the index's generation.
+void expect_only_current_generation(const std::string& store_dir) {
+  auto store = open_store(store_dir);
+  const auto prefix = raw_key(load_index(*store).generation, "");
+  for (const auto& obj : store->list(kRawPrefix)) EXPECT_EQ(obj.key.rfind(prefix, 0), 0u) << obj.key;
+}
+
+std::string prepare_error(const std::string& store_dir) {
+  try {
+    prepared_shards(store_dir);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(Ingest, ReingestStoppedAtAnyWriteLeavesTheOldOrTheNewDatasetWhole) {
+  const auto data_a = fixture::small_dataset(kSmallImages, "data-a");
+  const auto data_b = changed_dataset();
+  const auto base = fixture::temp_dir("gen-base");
+  ingest(ingest_options(data_a, base));
+  const auto index_a = open_store(base)->get(kIndexKey);
+  const auto shards_a = prepared_shards(copy_store(base, "gen-a"));
+
+  const auto whole = copy_store(base, "gen-b");
+  CrashingStore counting(whole, kNoCrash);
+  ingest_into(counting, ingest_options(data_b, whole));
+  const long writes = counting.writes_done();
+  const auto shards_b = prepared_shards(whole);
+  ASSERT_FALSE(shards_a == shards_b);
+  // Two files of each image, the index, the old generation's files removed, the report.
+  EXPECT_EQ(writes, 4 * kSmallImages + 2);
+  expect_only_current_generation(whole);
+
+  int old_seen = 0, new_seen = 0;
+  for (long n = 0; n < writes; ++n) {
+    const auto dir = copy_store(base, "gen-crash");
+    CrashingStore crashing(dir, n);
+    EXPECT_THROW(ingest_into(crashing, ingest_options(data_b, dir)), Crash) << n;
+    const bool switched = open_store(dir)->get(kIndexKey) != index_a;
+    ++(switched ? new_seen : old_seen);
+    EXPECT_TRUE(prepared_shards(dir) == (switched ? shards_b : shards_a)) << "stopped after " << n << " writes";
+    // Ingest run again to its end: the new dataset, and only its files.
+    ingest(ingest_options(data_b, dir));
+    EXPECT_TRUE(prepared_shards(dir) == shards_b) << "rerun after " << n << " writes";
+    expect_only_current_generation(dir);
+  }
+  EXPECT_EQ(old_seen, 2 * kSmallImages + 1);  // every write before the switch, and the switch itself
+  EXPECT_EQ(new_seen, writes - old_seen);
+}
+
+TEST(Ingest, TheSameDataIngestedAgainWritesOnlyTheIndexAndTheReport) {
+  const auto data = fixture::small_dataset(kSmallImages, "same-data");
+  const auto dir = fixture::temp_dir("same-data-store");
+  auto first = ingest(ingest_options(data, dir));
+  CrashingStore counting(dir, kNoCrash);
+  auto second = ingest_into(counting, ingest_options(data, dir));
+  EXPECT_EQ(first["generation"], second["generation"]);
+  EXPECT_EQ(counting.writes_done(), 2);
+}
+
+TEST(Ingest, PrepareRefusesARawFileChangedAfterIngest) {
+  const auto data = fixture::small_dataset(kSmallImages, "tamper");
+  const auto dir = fixture::temp_dir("tamper-store");
+  ingest(ingest_options(data, dir));
+  const auto good = prepared_shards(dir);
+  auto store = open_store(dir);
+  const auto key = load_index(*store).images[1].image.key;
+  const auto original = store->get(key);
+
+  auto flipped = original;  // same size: only the hash tells
+  flipped[flipped.size() / 2] ^= 1;
+  store->put(key, flipped);
+  auto error = prepare_error(dir);
+  EXPECT_NE(error.find(key), std::string::npos) << error;
+  EXPECT_NE(error.find("SHA-256"), std::string::npos) << error;
+
+  store->put(key, original + "x");
+  error = prepare_error(dir);
+  EXPECT_NE(error.find(key), std::string::npos) << error;
+  EXPECT_NE(error.find("bytes"), std::string::npos) << error;
+
+  store->remove(key);
+  error = prepare_error(dir);
+  EXPECT_NE(error.find(key), std::string::npos) << error;
+
+  ingest(ingest_options(data, dir));  // puts the file back
+  EXPECT_TRUE(prepared_shards(dir) == good);
+}
+
+TEST(Ingest, AStoreWithoutGenerationsIsRefusedUntilIngestedAgain) {
+  const auto data = fixture::small_dataset(kSmallImages, "legacy");
+  const auto dir = fixture::temp_dir("legacy-store");
+  auto store = open_store(dir);
+  const std::string old_key = "raw/images/maksssksksss0.jpg";
+  store->put(old_key, read(fs::path(data) / "images/maksssksksss0.jpg"));
+  json old_index = {
+      {"labels", class_names()},
+      {"images", {{{"stem", "maksssksksss0"}, {"image", old_key}, {"width", 512}, {"height", 366}, {"boxes", {}}}}}};
+  store->put(kIndexKey, old_index.dump());
+  auto error = prepare_error(dir);
+  EXPECT_NE(error.find("ingest' again"), std::string::npos) << error;
+  EXPECT_NE(error.find(kIndexKey), std::string::npos) << error;
+
+  ingest(ingest_options(data, dir));
+  EXPECT_FALSE(store->exists(old_key));
+  EXPECT_EQ(prepare_error(dir), "");
+  expect_only_current_generation(dir);
 }

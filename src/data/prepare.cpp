@@ -26,8 +26,10 @@ json prepare(const PrepareOptions& opt, const Reporter& rep) {
   for (const auto& rec : index.images) {
     rep.tick("prepare", ++images, static_cast<long>(index.images.size()));
     int s = manifest.split_of(rec.stem);
+    // Outside the try: a file that is not what the index says stops prepare.
+    const auto bytes = read_verified(*store, rec.image);
     try {
-      auto rgb = decode_rgb(store->get(rec.image_key), store->uri() + "/" + rec.image_key);
+      auto rgb = decode_rgb(bytes, store->uri() + "/" + rec.image.key);
       for (std::size_t i = 0; i < rec.boxes.size(); ++i) {
         cv::Mat crop = crop_face(rgb, rec.boxes[i], opt.margin, opt.crop_size);
         int face = static_cast<int>(std::min(rec.boxes[i].width(), rec.boxes[i].height()));

@@ -91,8 +91,10 @@ json benchmark(const BenchmarkOptions& opt, const Reporter& rep) {
     std::vector<ImageWork> work(picked.size());
     parallel_for(static_cast<std::int64_t>(picked.size()), threads, [&](std::int64_t i) {
       const auto& rec = index.images[picked[i]];
+      // Outside the try: a file that is not what the index says stops the job.
+      const auto bytes = read_verified(*store, rec.image);
       try {
-        auto rgb = decode_rgb(store->get(rec.image_key), store->uri() + "/" + rec.image_key);
+        auto rgb = decode_rgb(bytes, store->uri() + "/" + rec.image.key);
         work[i].crops = clf.crop_faces(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, rec.boxes);
       } catch (const std::exception& e) {  // counted and reported; the rest of the set goes on
         work[i].rejected = true;
@@ -112,7 +114,7 @@ json benchmark(const BenchmarkOptions& opt, const Reporter& rep) {
       const auto& rec = index.images[picked[i]];
       if (work[i].rejected) {
         ++r.rejects;
-        rejects.push_back({{"image", rec.image_key}, {"error", work[i].error}});
+        rejects.push_back({{"image", rec.image.key}, {"error", work[i].error}});
         continue;
       }
       ++r.images;
