@@ -39,6 +39,7 @@ cv::Mat decode(const std::string& bytes) { return decode_image_rgb(bytes, "test"
 // Decodes with both and requires the same bytes.
 void expect_same_as_opencv(const std::string& bytes, const std::string& what) {
   SCOPED_TRACE(what);
+  fixture::save_fuzz_seed("fuzz_image", what, bytes);
   cv::Mat want = reference(bytes);
   ASSERT_FALSE(want.empty()) << "OpenCV does not decode it";
   cv::Mat got;

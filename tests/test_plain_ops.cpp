@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/rng.h"
+#include "fixture.h"
 #include "infer/plain_net.h"
 #include "infer/plain_ops.h"
 #include "infer/reference_ops.h"
@@ -385,6 +386,7 @@ TEST(PlainOps, NetworkLogitsMatchReferenceForward) {
                                                               {"small-face-resnet 13px", small_face_resnet(13)}};
   for (std::size_t i = 0; i < nets.size(); ++i) {
     const auto& [name, built] = nets[i];
+    fixture::save_fuzz_seed("fuzz_plain_net", name, built.to_bytes());
     const PlainNet net = PlainNet::from_bytes(built.to_bytes(), name);  // the loaded path, planned again
     Rng rng = Rng::derive(kSeed, 1000 + i);
     const auto crops = random_crops(kMostCrops, net.input_size, rng);

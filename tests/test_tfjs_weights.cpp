@@ -23,6 +23,7 @@ const char* kManifest = R"([{"paths":["a.bin"],"weights":[
 TEST(TfjsWeights, DecodesQuantisedFloatAndUnalignedTensors) {
   // 4 quantised bytes, then 3 float32 at offset 4, then 1 byte.
   std::string data = std::string("\x00\x01\x02\xff", 4) + f32({1.5f, -2.25f, 3e-7f}) + std::string("\x05", 1);
+  fixture::save_fuzz_seed("fuzz_tfjs_manifest", "quantised-float-unaligned", kManifest + std::string(1, '\0') + data);
   auto t = decode_tfjs_weights(kManifest, data, "m.json");
   ASSERT_EQ(t.size(), 3u);
   EXPECT_EQ(t["q"].shape, (std::vector<std::int64_t>{2, 2}));
