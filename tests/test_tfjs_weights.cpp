@@ -61,6 +61,28 @@ TEST(TfjsWeights, MismatchesNameTheTensor) {
   EXPECT_THROW(decode_tfjs_weights("{nope", "", "m"), Error);
 }
 
+// Inputs the fuzzer (tests/fuzz/fuzz_tfjs_manifest) found: a quantisation of
+// the wrong JSON types escaped as json::type_error, a shape whose product
+// overflows int64 was undefined behaviour. Each is an mw::Error naming the tensor.
+TEST(TfjsWeights, HostileManifestsAreErrorsNamingTheTensor) {
+  const std::string one = std::string("\x01", 1);
+  for (
+      const char* manifest :
+      {R"([{"weights":[{"name":"q","shape":[1],"dtype":"float32","quantization":{"dtype":"uint8","scale":"x","min":0}}]}])",
+       R"([{"weights":[{"name":"q","shape":[1],"dtype":"float32","quantization":{"dtype":7}}]}])",
+       R"([{"weights":[{"name":"q","shape":[1],"dtype":"float32","quantization":[1]}]}])",
+       R"([{"weights":[{"name":"q","shape":[2147483648,2147483648,2147483648],"dtype":"float32"}]}])"}) {
+    SCOPED_TRACE(manifest);
+    fixture::save_fuzz_seed("fuzz_tfjs_manifest", "hostile", manifest + std::string(1, '\0') + one);
+    try {
+      decode_tfjs_weights(manifest, one, "m.json");
+      ADD_FAILURE() << "accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.where(), "m.json: tensor 'q'");
+    }
+  }
+}
+
 TEST(TfjsWeights, LoadsFromFilesAndRefusesEscapingShardPaths) {
   auto dir = fixture::temp_dir("tfjs");
   fixture::write(dir + "/m.json", R"([{"paths":["a.bin"],"weights":[{"name":"f","shape":[2],"dtype":"float32"}]}])");
