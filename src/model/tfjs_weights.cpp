@@ -94,8 +94,8 @@ std::map<std::string, TfjsTensor> decode_tfjs_weights(const std::string& manifes
           t.values[i] = t.dtype == "int32" ? static_cast<float>(std::round(v)) : static_cast<float>(v);
         }
       } else if (stored == "float32") {
-        std::memcpy(t.values.data(), p, bytes);  // offsets may be unaligned
-      } else {                                   // int32
+        if (bytes) std::memcpy(t.values.data(), p, bytes);  // offsets may be unaligned
+      } else {                                              // int32
         for (std::int64_t i = 0; i < n; ++i) {
           std::int32_t v;
           std::memcpy(&v, p + 4 * i, 4);
