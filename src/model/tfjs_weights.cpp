@@ -68,6 +68,8 @@ std::map<std::string, TfjsTensor> decode_tfjs_weights(const std::string& manifes
       TfjsTensor t;
       try {
         t.name = w.at("name").get<std::string>();
+        for (const auto& d : w.at("shape"))  // whole numbers only: 2e19 does not fit an int64
+          if (!d.is_number_integer()) throw Error(source + ": tensor '" + t.name + "'", "bad dimension in shape");
         t.shape = w.at("shape").get<std::vector<std::int64_t>>();
         t.dtype = w.at("dtype").get<std::string>();
       } catch (const json::exception& e) {
