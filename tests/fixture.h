@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -47,6 +49,18 @@ inline std::string temp_dir(const std::string& tag) {
 inline void write(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
   std::ofstream(p, std::ios::binary) << text;
+}
+
+// With MASKWATCH_FUZZ_SEEDS set (scripts/sanitize.sh), a test's input is also
+// written to $MASKWATCH_FUZZ_SEEDS/<fuzz target>/<name>: the fuzzers' seed corpora.
+inline void save_fuzz_seed(const std::string& target, const std::string& name, const std::string& bytes) {
+  const char* dir = std::getenv("MASKWATCH_FUZZ_SEEDS");
+  if (!dir || !*dir) return;
+  constexpr std::size_t kMaxNameChars = 64;  // the rest of the file name is the bytes' hash
+  std::string file = name.substr(0, kMaxNameChars);
+  for (char& c : file)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
+  write(fs::path(dir) / target / (file + "-" + std::to_string(std::hash<std::string>{}(bytes))), bytes);
 }
 
 // A VOC folder holding the first n images of the dataset (by number).

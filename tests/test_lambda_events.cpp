@@ -4,6 +4,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "core/base64.h"
+#include "fixture.h"
 #include "lambda/events.h"
 
 using namespace mw;
@@ -28,13 +29,15 @@ const char* kScheduledEvent = R"({
 
 // A function URL / HTTP API (payload 2.0) event carrying `body`.
 json http_event(const std::string& body, bool base64) {
-  return json{{"version", "2.0"},
-              {"routeKey", "$default"},
-              {"rawPath", "/"},
-              {"headers", {{"content-type", "application/json"}}},
-              {"requestContext", {{"http", {{"method", "POST"}, {"path", "/"}}}, {"requestId", "id"}}},
-              {"body", base64 ? base64_encode(body) : body},
-              {"isBase64Encoded", base64}};
+  json event{{"version", "2.0"},
+             {"routeKey", "$default"},
+             {"rawPath", "/"},
+             {"headers", {{"content-type", "application/json"}}},
+             {"requestContext", {{"http", {{"method", "POST"}, {"path", "/"}}}, {"requestId", "id"}}},
+             {"body", base64 ? base64_encode(body) : body},
+             {"isBase64Encoded", base64}};
+  fixture::save_fuzz_seed("fuzz_lambda_event", body + (base64 ? "-base64" : ""), event.dump());
+  return event;
 }
 
 }  // namespace

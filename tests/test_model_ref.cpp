@@ -18,6 +18,7 @@ json good_meta() {
 
 // A store holding one model, models/0123abcd/, with the given metadata, and models/latest naming it.
 std::unique_ptr<ObjectStore> store_with(const json& meta) {
+  fixture::save_fuzz_seed("fuzz_model_meta", meta.dump(), meta.dump());
   auto store = open_store(fixture::temp_dir("model-ref"));
   store->put("models/0123abcd/model.json", meta.dump());
   store->put(kLatestKey, "0123abcd\n");

@@ -8,15 +8,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/rng.h"
+#include "fixture.h"
 #include "infer/plain_net.h"
 #include "infer/plain_ops.h"
 #include "infer/reference_ops.h"
+#include "maskwatch.h"
 
 using namespace mw;
 
@@ -385,6 +388,7 @@ TEST(PlainOps, NetworkLogitsMatchReferenceForward) {
                                                               {"small-face-resnet 13px", small_face_resnet(13)}};
   for (std::size_t i = 0; i < nets.size(); ++i) {
     const auto& [name, built] = nets[i];
+    fixture::save_fuzz_seed("fuzz_plain_net", name, built.to_bytes());
     const PlainNet net = PlainNet::from_bytes(built.to_bytes(), name);  // the loaded path, planned again
     Rng rng = Rng::derive(kSeed, 1000 + i);
     const auto crops = random_crops(kMostCrops, net.input_size, rng);
@@ -399,6 +403,41 @@ TEST(PlainOps, PrunedNetworksReallyPrune) {
   // would not exercise pruning through logits() if plan() stopped pruning.
   EXPECT_FALSE(small_resnet(7).pruned.empty());
   EXPECT_TRUE(small_resnet(64).pruned.empty());
+}
+
+// The file with one header value replaced (`pointer` as in RFC 6901, e.g. "/ops/0/k").
+std::string with_header_value(const std::string& bytes, const std::string& pointer, const json& value) {
+  constexpr std::size_t kPrefix = sizeof kPlainMagic + 4;  // magic, header length
+  std::uint32_t len = 0;
+  std::memcpy(&len, bytes.data() + sizeof kPlainMagic, 4);
+  json header = json::parse(bytes.substr(kPrefix, len));
+  header[json::json_pointer(pointer)] = value;
+  const std::string text = header.dump();
+  const auto new_len = static_cast<std::uint32_t>(text.size());
+  std::string out(bytes.data(), sizeof kPlainMagic);
+  out.append(reinterpret_cast<const char*>(&new_len), 4);
+  return out + text + bytes.substr(kPrefix + len);
+}
+
+// Found by fuzz_plain_net: header numbers out of int's range (1e300, 1e10) were
+// converted anyway (undefined behaviour), and -1 as an offset wrapped.
+TEST(PlainOps, HeaderNumbersOutOfRangeAreRefusedByName) {
+  const std::string good = small_resnet(7).to_bytes();
+  EXPECT_NO_THROW(PlainNet::from_bytes(with_header_value(good, "/input_size", 7), "edited"));
+  const std::vector<std::pair<std::string, json>> edits = {{"/input_size", 1e300},   {"/ops/0/k", 1e10},
+                                                           {"/ops/0/k", 3.5},        {"/ops/0/weight", -1},
+                                                           {"/classes", 4294967296}, {"/params", -2}};
+  for (const auto& [pointer, value] : edits) {
+    const std::string bytes = with_header_value(good, pointer, value);
+    fixture::save_fuzz_seed("fuzz_plain_net", "out-of-range" + pointer, bytes);
+    try {
+      PlainNet::from_bytes(bytes, "edited");
+      ADD_FAILURE() << pointer << " = " << value.dump() << " accepted";
+    } catch (const Error& e) {
+      const std::string field = pointer.substr(pointer.rfind('/') + 1);
+      EXPECT_NE(std::string(e.what()).find("'" + field + "'"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(PlainOps, CpuFeaturesNameWhatTheEngineWasBuiltFor) {

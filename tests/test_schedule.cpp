@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/paths.h"
+#include "fixture.h"
 #include "jobs/schedule_expr.h"
 #include "jobs/scheduler.h"
 #include "maskwatch.h"
@@ -27,12 +28,14 @@ std::int64_t at(int y, int mo, int d, int h = 0, int mi = 0, int s = 0) { return
 
 // The next fire time after `after` as text, or "none".
 std::string next_after(const std::string& expr, std::int64_t after) {
+  fixture::save_fuzz_seed("fuzz_schedule", expr, expr);
   auto t = next_fire(parse_schedule(expr), after, 0);
   return t ? format_utc(*t) : "none";
 }
 
 // The reason parse_schedule gives for a bad expression, or "" when it parses.
 std::string reason(const std::string& expr) {
+  fixture::save_fuzz_seed("fuzz_schedule", expr, expr);
   try {
     parse_schedule(expr);
   } catch (const Error& e) {

@@ -23,6 +23,7 @@ const char* kManifest = R"([{"paths":["a.bin"],"weights":[
 TEST(TfjsWeights, DecodesQuantisedFloatAndUnalignedTensors) {
   // 4 quantised bytes, then 3 float32 at offset 4, then 1 byte.
   std::string data = std::string("\x00\x01\x02\xff", 4) + f32({1.5f, -2.25f, 3e-7f}) + std::string("\x05", 1);
+  fixture::save_fuzz_seed("fuzz_tfjs_manifest", "quantised-float-unaligned", kManifest + std::string(1, '\0') + data);
   auto t = decode_tfjs_weights(kManifest, data, "m.json");
   ASSERT_EQ(t.size(), 3u);
   EXPECT_EQ(t["q"].shape, (std::vector<std::int64_t>{2, 2}));
@@ -58,6 +59,28 @@ TEST(TfjsWeights, MismatchesNameTheTensor) {
   }
   EXPECT_THROW(decode_tfjs_weights(R"([{"weights":[{"name":"z","shape":[1],"dtype":"complex64"}]}])", "", "m"), Error);
   EXPECT_THROW(decode_tfjs_weights("{nope", "", "m"), Error);
+}
+
+// Inputs the fuzzer (tests/fuzz/fuzz_tfjs_manifest) found: a quantisation of
+// the wrong JSON types escaped as json::type_error, a shape whose product
+// overflows int64 was undefined behaviour. Each is an mw::Error naming the tensor.
+TEST(TfjsWeights, HostileManifestsAreErrorsNamingTheTensor) {
+  const std::string one = std::string("\x01", 1);
+  for (
+      const char* manifest :
+      {R"([{"weights":[{"name":"q","shape":[1],"dtype":"float32","quantization":{"dtype":"uint8","scale":"x","min":0}}]}])",
+       R"([{"weights":[{"name":"q","shape":[1],"dtype":"float32","quantization":{"dtype":7}}]}])",
+       R"([{"weights":[{"name":"q","shape":[1],"dtype":"float32","quantization":[1]}]}])",
+       R"([{"weights":[{"name":"q","shape":[2147483648,2147483648,2147483648],"dtype":"float32"}]}])"}) {
+    SCOPED_TRACE(manifest);
+    fixture::save_fuzz_seed("fuzz_tfjs_manifest", "hostile", manifest + std::string(1, '\0') + one);
+    try {
+      decode_tfjs_weights(manifest, one, "m.json");
+      ADD_FAILURE() << "accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.where(), "m.json: tensor 'q'");
+    }
+  }
 }
 
 TEST(TfjsWeights, LoadsFromFilesAndRefusesEscapingShardPaths) {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "data/voc.h"
+#include "fixture.h"
 
 using namespace mw;
 
@@ -16,6 +17,7 @@ std::string obj(const std::string& name, int x0, int y0, int x1, int y1) {
          "</ymin><xmax>" + std::to_string(x1) + "</xmax><ymax>" + std::to_string(y1) + "</ymax></bndbox></object>\n";
 }
 std::string error_of(const std::string& xml) {
+  fixture::save_fuzz_seed("fuzz_voc", "error-of", xml);
   try {
     parse_voc(xml, "f.xml");
   } catch (const Error& e) {

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
+#include <type_traits>
 
 #include "core/parallel.h"
 #include "infer/plain_ops.h"
@@ -29,6 +31,24 @@ const char* kind_name(PlainOp::Kind k) {
       return "avgpool";
   }
   return "?";
+}
+
+// A header number as an int or a size: a whole number in the type's range
+// (converting 1e300 or -1 would be undefined or wrap).
+template <class T>
+T whole(const json& header, const char* field, const std::string& source) {
+  const json& v = header.at(field);
+  using Limits = std::numeric_limits<T>;
+  bool fits = false;
+  if (v.is_number_unsigned()) {
+    fits = v.get<std::uint64_t>() <= std::uint64_t(Limits::max());
+  } else if (v.is_number_integer() && std::is_signed_v<T>) {  // the parser keeps only negatives signed
+    const auto i = v.get<std::int64_t>();
+    fits = i >= std::int64_t(Limits::min()) && i <= std::int64_t(Limits::max());
+  }
+  if (!fits)
+    throw Error(source, std::string("header field '") + field + "' is " + v.dump() + "; expected a whole number");
+  return v.get<T>();
 }
 
 PlainOp::Kind kind_of(const std::string& s, const std::string& source) {
@@ -243,12 +263,12 @@ PlainNet PlainNet::from_bytes(const std::string& bytes, const std::string& sourc
   PlainNet net;
   try {
     auto h = json::parse(bytes.substr(12, len));
-    net.input_size = h.at("input_size");
-    net.classes = h.at("classes");
+    net.input_size = whole<int>(h, "input_size", source);
+    net.classes = whole<int>(h, "classes", source);
     net.mean = h.at("mean");
     net.inv_scale = h.at("inv_scale");
-    net.buffers = h.at("buffers");
-    const std::size_t count = h.at("params");
+    net.buffers = whole<int>(h, "buffers", source);
+    const auto count = whole<std::size_t>(h, "params", source);
     if (count > body / sizeof(float) || count * sizeof(float) != body)
       throw Error(source, "parameter block is " + std::to_string(body) + " bytes, header says " +
                               std::to_string(count) + " floats");
@@ -257,10 +277,12 @@ PlainNet PlainNet::from_bytes(const std::string& bytes, const std::string& sourc
     for (const auto& o : h.at("ops")) {
       PlainOp op;
       op.kind = kind_of(o.at("op"), source);
-      op.in = o.at("in"), op.out = o.at("out"), op.residual = o.at("residual");
-      op.cin = o.at("cin"), op.cout = o.at("cout"), op.k = o.at("k"), op.stride = o.at("stride"), op.pad = o.at("pad");
+      op.in = whole<int>(o, "in", source), op.out = whole<int>(o, "out", source);
+      op.residual = whole<int>(o, "residual", source);
+      op.cin = whole<int>(o, "cin", source), op.cout = whole<int>(o, "cout", source), op.k = whole<int>(o, "k", source);
+      op.stride = whole<int>(o, "stride", source), op.pad = whole<int>(o, "pad", source);
       op.relu = o.at("relu");
-      op.weight = o.at("weight"), op.bias = o.at("bias");
+      op.weight = whole<std::size_t>(o, "weight", source), op.bias = whole<std::size_t>(o, "bias", source);
       net.ops.push_back(op);
     }
   } catch (const json::exception& e) {

@@ -11,6 +11,30 @@ namespace mw {
 
 namespace {
 constexpr std::size_t kMaxShardBytes = std::size_t(1) << 30;
+constexpr std::int64_t kMaxTensorElements = std::int64_t(1) << 31;  // each dimension and their product
+
+struct Quantisation {
+  std::string stored;  // the dtype in the weight files
+  double scale = 1, min = 0;
+};
+
+// The entry's "quantization" (uint8 only), or none: the values are stored as `dtype`.
+Quantisation read_quantisation(const json& w, const std::string& dtype, const std::string& where) {
+  Quantisation q{dtype};
+  if (!w.contains("quantization")) return q;
+  const auto& entry = w["quantization"];
+  try {
+    if (!entry.is_object()) throw Error(where, "quantization must be an object");
+    q.stored = entry.value("dtype", "");
+    if (q.stored != "uint8") throw Error(where, "unsupported quantisation dtype '" + q.stored + "'");
+    if (!entry.contains("scale") || !entry.contains("min")) throw Error(where, "quantisation lacks scale or min");
+    q.scale = entry["scale"].get<double>();
+    q.min = entry["min"].get<double>();
+  } catch (const json::exception& e) {
+    throw Error(where, std::string("bad quantisation: ") + e.what());
+  }
+  return q;
+}
 
 std::size_t dtype_bytes(const std::string& dtype) {
   if (dtype == "float32" || dtype == "int32") return 4;
@@ -44,6 +68,8 @@ std::map<std::string, TfjsTensor> decode_tfjs_weights(const std::string& manifes
       TfjsTensor t;
       try {
         t.name = w.at("name").get<std::string>();
+        for (const auto& d : w.at("shape"))  // whole numbers only: 2e19 does not fit an int64
+          if (!d.is_number_integer()) throw Error(source + ": tensor '" + t.name + "'", "bad dimension in shape");
         t.shape = w.at("shape").get<std::vector<std::int64_t>>();
         t.dtype = w.at("dtype").get<std::string>();
       } catch (const json::exception& e) {
@@ -52,20 +78,12 @@ std::map<std::string, TfjsTensor> decode_tfjs_weights(const std::string& manifes
       const std::string where = source + ": tensor '" + t.name + "'";
       std::int64_t n = 1;
       for (auto d : t.shape) {
-        if (d < 0 || d > (std::int64_t(1) << 31)) throw Error(where, "bad dimension in shape");
+        if (d < 0 || d > kMaxTensorElements) throw Error(where, "bad dimension in shape");
+        if (d > 0 && n > kMaxTensorElements / d) throw Error(where, "shape has more than 2^31 elements");
         n *= d;
       }
       if (t.dtype != "float32" && t.dtype != "int32") throw Error(where, "unsupported dtype '" + t.dtype + "'");
-      std::string stored = t.dtype;
-      double scale = 1, min = 0;
-      if (w.contains("quantization")) {
-        const auto& q = w["quantization"];
-        stored = q.value("dtype", "");
-        if (stored != "uint8") throw Error(where, "unsupported quantisation dtype '" + stored + "'");
-        if (!q.contains("scale") || !q.contains("min")) throw Error(where, "quantisation lacks scale or min");
-        scale = q["scale"].get<double>();
-        min = q["min"].get<double>();
-      }
+      const auto [stored, scale, min] = read_quantisation(w, t.dtype, where);
       const std::size_t bytes = static_cast<std::size_t>(n) * dtype_bytes(stored);
       if (data.size() < offset || data.size() - offset < bytes)
         throw Error(where, "needs " + std::to_string(bytes) + " bytes at offset " + std::to_string(offset) +
@@ -78,8 +96,8 @@ std::map<std::string, TfjsTensor> decode_tfjs_weights(const std::string& manifes
           t.values[i] = t.dtype == "int32" ? static_cast<float>(std::round(v)) : static_cast<float>(v);
         }
       } else if (stored == "float32") {
-        std::memcpy(t.values.data(), p, bytes);  // offsets may be unaligned
-      } else {                                   // int32
+        if (bytes) std::memcpy(t.values.data(), p, bytes);  // offsets may be unaligned
+      } else {                                              // int32
         for (std::int64_t i = 0; i < n; ++i) {
           std::int32_t v;
           std::memcpy(&v, p + 4 * i, 4);
