@@ -45,7 +45,7 @@ collect_dataset_seeds() {
   done
 }
 
-# Runs one target for $3 seconds over its corpus (build/corpus/<target>, kept
+# Runs one target (seed 1, so that a run can be repeated) for $3 seconds over its corpus (build/corpus/<target>, kept
 # between runs) and seeds (tests/fuzz/seeds/<target>, build/seeds/<target>).
 run_fuzz_target() {
   local build=$1 target=$2 seconds=$3 log
@@ -57,7 +57,7 @@ run_fuzz_target() {
   [ -d "tests/fuzz/seeds/$target" ] && dirs+=("tests/fuzz/seeds/$target")
   [ "$target" = fuzz_lambda_event ] && dirs+=(deploy/events)  # the shipped example events
   if "$build/tests/fuzz/$target" -max_total_time="$seconds" -max_len="${fuzz_max_len[$target]}" \
-    -rss_limit_mb=2048 -timeout=30 -print_final_stats=1 -artifact_prefix="$findings/$target-" "${dirs[@]}" \
+    -seed=1 -rss_limit_mb=2048 -timeout=30 -print_final_stats=1 -artifact_prefix="$findings/$target-" "${dirs[@]}" \
     > "$log" 2>&1; then
     echo "fuzz: $target ok: $(grep -Eo '^Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1)"
   else
