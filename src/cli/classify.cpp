@@ -26,13 +26,20 @@ void check_args(const ClassifyArgs& a) {
   check_box_count(a.boxes_text.size(), "classify --box");
 }
 
-// The request for the i-th image: its bytes and its boxes.
-FacesRequest request_for(const ClassifyArgs& a, std::size_t i) {
+// The --box values, parsed once for every image.
+std::vector<Box> given_boxes(const ClassifyArgs& a) {
+  std::vector<Box> boxes;
+  for (const auto& b : a.boxes_text) boxes.push_back(parse_box(b, "--box"));
+  return boxes;
+}
+
+// The request for the i-th image: its bytes and its boxes (`given`, or its annotation).
+FacesRequest request_for(const ClassifyArgs& a, std::size_t i, const std::vector<Box>& given) {
   FacesRequest req;
   req.source = a.images[i];
   req.image = read_file(a.images[i], kMaxImageBytes);
   req.whole_image = a.whole;
-  for (const auto& b : a.boxes_text) req.boxes.push_back(parse_box(b, "--box"));
+  req.boxes = given;
   if (!a.box_files.empty()) {
     std::string xml = a.box_files.size() == 1 ? a.box_files[0] : a.box_files[i];
     if (fs::is_directory(xml)) xml = (fs::path(xml) / (fs::path(a.images[i]).stem().string() + ".xml")).string();
@@ -66,6 +73,7 @@ Run add_classify(CLI::App& app, const Globals& g) {
   c->add_flag("--whole-image", a->whole, "each image is one face crop");
   return [&g, a] {
     check_args(*a);
+    const std::vector<Box> given = given_boxes(*a);
     require_store(g.store);
     Classifier clf(g.store, a->model, g.threads);
     json out = json::array();
@@ -73,7 +81,7 @@ Run add_classify(CLI::App& app, const Globals& g) {
     for (std::size_t i = 0; i < a->images.size(); ++i) {
       const std::string& path = a->images[i];
       try {
-        json faces = faces_json(run_faces_request(clf, request_for(*a, i)), clf.labels());
+        json faces = faces_json(run_faces_request(clf, request_for(*a, i, given)), clf.labels());
         if (!g.json) print_faces(path, faces);
         out.push_back({{"image", path}, {"faces", faces}});
       } catch (...) {  // one image's failure, whatever it is, is that image's: the rest go on

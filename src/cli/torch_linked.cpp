@@ -1,6 +1,4 @@
 // maskwatch-torch: LibTorch is linked, so its functions are called directly.
-#include <cstdlib>
-
 #include "cli/torch_loader.h"
 
 namespace mw::cli {
