@@ -1,15 +1,18 @@
 // Classifier throughput: crops per second through the inference path
 // (uint8 crops -> normalised input -> network -> logits) at a fixed batch, for
-// each engine: plain (no LibTorch; what the classifier runs), torch (LibTorch,
-// BatchNorm folded) and torch-unfolded (the training graph).
+// each engine: plain (no LibTorch; what the classifier runs) in fp32, bf16 or
+// int8, torch (LibTorch, BatchNorm folded) and torch-unfolded (the training
+// graph). int8 is calibrated on the benchmark's own crops.
 //   classifier_bench [--store DIR --model latest | --arch resnet18 --input-size 32]
-//                    [--batch 64] [--threads 2] [--seconds 10] [--engine plain] [--json]
+//                    [--batch 64] [--threads 2] [--seconds 10] [--engine plain]
+//                    [--precision fp32] [--json]
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 
 #include "core/rng.h"
+#include "infer/fast_conv.h"
 #include "model/artifact.h"
 #include "model/plain_export.h"
 #include "model/runtime.h"
@@ -20,7 +23,7 @@ int main(int argc, char** argv) {
   int input = 32, batch = 64, threads = 2;
   double seconds = 10;
   bool as_json = false;
-  std::string engine = "plain";
+  std::string engine = "plain", precision = "fp32";
   app.add_option("--store", store, "take the model from this store (default: a fresh network)");
   app.add_option("--model", model, "model id in the store")->capture_default_str();
   app.add_option("--arch", arch, "architecture when no store is given")->capture_default_str();
@@ -29,6 +32,7 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads)->capture_default_str();
   app.add_option("--seconds", seconds, "how long to measure")->capture_default_str();
   app.add_option("--engine", engine, "plain | torch | torch-unfolded")->capture_default_str();
+  app.add_option("--precision", precision, "the plain engine's: fp32 | bf16 | int8")->capture_default_str();
   app.add_flag("--json", as_json);
   CLI11_PARSE(app, argc, argv);
 
@@ -62,6 +66,11 @@ int main(int argc, char** argv) {
   mw::Rng rng(1);
   for (auto& v : crops) v = static_cast<std::uint8_t>(rng.below(256));
   std::vector<float> logits(static_cast<std::size_t>(batch) * mw::kNumClasses);
+  if (plain) {
+    const auto p = mw::parse_precision(precision, "--precision");
+    if (p == mw::Precision::int8) plain->calibrate(crops.data(), batch);
+    plain->set_precision(p);
+  }
   auto run = [&] {
     if (plain)
       plain->logits(crops.data(), batch, logits.data(), threads);
@@ -80,7 +89,7 @@ int main(int argc, char** argv) {
     elapsed = std::chrono::duration<double>(clock::now() - t0).count();
   }
   const double rate = done / elapsed;
-  const char* path = engine.c_str();
+  const std::string path = plain ? engine + " " + precision : engine;
   if (as_json) {
     std::cout << mw::json{{"model", id},    {"arch", arch},       {"input_size", input},
                           {"batch", batch}, {"threads", threads}, {"path", path},
@@ -89,7 +98,7 @@ int main(int argc, char** argv) {
               << "\n";
   } else {
     std::printf("%s %s %d px, batch %d, %d threads, %s: %ld crops in %.2f s = %.1f crops/s\n", id.c_str(), arch.c_str(),
-                input, batch, threads, path, done, elapsed, rate);
+                input, batch, threads, path.c_str(), done, elapsed, rate);
   }
   return 0;
 }

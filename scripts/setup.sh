@@ -13,6 +13,7 @@ packages=(
   libsqlite3-dev libssl-dev libcurl4-openssl-dev
   libgtest-dev
   libeigen3-dev                                  # the plain inference engine (header-only)
+  libdnnl-dev                                    # its convolutions (oneDNN)
   libjpeg62-turbo-dev libpng-dev                 # image decoding (src/data/image_decode.cpp)
   zip curl python3                               # maskwatch package; the CLI tests
   python3-torch python3-torchvision              # the torchvision checkpoint test

@@ -1,9 +1,10 @@
-// The plain engine's operators (infer/plain_ops.h) against their naive
-// references (infer/reference_ops.h) on seeded random inputs, over a grid of
-// kernels, strides, paddings, map sizes (1x1 maps prune kernel taps), channel
-// counts, batch sizes, residuals and ReLUs; then whole hand-built networks
-// against a reference forward, over batch sizes that cross kPlainMaxChunk and
-// thread counts.
+// The plain engine's operators (infer/plain_ops.h, infer/fast_conv.h) against
+// their naive references (infer/reference_ops.h) on seeded random inputs, over
+// a grid of kernels, strides, paddings, map sizes (down to 1x1, where most
+// taps see only padding), channel counts, batch sizes, residuals and ReLUs,
+// the convolution in each precision; then whole hand-built networks against a
+// reference forward, over batch sizes that cross kPlainMaxChunk and thread
+// counts, in each precision.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 
 #include "core/rng.h"
 #include "fixture.h"
+#include "infer/fast_conv.h"
 #include "infer/plain_net.h"
 #include "infer/plain_ops.h"
 #include "infer/reference_ops.h"
@@ -25,21 +27,33 @@ using namespace mw;
 
 namespace {
 
-// A result passes when max |fast - reference| <= kRelTolerance * (1 + max |reference|).
+// A result passes when max |fast - reference| <= tolerance * (1 + max |reference|):
+// 1e-4 in fp32; bfloat16 keeps 8 significant bits, int8 inputs 7 or 8 bits
+// and weights 7 bits a channel.
 constexpr double kRelTolerance = 1e-4;
+double tolerance(Precision p) { return p == Precision::fp32 ? kRelTolerance : p == Precision::bf16 ? 2e-2 : 3e-2; }
+// The precisions this CPU runs in hardware; the others are not tested here.
+std::vector<Precision> native_precisions() {
+  std::vector<Precision> out;
+  for (auto p : {Precision::fp32, Precision::bf16, Precision::int8})
+    if (cpu_runs_natively(p)) out.push_back(p);
+  return out;
+}
 constexpr std::uint64_t kSeed = 20240611;
 
 // One entry of the table: an op's name, the case, and a run giving {fast, reference}.
 struct OpCase {
   std::string op, name;
   std::function<std::pair<Activation, Activation>(Rng&)> run;
+  double tolerance = kRelTolerance;
 };
 
 std::string shape_str(const Activation& a) {
   return std::to_string(a.n) + "x" + std::to_string(a.h) + "x" + std::to_string(a.w) + "x" + std::to_string(a.c);
 }
 
-::testing::AssertionResult close(const std::string& what, const Activation& fast, const Activation& ref) {
+::testing::AssertionResult close(const std::string& what, const Activation& fast, const Activation& ref,
+                                 double tol = kRelTolerance) {
   if (fast.n != ref.n || fast.h != ref.h || fast.w != ref.w || fast.c != ref.c || fast.data.size() != ref.data.size())
     return ::testing::AssertionFailure() << what << ": shape " << shape_str(fast) << ", reference " << shape_str(ref);
   double worst = 0, largest = 0;
@@ -49,10 +63,10 @@ std::string shape_str(const Activation& a) {
     const double diff = std::abs(double{fast.data[i]} - ref.data[i]);
     if (std::isnan(diff) || diff > worst) worst = diff, at = i;  // a NaN stays the worst
   }
-  if (worst <= kRelTolerance * (1 + largest)) return ::testing::AssertionSuccess();
+  if (worst <= tol * (1 + largest)) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << what << ": max |diff| " << worst << " at element " << at << " (fast "
                                        << fast.data[at] << ", reference " << ref.data[at] << "), allowed "
-                                       << kRelTolerance * (1 + largest);
+                                       << tol * (1 + largest);
 }
 
 void run_table(const std::vector<OpCase>& table) {
@@ -60,7 +74,7 @@ void run_table(const std::vector<OpCase>& table) {
   for (std::size_t i = 0; i < table.size(); ++i) {
     Rng rng = Rng::derive(kSeed, i);
     const auto [fast, ref] = table[i].run(rng);
-    EXPECT_TRUE(close(table[i].op + " [" + table[i].name + "]", fast, ref));
+    EXPECT_TRUE(close(table[i].op + " [" + table[i].name + "]", fast, ref, table[i].tolerance));
   }
 }
 
@@ -116,10 +130,13 @@ struct ConvCase {
   Channels ch;
   Residual residual;
   bool relu;
+  Precision precision;
+  bool in_unsigned;  // int8: the input is >= 0 (as after a ReLU) and quantized unsigned
   std::string name() const {
-    std::string s =
-        geometry(k, stride, pad, side, ch.cin) + " -> " + std::to_string(ch.cout) + " n" + std::to_string(n);
+    std::string s = std::string(precision_name(precision)) + " " + geometry(k, stride, pad, side, ch.cin) + " -> " +
+                    std::to_string(ch.cout) + " n" + std::to_string(n);
     if (residual.on) s += " residual+" + std::to_string(residual.extra_h) + "x" + std::to_string(residual.extra_w);
+    if (in_unsigned) s += " unsigned input";
     return s + (relu ? " relu" : "");
   }
 };
@@ -128,26 +145,34 @@ std::pair<Activation, Activation> run_conv(const ConvCase& c, Rng& rng) {
   PlainOp op;
   op.kind = PlainOp::Kind::Conv;
   op.cin = c.ch.cin, op.cout = c.ch.cout, op.k = c.k, op.stride = c.stride, op.pad = c.pad, op.relu = c.relu;
-  const Activation x = random_activation(c.n, c.side.h, c.side.w, c.ch.cin, rng);
+  Activation x = random_activation(c.n, c.side.h, c.side.w, c.ch.cin, rng);
+  if (c.in_unsigned)
+    for (auto& v : x.data) v = std::abs(v);
   const auto weights =
       random_params(static_cast<std::size_t>(c.k) * c.k * c.ch.cin * c.ch.cout, c.k * c.k * c.ch.cin, rng);
   const auto bias = random_params(static_cast<std::size_t>(c.ch.cout), 1, rng);
   const int ho = plain_out_side(x.h, op), wo = plain_out_side(x.w, op);
   const Activation r =
       random_activation(c.n, ho + c.residual.extra_h, wo + c.residual.extra_w, c.residual.on ? c.ch.cout : 0, rng);
-  op.taps = plain_live_taps(op, x.h, x.w);
-  const auto live = plain_tap_weights(weights.data(), op.taps, op.cin, op.cout);
+  float largest = 0.f;  // int8's calibration: the input's largest magnitude
+  for (float v : x.data) largest = std::max(largest, std::abs(v));
+  const float in_scale = largest / (c.in_unsigned ? 255.f : 127.f);
+  const FastConv conv(op, c.side.h, weights.data(), bias.data(), c.precision, in_scale, c.in_unsigned);
   Activation fast;
-  std::vector<float> cols;
-  plain_conv(op, x, c.residual.on ? &r : nullptr, live.data(), bias.data(), fast, cols);
+  conv.run(x, c.residual.on ? &r : nullptr, fast);
   Activation ref = reference::conv2d(x, weights.data(), bias.data(), op.cout, op.k, op.stride, op.pad);
   if (c.residual.on) ref = reference::add_residual(ref, r);
   if (c.relu) ref = reference::relu(ref);
   return {fast, ref};
 }
 
+// Every geometry in fp32; bf16 and int8 (whose kernels are built per shape,
+// which costs time) on every kLowPrecisionStride-th one.
+constexpr int kLowPrecisionStride = 5;
+
 std::vector<OpCase> conv_cases() {
   std::vector<OpCase> table;
+  int geometry_index = 0;
   for (int k : kKernels)
     for (int pad : kPads)
       for (int stride : kStrides)
@@ -156,9 +181,14 @@ std::vector<OpCase> conv_cases() {
             for (const auto& residual : kResiduals)
               for (bool relu : {false, true}) {
                 if (pad >= k || !fits(side, k, pad)) continue;
-                const int n = kBatches[table.size() % kBatches.size()];
-                const ConvCase c{k, stride, pad, n, side, ch, residual, relu};
-                table.push_back({"conv", c.name(), [c](Rng& rng) { return run_conv(c, rng); }});
+                const bool low_too = geometry_index++ % kLowPrecisionStride == 0;
+                for (Precision p : native_precisions()) {
+                  if (p != Precision::fp32 && !low_too) continue;
+                  const int n = kBatches[table.size() % kBatches.size()];
+                  const bool in_unsigned = p == Precision::int8 && table.size() % 2 == 1;
+                  const ConvCase c{k, stride, pad, n, side, ch, residual, relu, p, in_unsigned};
+                  table.push_back({"conv", c.name(), [c](Rng& rng) { return run_conv(c, rng); }, tolerance(p)});
+                }
               }
   return table;
 }
@@ -284,18 +314,6 @@ TEST(PlainOps, GlobalAvgPool) { run_table(global_avgpool_cases()); }
 TEST(PlainOps, Linear) { run_table(linear_cases()); }
 TEST(PlainOps, Normalize) { run_table(normalize_cases()); }
 
-TEST(PlainOps, LiveTapsSkipThoseThatOnlySeePadding) {
-  PlainOp op;
-  op.k = 3, op.stride = 1, op.pad = 1;
-  EXPECT_EQ(plain_live_taps(op, 1, 1), std::vector<int>({4}));        // the centre
-  EXPECT_EQ(plain_live_taps(op, 1, 4), std::vector<int>({3, 4, 5}));  // the middle row
-  EXPECT_EQ(plain_live_taps(op, 4, 4).size(), 9u);                    // all
-  op.k = 7, op.stride = 2, op.pad = 3;
-  EXPECT_EQ(plain_live_taps(op, 2, 2), std::vector<int>({24, 25, 31, 32}));  // rows and columns 3, 4
-  const std::vector<float> weights = {0, 1, 2, 3, 4, 5, 6, 7, 8};            // k 3, one channel in and out
-  EXPECT_EQ(plain_tap_weights(weights.data(), {1, 4, 8}, 1, 1), std::vector<float>({1, 4, 8}));
-}
-
 // ---- whole networks -----------------------------------------------------------
 
 // Appends ops with random parameters, each writing a new buffer.
@@ -340,7 +358,8 @@ struct NetBuilder {
 };
 
 // A ResNet in small: stem, max pool, a residual block, a strided convolution
-// (whose taps are pruned on small inputs), global average pool, linear.
+// (on a 1x1 map at 7 px, where most taps see only padding), global average
+// pool, linear.
 PlainNet small_resnet(int input_size) {
   NetBuilder b(input_size, 3, kSeed + 1);
   const int stem = b.conv(0, 3, 5, 7, 2, 3, true);
@@ -370,13 +389,16 @@ PlainNet small_face_resnet(int input_size) {
 }
 
 ::testing::AssertionResult same_logits(const PlainNet& net, const std::string& name, int n, int threads,
-                                       const std::vector<std::uint8_t>& crops, const std::vector<float>& ref_all) {
+                                       const std::vector<std::uint8_t>& crops, const std::vector<float>& ref_all,
+                                       double tol = kRelTolerance) {
   Activation fast, ref;
   fast.shape(n, 1, 1, net.classes);
   ref.shape(n, 1, 1, net.classes);
   std::copy(ref_all.begin(), ref_all.begin() + static_cast<std::ptrdiff_t>(n) * net.classes, ref.data.begin());
   net.logits(crops.data(), n, fast.data.data(), threads);
-  return close("network " + name + " n" + std::to_string(n) + " threads " + std::to_string(threads), fast, ref);
+  return close("network " + name + " " + precision_name(net.precision()) + " n" + std::to_string(n) + " threads " +
+                   std::to_string(threads),
+               fast, ref, tol);
 }
 
 TEST(PlainOps, NetworkLogitsMatchReferenceForward) {
@@ -398,11 +420,29 @@ TEST(PlainOps, NetworkLogitsMatchReferenceForward) {
   }
 }
 
-TEST(PlainOps, PrunedNetworksReallyPrune) {
-  // The 7 px ResNet's strided convolution sees a 1x1 map: the harness above
-  // would not exercise pruning through logits() if plan() stopped pruning.
-  EXPECT_FALSE(small_resnet(7).pruned.empty());
-  EXPECT_TRUE(small_resnet(64).pruned.empty());
+// bf16 and int8 over whole networks: the errors of each layer add up, so the
+// bound is wider than one operator's. int8 is calibrated on other crops than
+// those it is checked on, and the calibration survives the file.
+TEST(PlainOps, LowPrecisionNetworksStayNearTheReference) {
+  constexpr int kCrops = 40;
+  for (const auto& [name, built] : {std::make_pair(std::string("small-resnet 16px"), small_resnet(16)),
+                                    std::make_pair(std::string("small-face-resnet 13px"), small_face_resnet(13))}) {
+    Rng rng = Rng::derive(kSeed, 2000);
+    PlainNet net = built;
+    EXPECT_FALSE(net.calibrated());
+    EXPECT_THROW(net.set_precision(Precision::int8), Error);
+    net.calibrate(random_crops(kCrops, net.input_size, rng).data(), kCrops);
+    ASSERT_TRUE(net.calibrated());
+    PlainNet loaded = PlainNet::from_bytes(net.to_bytes(), name);
+    EXPECT_TRUE(loaded.calibrated());
+    const auto crops = random_crops(kCrops, net.input_size, rng);
+    const auto ref = reference::logits(net, crops.data(), kCrops);
+    for (Precision p : native_precisions()) {
+      loaded.set_precision(p);
+      EXPECT_EQ(loaded.precision(), p);
+      for (int threads : {1, 2}) EXPECT_TRUE(same_logits(loaded, name, kCrops, threads, crops, ref, 3 * tolerance(p)));
+    }
+  }
 }
 
 // The file with one header value replaced (`pointer` as in RFC 6901, e.g. "/ops/0/k").

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/cli.h"
+#include "infer/calibrate.h"
 #include "model/catalog.h"
 #include "store/object_store.h"
 
@@ -50,11 +51,21 @@ void print_card(const json& m) {
 Run add_models(CLI::App& app, const Globals& g) {
   auto* c = app.add_subcommand("models", "the models in the store (id, architecture, created, figures, latest)");
   auto* show = c->add_subcommand("show", "one model's card: settings, figures, training history");
+  auto* calibrate = c->add_subcommand(
+      "calibrate", "measure a model's int8 input ranges on training crops, so that it runs in int8 (AVX-512 VNNI)");
   auto id = std::make_shared<std::string>("latest");
-  show->add_option("id", *id, "model id, a unique prefix of one, or 'latest'")->capture_default_str();
-  return [&g, show, id] {
+  for (auto* sub : {show, calibrate})
+    sub->add_option("id", *id, "model id, a unique prefix of one, or 'latest'")->capture_default_str();
+  return [&g, show, calibrate, id] {
     require_store(g.store);
     auto store = open_store(g.store);
+    if (*calibrate) {
+      const json meta = calibrate_model(*store, find_model(*store, *id));
+      if (g.json) return print_json(meta.at("calibration")), 0;
+      std::cout << "model " << meta.value("id", "") << ": int8 ranges measured on "
+                << meta["calibration"].value("crops", 0) << " training crops\n";
+      return 0;
+    }
     const json out = *show ? show_model(*store, *id) : list_models(*store);
     if (g.json) return print_json(out), 0;
     *show ? print_card(out) : print_list(out, store->uri());

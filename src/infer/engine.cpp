@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "core/hash.h"
+#include "infer/fast_conv.h"
 #include "infer/plain_net.h"
 #include "maskwatch.h"
 
@@ -20,22 +21,36 @@ class PlainEngine : public Engine {
     net_.logits(crops, n, out, threads_);
   }
   int input_size() const override { return net_.input_size; }
-  std::string name() const override { return "plain"; }
+  std::string name() const override { return std::string("plain ") + precision_name(net_.precision()); }
 
  private:
   PlainNet net_;
   int threads_;
 };
 
+std::string from_env(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
 }  // namespace
+
+Precision choose_precision(const PlainNet& net, std::string asked) {
+  if (asked.empty()) asked = from_env("MASKWATCH_PRECISION", "auto");
+  if (asked != "auto") {
+    const Precision p = parse_precision(asked, "precision (MASKWATCH_PRECISION)");
+    if (p == Precision::int8 && !net.calibrated())
+      throw Error("precision int8", "this model has no int8 calibration; run 'maskwatch models calibrate'");
+    return p;
+  }
+  if (net.calibrated() && cpu_runs_natively(Precision::int8)) return Precision::int8;
+  return Precision::fp32;
+}
 
 void set_reference_engine(EngineFactory factory) { reference_factory = factory; }
 
 std::unique_ptr<Engine> open_engine(const ObjectStore& store, const ModelRef& model, int threads, std::string kind) {
-  if (kind.empty()) {
-    const char* env = std::getenv("MASKWATCH_ENGINE");
-    kind = env && *env ? env : "auto";
-  }
+  if (kind.empty()) kind = from_env("MASKWATCH_ENGINE", "auto");
   if (kind != "auto" && kind != "plain" && kind != "torch")
     throw Error("engine", "unknown engine '" + kind + "' (auto, plain or torch)");
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -49,7 +64,10 @@ std::unique_ptr<Engine> open_engine(const ObjectStore& store, const ModelRef& mo
     auto bytes = store.get(plain_key);
     if (sha256_hex(bytes) != model.meta.at("plain_sha256").get<std::string>())
       throw Error(store.uri() + "/" + plain_key, "does not match its recorded SHA-256");
-    return std::make_unique<PlainEngine>(PlainNet::from_bytes(bytes, store.uri() + "/" + plain_key), threads);
+    auto net = PlainNet::from_bytes(bytes, store.uri() + "/" + plain_key);
+    const Precision p = choose_precision(net, "");
+    if (p != Precision::fp32) net.set_precision(p);
+    return std::make_unique<PlainEngine>(std::move(net), threads);
   }
   if (!reference_factory)
     throw Error(store.uri() + "/" + model.dir,

@@ -3,11 +3,13 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <type_traits>
 
 #include "core/parallel.h"
+#include "infer/fast_conv.h"
 #include "infer/plain_ops.h"
 #include "maskwatch.h"
 
@@ -69,18 +71,17 @@ void require_cpu_features() {
                 "this build needs a CPU with AVX2 and FMA; rebuild with -DMASKWATCH_PLAIN_CPU_FLAGS=...");
 }
 
-void run_op(const PlainNet& net, const PlainOp& op, std::vector<Activation>& act, std::vector<float>& cols) {
+// The largest magnitude in each buffer an op reads, when `seen` is given (calibration).
+void run_op(const PlainNet& net, std::size_t i, std::vector<Activation>& act, std::vector<float>* seen) {
+  const PlainOp& op = net.ops[i];
   const Activation& x = act[static_cast<std::size_t>(op.in)];
   Activation& y = act[static_cast<std::size_t>(op.out)];
-  const float* weights = net.params.data() + op.weight;
-  const float* bias = net.params.data() + op.bias;
+  if (seen)
+    for (float v : x.data) (*seen)[i] = std::max((*seen)[i], std::fabs(v));
   switch (op.kind) {
-    case PlainOp::Kind::Conv: {
-      const bool pruned = static_cast<int>(op.taps.size()) != op.k * op.k;
-      const Activation* residual = op.residual >= 0 ? &act[static_cast<std::size_t>(op.residual)] : nullptr;
-      plain_conv(op, x, residual, pruned ? net.pruned.data() + op.pruned_weight : weights, bias, y, cols);
+    case PlainOp::Kind::Conv:
+      net.convs[i]->run(x, op.residual >= 0 ? &act[static_cast<std::size_t>(op.residual)] : nullptr, y);
       break;
-    }
     case PlainOp::Kind::MaxPool:
       plain_maxpool(op, x, y);
       break;
@@ -91,9 +92,34 @@ void run_op(const PlainNet& net, const PlainOp& op, std::vector<Activation>& act
       plain_global_avgpool(x, y);
       break;
     case PlainOp::Kind::Linear:
-      plain_linear(op, x, weights, bias, y);
+      plain_linear(op, x, net.params.data() + op.weight, net.params.data() + op.bias, y);
       break;
   }
+}
+
+void forward_chunk(const PlainNet& net, const std::uint8_t* crops, int n, float* out, std::vector<float>* seen) {
+  // Denormal activations (real faces through trained weights produce them) cost
+  // ~100x per operation: flush them to zero on this thread.
+  _mm_setcsr(_mm_getcsr() | kFlushDenormals);
+  // Kept per thread between chunks: their pages are touched once, not once per chunk.
+  thread_local std::vector<Activation> act;
+  act.resize(static_cast<std::size_t>(net.buffers));
+  plain_normalize(crops, n, net.input_size, net.mean, net.inv_scale, act[0]);
+  for (std::size_t i = 0; i < net.ops.size(); ++i) run_op(net, i, act, seen);
+  const Activation& last = act[net.ops.back().out];
+  std::copy(last.data.begin(), last.data.begin() + static_cast<std::ptrdiff_t>(n) * net.classes, out);
+}
+
+// Which buffers hold only values >= 0 (written by a ReLU, or pooled from such).
+std::vector<bool> unsigned_buffers(const PlainNet& net) {
+  std::vector<bool> nonneg(static_cast<std::size_t>(net.buffers), false);
+  for (const auto& op : net.ops) {
+    const bool in = nonneg[static_cast<std::size_t>(op.in)];
+    const bool pooled = op.kind == PlainOp::Kind::MaxPool || op.kind == PlainOp::Kind::AvgPool ||
+                        op.kind == PlainOp::Kind::GlobalAvgPool;
+    nonneg[static_cast<std::size_t>(op.out)] = pooled ? in : op.relu;
+  }
+  return nonneg;
 }
 
 }  // namespace
@@ -101,17 +127,7 @@ void run_op(const PlainNet& net, const PlainOp& op, std::vector<Activation>& act
 std::string plain_engine_cpu_features() { return kPlainOpsBuild.features; }
 
 void PlainNet::logits_chunk(const std::uint8_t* crops, int n, float* out) const {
-  // Denormal activations (real faces through trained weights produce them) cost
-  // ~100x per operation: flush them to zero on this thread.
-  _mm_setcsr(_mm_getcsr() | kFlushDenormals);
-  // Kept per thread between chunks: their pages are touched once, not once per chunk.
-  thread_local std::vector<Activation> act;
-  thread_local std::vector<float> cols;
-  act.resize(static_cast<std::size_t>(buffers));
-  plain_normalize(crops, n, input_size, mean, inv_scale, act[0]);
-  for (const auto& op : ops) run_op(*this, op, act, cols);
-  const Activation& last = act[ops.back().out];
-  std::copy(last.data.begin(), last.data.begin() + static_cast<std::ptrdiff_t>(n) * classes, out);
+  forward_chunk(*this, crops, n, out, nullptr);
 }
 
 void PlainNet::plan() {
@@ -132,7 +148,6 @@ void PlainNet::plan() {
   };
   std::vector<Shape> shape(static_cast<std::size_t>(buffers));
   shape[0] = {input_size, 3};
-  pruned.clear();
   for (std::size_t i = 0; i < ops.size(); ++i) {
     auto& op = ops[i];
     const std::string name = "op " + std::to_string(i) + " (" + kind_name(op.kind) + ")";
@@ -198,20 +213,55 @@ void PlainNet::plan() {
         fail("adds a " + r.str() + " residual to its " + y.str() + " output");
       y = r;
     }
-    op.taps.clear();
-    if (op.kind == PlainOp::Kind::Conv) {
-      op.taps = plain_live_taps(op, static_cast<int>(x.side), static_cast<int>(x.side));
-      if (static_cast<int>(op.taps.size()) != op.k * op.k) {
-        op.pruned_weight = pruned.size();
-        const auto live = plain_tap_weights(params.data() + op.weight, op.taps, op.cin, op.cout);
-        pruned.insert(pruned.end(), live.begin(), live.end());
-      }
-    }
+    op.in_side = static_cast<int>(x.side);
     shape[static_cast<std::size_t>(op.out)] = y;
   }
   const Shape last = shape[static_cast<std::size_t>(ops.back().out)];
   if (last != Shape{1, classes})
     throw Error(where, "the last op gives " + last.str() + ", not the " + std::to_string(classes) + " class logits");
+  const auto nonneg = unsigned_buffers(*this);
+  for (auto& op : ops) op.in_unsigned = nonneg[static_cast<std::size_t>(op.in)];
+  set_precision(Precision::fp32);
+}
+
+void PlainNet::set_precision(Precision p) {
+  if (p == Precision::int8 && !calibrated())
+    throw Error("plain network", "int8 needs calibrated input scales, and this network has none");
+  std::vector<std::shared_ptr<const FastConv>> made(ops.size());
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const auto& op = ops[i];
+    if (op.kind == PlainOp::Kind::Conv)
+      made[i] = std::make_shared<const FastConv>(op, op.in_side, params.data() + op.weight, params.data() + op.bias, p,
+                                                 op.in_scale, op.in_unsigned);
+  }
+  convs = std::move(made);
+}
+
+Precision PlainNet::precision() const {
+  for (const auto& c : convs)
+    if (c) return c->precision();
+  return Precision::fp32;
+}
+
+bool PlainNet::calibrated() const {
+  return std::all_of(ops.begin(), ops.end(),
+                     [](const PlainOp& op) { return op.kind != PlainOp::Kind::Conv || op.in_scale > 0.f; });
+}
+
+void PlainNet::calibrate(const std::uint8_t* crops, std::int64_t n) {
+  const Precision was = precision();
+  if (was != Precision::fp32) set_precision(Precision::fp32);
+  std::vector<float> seen(ops.size(), 0.f), out(static_cast<std::size_t>(kPlainMaxChunk) * classes);
+  const std::size_t crop_bytes = static_cast<std::size_t>(input_size) * input_size * 3;
+  for (std::int64_t first = 0; first < n; first += kPlainMaxChunk) {
+    const int m = static_cast<int>(std::min<std::int64_t>(kPlainMaxChunk, n - first));
+    forward_chunk(*this, crops + first * crop_bytes, m, out.data(), &seen);
+  }
+  constexpr float kSignedSteps = 127.f, kUnsignedSteps = 255.f, kSmallest = 1e-6f;
+  for (std::size_t i = 0; i < ops.size(); ++i)
+    if (ops[i].kind == PlainOp::Kind::Conv)
+      ops[i].in_scale = std::max(seen[i], kSmallest) / (ops[i].in_unsigned ? kUnsignedSteps : kSignedSteps);
+  set_precision(was);
 }
 
 void PlainNet::logits(const std::uint8_t* crops, std::int64_t n, float* out, int threads) const {
@@ -241,6 +291,8 @@ std::string PlainNet::to_bytes() const {
                         {"relu", op.relu},
                         {"weight", op.weight},
                         {"bias", op.bias}});
+  for (std::size_t i = 0; i < ops.size(); ++i)
+    if (ops[i].in_scale > 0.f) ops_json[i]["in_scale"] = ops[i].in_scale;
   json header = {{"input_size", input_size}, {"classes", classes},      {"mean", mean},   {"inv_scale", inv_scale},
                  {"buffers", buffers},       {"params", params.size()}, {"ops", ops_json}};
   const std::string h = header.dump();
@@ -283,6 +335,9 @@ PlainNet PlainNet::from_bytes(const std::string& bytes, const std::string& sourc
       op.stride = whole<int>(o, "stride", source), op.pad = whole<int>(o, "pad", source);
       op.relu = o.at("relu");
       op.weight = whole<std::size_t>(o, "weight", source), op.bias = whole<std::size_t>(o, "bias", source);
+      op.in_scale = o.value("in_scale", 0.f);
+      if (!(op.in_scale >= 0.f && std::isfinite(op.in_scale)))
+        throw Error(source, "op " + std::to_string(net.ops.size()) + ": in_scale is not a finite number >= 0");
       net.ops.push_back(op);
     }
   } catch (const json::exception& e) {

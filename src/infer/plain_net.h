@@ -1,16 +1,20 @@
 // PlainNet: a small inference engine for exported convolutional networks,
-// without LibTorch. Activations are NHWC floats; convolutions are im2col +
-// one GEMM (Eigen) over a chunk of images with BatchNorm already folded in,
-// the residual add and ReLU fused. LibTorch's path (model/runtime.h) is the
-// reference it is tested against.
+// without LibTorch. Activations are NHWC floats; convolutions run on oneDNN
+// (infer/fast_conv.h) in fp32, bf16 or int8 over a chunk of images, with
+// BatchNorm already folded in and the residual add and ReLU fused. Each
+// operator is tested against a naive reference (infer/reference_ops.h), the
+// whole network against LibTorch (model/runtime.h).
 //
 // File format ("MWPLAIN1"): the 8-byte magic, a little-endian uint32 header
 // length, a JSON header (input size, normalisation, ops), then float32
 // parameters. Conv weights are [k][k][cin][cout]; linear weights [in][out].
+// A convolution's "in_scale", when the file has one, is its input's value per
+// 8-bit step, calibrated on training crops: what int8 needs.
 #pragma once
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,12 +37,13 @@ struct PlainOp {
   int cin = 0, cout = 0, k = 1, stride = 1, pad = 0;
   bool relu = false;
   std::size_t weight = 0, bias = 0;  // offsets into params
-  // Set by PlainNet::plan() for the net's input size: the kernel taps that
-  // ever touch the image (a 3x3 kernel on a 1x1 map uses only its centre),
-  // and, when some never do, those taps' weights in PlainNet::pruned.
-  std::vector<int> taps;
-  std::size_t pruned_weight = 0;
+  float in_scale = 0.f;              // convolutions: int8 input step, 0 when not calibrated
+  bool in_unsigned = false;          // set by plan(): the input comes out of a ReLU
+  int in_side = 0;                   // set by plan(): the input's side
 };
+
+class FastConv;
+enum class Precision;
 
 struct PlainNet {
   int input_size = 0;
@@ -47,13 +52,24 @@ struct PlainNet {
   std::vector<PlainOp> ops;
   std::vector<float> params;
   int buffers = 1;
-  std::vector<float> pruned;  // weights of convolutions with dead taps (plan())
+  // One per op, set for convolutions by plan() and set_precision().
+  std::vector<std::shared_ptr<const FastConv>> convs;
 
   std::string to_bytes() const;
   static PlainNet from_bytes(const std::string& bytes, const std::string& source);
-  // Follows the shapes from input_size and prunes kernel taps that only ever
-  // see padding. from_bytes() calls it; call it after building ops by hand.
+  // Checks every op against the shapes that follow from input_size and the
+  // parameters, and prepares the convolutions in fp32. from_bytes() calls it;
+  // call it after building ops by hand.
   void plan();
+  // Prepares the convolutions in `p`; int8 needs every convolution's
+  // in_scale (calibrate() or the file). Throws Error otherwise.
+  void set_precision(Precision p);
+  Precision precision() const;
+  // Whether every convolution has its int8 input scale.
+  bool calibrated() const;
+  // Sets each convolution's in_scale from the largest input magnitude it sees
+  // on these n crops (run in fp32).
+  void calibrate(const std::uint8_t* crops, std::int64_t n);
 
   // Logits [n][classes] for n 8-bit RGB HWC crops of side input_size,
   // using up to `threads` threads (each takes chunks of up to kPlainMaxChunk images).

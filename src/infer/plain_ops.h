@@ -36,20 +36,13 @@ extern const PlainOpsBuild kPlainOpsBuild;
 // The output side of a windowed op (conv, max pool, average pool) on an input side.
 inline int plain_out_side(int in, const PlainOp& op) { return (in + 2 * op.pad - op.k) / op.stride + 1; }
 
-// The kernel taps (ky * k + kx) of a convolution on an in_h x in_w input that
-// read a real input pixel for some output pixel; the others only ever see padding.
-std::vector<int> plain_live_taps(const PlainOp& op, int in_h, int in_w);
-// The [taps][cin][cout] weights of those taps out of [k][k][cin][cout] ones.
-std::vector<float> plain_tap_weights(const float* weights, const std::vector<int>& taps, int cin, int cout);
-
 // n 8-bit RGB HWC crops of side `side` -> (value - mean[c]) * inv_scale[c].
 void plain_normalize(const std::uint8_t* crops, int n, int side, const std::array<float, 3>& mean,
                      const std::array<float, 3>& inv_scale, Activation& y);
-// Convolution over op.taps (weights [op.taps.size()][cin][cout]) plus bias; then
-// the residual, if any, is added (the output zero-padded at the bottom and right
-// when the residual is larger), then the ReLU if op.relu. `cols` is scratch space.
-void plain_conv(const PlainOp& op, const Activation& x, const Activation* residual, const float* weights,
-                const float* bias, Activation& y, std::vector<float>& cols);
+// y = residual + small zero-padded at the bottom and right to the residual's
+// size, then the ReLU if `relu` (a convolution whose output is smaller than
+// its residual; infer/fast_conv.h).
+void plain_add_padded_residual(const Activation& small, const Activation& residual, bool relu, Activation& y);
 // k x k max over the window, padding excluded.
 void plain_maxpool(const PlainOp& op, const Activation& x, Activation& y);
 // k x k mean without padding; op.cout >= x.c channels, those past the input's zero.

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/paths.h"
+#include "infer/calibrate.h"
 #include "model/artifact.h"
 #include "model/runtime.h"
 #include "train/metrics.h"
@@ -86,7 +87,10 @@ void RunBook::save(NetworkImpl& net, torch::optim::Optimizer& optimizer, Network
 
 json RunBook::publish(NetworkImpl& net) {
   weights_from_bytes(net, store_.get(best_key_), store_.uri() + "/" + best_key_);
-  return publish_model(store_, net, model_meta(net));
+  json meta = publish_model(store_, net, model_meta(net));
+  // int8 ranges on this run's training crops (the model is usable without them: fp32).
+  if (meta.contains("plain_sha256")) meta = calibrate_model(store_, find_model(store_, meta.at("id")));
+  return meta;
 }
 
 json RunBook::model_meta(NetworkImpl& net) const {
