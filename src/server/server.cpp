@@ -160,7 +160,6 @@ struct Server::Impl {
   }
   void refuse_busy(Response& res) {
     res.set_header("Retry-After", std::to_string(opt.retry_after_s));
-    res.set_header("Connection", "close");
     send_error(res, 503, "overloaded",
                std::to_string(opt.max_in_flight) + " requests in flight already (--max-in-flight); retry later");
   }
@@ -249,17 +248,19 @@ struct Server::Impl {
          "the request took over " + std::to_string(opt.timeout_ms) + " ms (--timeout-ms); its work is abandoned"});
   }
 
+  void refuse_body(Response& res) {
+    send_error(res, 413, "too_large",
+               "the body is over " + std::to_string(opt.max_body_bytes) + " bytes (--max-body-bytes)");
+  }
+
   void predict(const Request& req, Response& res, const httplib::ContentReader& reader) {
     const auto start = t_request_start;
+    if (req.get_header_value<std::uint64_t>("Content-Length") > opt.max_body_bytes) return refuse_body(res);
     auto slot = try_slot();
     if (!slot) return refuse_busy(res);
     Upload up;
     const bool read = read_upload(req, reader, up);
-    if (up.over_limit) {
-      res.set_header("Connection", "close");
-      return send_error(res, 413, "too_large",
-                        "the body is over " + std::to_string(opt.max_body_bytes) + " bytes (--max-body-bytes)");
-    }
+    if (up.over_limit) return refuse_body(res);
     if (!read) return send_error(res, 400, "bad_request", "the body could not be read (a malformed form?)");
     FacesRequest fr;
     try {
@@ -356,7 +357,6 @@ struct Server::Impl {
     if (token_matches(req.get_header_value("Authorization"), opt.token))
       return httplib::Server::HandlerResponse::Unhandled;
     res.set_header("WWW-Authenticate", "Bearer");
-    res.set_header("Connection", "close");
     send_error(res, 401, "unauthorized", "send the server's token as 'Authorization: Bearer <token>'");
     return httplib::Server::HandlerResponse::Handled;
   }
@@ -369,8 +369,7 @@ struct Server::Impl {
       case 404:
         return send_error(res, 404, "not_found", "no route " + req.method + " " + req.path);
       case 413:
-        return send_error(res, 413, "too_large",
-                          "the body is over " + std::to_string(opt.max_body_bytes) + " bytes (--max-body-bytes)");
+        return refuse_body(res);
       default:
         return send_error(res, res.status, res.status < 500 ? "bad_request" : "internal",
                           "the request could not be served (HTTP " + std::to_string(res.status) + ")");
