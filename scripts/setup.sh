@@ -17,6 +17,8 @@ packages=(
   libjpeg62-turbo-dev libpng-dev                 # image decoding (src/data/image_decode.cpp)
   zip curl python3                               # maskwatch package; the CLI tests
   python3-torch python3-torchvision              # the torchvision checkpoint test
+  libcpp-httplib-dev                             # maskwatch serve
+  chromium                                       # the web page's browser test
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -45,6 +47,12 @@ echo "b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589  $weights
 services=tests/services
 if [ ! -x "$services/node_modules/.bin/s3rver" ] || [ ! -x "$services/node_modules/.bin/dynalite" ]; then
   (cd "$services" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# playwright-core for the web page's browser test (drives Debian's chromium),
+# pinned by tests/web/package-lock.json.
+if [ ! -d tests/web/node_modules/playwright-core ]; then
+  (cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 if [ ! -f "$build/build.ninja" ]; then

@@ -6,6 +6,7 @@
 #include <opencv2/core.hpp>
 
 #include "core/base64.h"
+#include "data/image_decode.h"
 
 namespace mw {
 
@@ -75,9 +76,33 @@ FacesRequest parse_faces_request(const json& payload) {
   return req;
 }
 
+bool is_supported_image_type(const std::string& media_type) {
+  return media_type == "image/jpeg" || media_type == "image/png";
+}
+
+cv::Mat decode_request_image(const FacesRequest& request) {
+  if (request.image.empty()) throw Error(request.source, "empty image file");
+  if (request.image.size() > kMaxImageBytes)
+    throw ImageTooLarge(request.source, "image file over " + std::to_string(kMaxImageBytes) + " bytes");
+  if (sniff_image_format(request.image) == ImageFormat::Unknown)
+    throw UnsupportedImageType(request.source, "not a JPEG or PNG file; those are the formats maskwatch reads");
+  return decode_image_rgb(request.image, request.source, {request.max_pixels, kMaxRequestSide});
+}
+
+std::vector<Prediction> run_faces_request(const Classifier& classifier, const FacesRequest& request,
+                                          const cv::Mat& rgb) {
+  if (!request.whole_image) return classifier.classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, request.boxes);
+  // The box whose crop region (the box plus the model's margin on every side) is the whole photo.
+  const float w = float(rgb.cols), h = float(rgb.rows);
+  const float k = 1.f + 2.f * classifier.metadata().value("margin", 0.f);
+  const Box box{0.5f * (w - w / k), 0.5f * (h - h / k), 0.5f * (w + w / k), 0.5f * (h + h / k)};
+  auto p = classifier.classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, {box}).at(0);
+  p.box = {0, 0, w, h};
+  return {p};
+}
+
 std::vector<Prediction> run_faces_request(const Classifier& classifier, const FacesRequest& request) {
-  if (request.whole_image) return {classifier.classify_face_crop(request.image, request.source)};
-  return classifier.classify(request.image, request.boxes, request.source);
+  return run_faces_request(classifier, request, decode_request_image(request));
 }
 
 json faces_json(const std::vector<Prediction>& faces, const std::vector<std::string>& labels) {
@@ -95,6 +120,10 @@ json faces_json(const std::vector<Prediction>& faces, const std::vector<std::str
 RequestError request_error(const std::exception_ptr& error) {
   try {
     std::rethrow_exception(error);
+  } catch (const ImageTooLarge& e) {
+    return {413, "too_large", e.what()};
+  } catch (const UnsupportedImageType& e) {
+    return {415, "unsupported_type", e.what()};
   } catch (const Error& e) {
     return {400, "bad_request", e.what()};
   } catch (const json::exception& e) {

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstddef>
 #include <exception>
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>
 
@@ -15,13 +16,24 @@ namespace mw {
 inline constexpr std::size_t kMaxBoxesPerRequest = 1024;
 inline constexpr double kMaxCoordinate = 1e6;             // pixels; no photo of ours is larger
 inline constexpr std::size_t kMaxImageBytes = 64u << 20;  // an encoded photo
+inline constexpr long kMaxRequestPixels = 60'000'000;     // a decoded photo, width x height
+inline constexpr int kMaxRequestSide = 16384;             // each side of a decoded photo
 
 struct FacesRequest {
-  std::string source = "image";  // where the photo came from (a path, "image"), for errors
-  std::string image;             // encoded bytes (JPEG or PNG)
-  std::vector<Box> boxes;        // the faces; empty with whole_image
-  bool whole_image = false;      // the photo is one face crop
+  std::string source = "image";         // where the photo came from (a path, "image"), for errors
+  std::string image;                    // encoded bytes (JPEG or PNG)
+  std::vector<Box> boxes;               // the faces; empty with whole_image
+  bool whole_image = false;             // the photo is one face crop
+  long max_pixels = kMaxRequestPixels;  // a photo over this is refused from its header
 };
+
+// A photo that is neither JPEG nor PNG (by its bytes or its declared type).
+class UnsupportedImageType : public Error {
+ public:
+  using Error::Error;
+};
+// The media types a photo may be sent as: image/jpeg and image/png.
+bool is_supported_image_type(const std::string& media_type);
 
 // A box from "XMIN,YMIN,XMAX,YMAX" (decimal numbers) or a JSON array of four
 // numbers; both checked alike (finite, within kMaxCoordinate, xmin < xmax,
@@ -35,7 +47,13 @@ void check_box_count(std::size_t count, const std::string& where);
 // the photo is one face. Throws mw::Error naming the field that is wrong.
 FacesRequest parse_faces_request(const json& payload);
 
-// Runs one request on a loaded classifier.
+// The decoded photo of a request (8-bit RGB): throws UnsupportedImageType,
+// ImageTooLarge (over max_pixels or kMaxRequestSide) or mw::Error (malformed).
+cv::Mat decode_request_image(const FacesRequest& request);
+// Runs one request on a loaded classifier; `rgb` is decode_request_image's.
+std::vector<Prediction> run_faces_request(const Classifier& classifier, const FacesRequest& request,
+                                          const cv::Mat& rgb);
+// The same, decoding the photo itself.
 std::vector<Prediction> run_faces_request(const Classifier& classifier, const FacesRequest& request);
 
 // [{"box": [...], "label": "...", "scores": {"<label>": p, ...}}, ...]
@@ -48,8 +66,10 @@ struct RequestError {
   std::string code = "internal";
   std::string message;
 };
-// Any exception -> its RequestError: mw::Error and malformed JSON are the
-// caller's (400 bad_request), memory exhaustion 413 too_large, the rest 500.
+// Any exception -> its RequestError: a photo over the pixel limits 413
+// too_large, one of another type 415 unsupported_type, mw::Error and
+// malformed JSON the caller's (400 bad_request), memory exhaustion 413
+// too_large, the rest 500.
 RequestError request_error(const std::exception_ptr& error);
 json error_json(const RequestError& error);  // {"error": {"code", "message"}}
 

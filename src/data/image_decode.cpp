@@ -345,9 +345,9 @@ int png_orientation(const PngState& s) {
 void check_size(unsigned long width, unsigned long height, const ImageLimits& limits, const std::string& source) {
   const std::string size = " (" + std::to_string(width) + "x" + std::to_string(height) + ")";
   if (static_cast<double>(width) * static_cast<double>(height) > static_cast<double>(limits.max_pixels))
-    throw Error(source, "image is over " + std::to_string(limits.max_pixels) + " pixels" + size);
+    throw ImageTooLarge(source, "image is over " + std::to_string(limits.max_pixels) + " pixels" + size);
   if (width > static_cast<unsigned long>(limits.max_side) || height > static_cast<unsigned long>(limits.max_side))
-    throw Error(source, "image side is over the cap of " + std::to_string(limits.max_side) + " pixels" + size);
+    throw ImageTooLarge(source, "image side is over the cap of " + std::to_string(limits.max_side) + " pixels" + size);
 }
 
 Error undecodable(const std::string& source, const std::string& why) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "maskwatch.h"
+
 namespace mw {
 
 enum class ImageFormat { Unknown, Jpeg, Png };
@@ -16,6 +18,13 @@ struct ImageLimits {
   int max_side;     // width and height each
 };
 
+// An image refused from its header for being over the limits (a caller may
+// answer it apart from a malformed one, e.g. with HTTP 413).
+class ImageTooLarge : public Error {
+ public:
+  using Error::Error;
+};
+
 // The format by its magic bytes.
 ImageFormat sniff_image_format(std::string_view bytes);
 
@@ -24,7 +33,7 @@ ImageFormat sniff_image_format(std::string_view bytes);
 // (not composited), 16-bit samples keep their high byte, CMYK is converted
 // OpenCV's way and the EXIF orientation (JPEG APP1, PNG eXIf) is
 // applied. An image over the limits is refused from its header, before pixel
-// memory is allocated. A JPEG whose data ends before its last row is refused
+// memory is allocated (ImageTooLarge). A JPEG whose data ends before its last row is refused
 // (OpenCV returned uninitialized rows for it), and so is one for which libjpeg
 // warns of corrupt data before its last row (it would fill the rest with grey).
 // Throws mw::Error(source, why).

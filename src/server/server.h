@@ -1,0 +1,71 @@
+// maskwatch's HTTP server: a thin shell over the request path of
+// src/api/faces.h. It loads one model, answers predict requests with faces
+// (or an annotated JPEG), shows the models and the benchmark history, runs
+// the benchmark job in the background (one at a time), reports health and
+// Prometheus metrics, and serves the web page from web/.
+//
+// Every limit answers at once with its status and {"error": {"code",
+// "message"}}: the body (413 too_large), the decoded pixels (413 too_large),
+// the type (415 unsupported_type), a malformed photo or boxes (400
+// bad_request), requests in flight (503 overloaded with Retry-After: a
+// counter, never a queue), the time per request (504 timeout), and the
+// bearer token when one is set (401 unauthorized, on every route but
+// /healthz and the page's static files).
+#pragma once
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "maskwatch.h"
+
+namespace mw {
+
+struct ServeOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0: any free port (bind() says which)
+  std::string store = "maskwatch-data";
+  std::string model = "latest";
+  std::string results;  // the benchmark's results table; "" -> default_results_uri(store)
+  int threads = 0;      // compute threads of the model (0: all cores)
+  std::string token;    // a bearer token every route but /healthz asks for; "" -> none
+  std::string web_dir;  // the page's static files; "" -> no page
+  std::size_t max_body_bytes = std::size_t(16) << 20;
+  long max_pixels = 40'000'000;                        // a photo's width x height
+  int max_in_flight = 8;                               // requests served at once; more get 503
+  int timeout_ms = 10'000;                             // per request, from its headers to its answer; over it 504
+  int retry_after_s = 1;                               // what a 503 asks the client to wait
+  std::vector<int> benchmark_sizes = {100, 200, 400};  // POST /v1/benchmarks without "sizes"
+  enum class AccessLog { None, Text, Json } access_log = AccessLog::Text;  // one line per request, stderr
+};
+
+// The web page's folder, looked up at run time (first match wins):
+// $MASKWATCH_WEB_DIR when set (and only it); <executable's folder>/../share/maskwatch/web
+// (an installed tree, build/tests/*); <executable's folder>/share/maskwatch/web
+// (build/maskwatch: the build copies web/ there). "" when none holds index.html.
+std::string find_web_dir();
+
+class Server {
+ public:
+  // Loads the model (timed, for /metrics); throws mw::Error when it cannot.
+  explicit Server(const ServeOptions& options);
+  ~Server();  // stops, and waits for what is in flight
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds host:port; returns the port. Throws mw::Error naming the address.
+  int bind();
+  // Accepts until stop(); returns once every request in flight has been
+  // answered and a running benchmark job has finished.
+  void serve();
+  // Stops accepting (safe from any thread, not from a signal handler).
+  void stop();
+  const Classifier& classifier() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mw

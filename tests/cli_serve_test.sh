@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# maskwatch serve as a process: it answers on the port it prints, writes one
+# access-log line per request (JSON with --json), and on SIGTERM stops
+# accepting, finishes the request in flight and exits 0.
+# Usage: cli_serve_test.sh MASKWATCH_BINARY
+set -uo pipefail
+mw=$1
+data=${MASKWATCH_DATA:-../shared/data/face-mask-detection}
+work=$(mktemp -d)
+srv=""
+cleanup() {
+  if [ -n "$srv" ]; then kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*"
+  [ -f "$work/serve.log" ] && cat "$work/serve.log"
+  exit 1
+}
+
+mkdir -p "$work/voc/images" "$work/voc/annotations"
+for i in $(seq 0 19); do
+  cp "$data/annotations/maksssksksss$i.xml" "$work/voc/annotations/" && cp "$data/images/maksssksksss$i.jpg" "$work/voc/images/" || fail "copy"
+done
+s=$work/store
+"$mw" -q --store "$s" ingest --data "$work/voc" >/dev/null 2>&1 || fail "ingest"
+"$mw" -q --store "$s" prepare --crop-size 32 >/dev/null 2>&1 || fail "prepare"
+"$mw" -q --store "$s" --threads 2 train --epochs 1 --input-size 32 --batch 16 --limit 32 --val-limit 16 >/dev/null 2>&1 || fail "train"
+
+"$mw" --json --store "$s" --threads 2 serve --port 0 2>"$work/serve.log" &
+srv=$!
+for _ in $(seq 100); do grep -q "^serving model" "$work/serve.log" && break; sleep 0.1; done
+port=$(grep -o "127.0.0.1:[0-9]*" "$work/serve.log" | head -1 | cut -d: -f2)
+[ -n "$port" ] || fail "no port printed"
+out=$(curl -sS "http://127.0.0.1:$port/healthz") || fail "healthz: $out"
+grep -q '"ok"' <<<"$out" || fail "healthz: $out"
+
+# A request whose body is still coming in when SIGTERM arrives completes;
+# a new connection after it is refused.
+python3 - "$port" "$data/images/maksssksksss0.jpg" "$srv" <<'PY' || fail "the request in flight did not complete"
+import json, os, signal, socket, sys, time
+port, image, pid = int(sys.argv[1]), open(sys.argv[2], "rb").read(), int(sys.argv[3])
+s = socket.create_connection(("127.0.0.1", port))
+head = ("POST /v1/predict?boxes=79,105,109,142 HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\n"
+        "Connection: close\r\nContent-Length: %d\r\n\r\n" % len(image)).encode()
+s.sendall(head + image[:1000])
+time.sleep(0.3)
+os.kill(pid, signal.SIGTERM)
+time.sleep(0.3)
+try:
+    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    sys.exit("a new connection was accepted after SIGTERM")
+except OSError:
+    pass
+s.sendall(image[1000:])
+out = b""
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    out += d
+assert out.startswith(b"HTTP/1.1 200"), out[:300]
+faces = json.loads(out.split(b"\r\n\r\n", 1)[1])["faces"]
+assert len(faces) == 1 and faces[0]["label"], faces
+PY
+wait "$srv"
+rc=$?
+srv=""
+[ "$rc" -eq 0 ] || fail "serve exited $rc on SIGTERM"
+grep -q "stopping on SIGTERM" "$work/serve.log" || fail "no stop line"
+python3 - "$work/serve.log" <<'PY' || fail "no JSON access-log line per request"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+assert [(l["method"], l["path"], l["status"]) for l in lines] == [("GET", "/healthz", 200), ("POST", "/v1/predict", 200)], lines
+PY
+echo "PASS"

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The web page in Debian's chromium against a real maskwatch serve: a
+# dataset photo uploaded gets labelled boxes, the dashboard draws its charts
+# (tests/web/page_test.js). Screenshots go to SCREENSHOT_DIR.
+# Usage: cli_web_test.sh MASKWATCH_BINARY SCREENSHOT_DIR
+set -uo pipefail
+mw=$1
+shots=$2
+here=$(cd "$(dirname "$0")" && pwd)
+data=${MASKWATCH_DATA:-../shared/data/face-mask-detection}
+work=$(mktemp -d)
+srv=""
+cleanup() {
+  if [ -n "$srv" ]; then kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*"
+  [ -f "$work/serve.log" ] && tail -20 "$work/serve.log"
+  exit 1
+}
+
+command -v "${CHROMIUM:-chromium}" >/dev/null || fail "chromium is missing (scripts/setup.sh installs it)"
+if [ ! -d "$here/web/node_modules/playwright-core" ]; then
+  (cd "$here/web" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in tests/web"
+fi
+mkdir -p "$shots"
+
+mkdir -p "$work/voc/images" "$work/voc/annotations"
+for i in $(seq 0 19); do
+  cp "$data/annotations/maksssksksss$i.xml" "$work/voc/annotations/" && cp "$data/images/maksssksksss$i.jpg" "$work/voc/images/" || fail "copy"
+done
+s=$work/store
+"$mw" -q --store "$s" ingest --data "$work/voc" >/dev/null 2>&1 || fail "ingest"
+"$mw" -q --store "$s" prepare --crop-size 32 >/dev/null 2>&1 || fail "prepare"
+"$mw" -q --store "$s" --threads 2 train --epochs 2 --input-size 32 --batch 16 --limit 32 --val-limit 16 >/dev/null 2>&1 ||
+  fail "train"
+"$mw" -q --store "$s" --threads 2 benchmark --sizes 5,10,20 >/dev/null 2>&1 || fail "benchmark"
+
+"$mw" --store "$s" --threads 2 serve --port 0 2>"$work/serve.log" &
+srv=$!
+for _ in $(seq 100); do grep -q "^serving model" "$work/serve.log" && break; sleep 0.1; done
+port=$(grep -o "127.0.0.1:[0-9]*" "$work/serve.log" | head -1 | cut -d: -f2)
+[ -n "$port" ] || fail "no port printed"
+grep -q "API only" "$work/serve.log" && fail "the server found no web page"
+node "$here/web/page_test.js" "http://127.0.0.1:$port/" "$data/images/maksssksksss4.jpg" "$shots" || fail "page test"
+echo "screenshots in $shots"

@@ -1,0 +1,355 @@
+// maskwatch serve over real sockets on 127.0.0.1: every route, every limit's
+// status and error code, the token, and the metrics moving. The model is a
+// tiny one trained once per test process on a few dataset images.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "fixture.h"
+#include "server/server.h"
+
+using namespace mw;
+
+namespace {
+
+constexpr int kImages = 30;
+const char* const kPhoto = "maksssksksss0.jpg";  // 512x366, faces at the boxes below
+const char* const kBox = "79,105,109,142";
+
+// A store with a tiny trained model, made once per test process.
+const std::string& served_store() {
+  static const std::string store = [] {
+    IngestOptions in;
+    in.data_dir = fixture::small_dataset(kImages, "serve-data");
+    in.store = fixture::temp_dir("serve-store");
+    ingest(in);
+    PrepareOptions pr;
+    pr.store = in.store;
+    pr.crop_size = 32;
+    prepare(pr);
+    TrainOptions t;
+    t.store = in.store;
+    t.input_size = 32;
+    t.epochs = 1;
+    t.batch = 16;
+    t.limit = 32;
+    t.val_limit = 16;
+    t.threads = 2;
+    train(t);
+    return in.store;
+  }();
+  return store;
+}
+
+std::string photo() {
+  std::ifstream f(fixture::data_dir() + "/images/" + kPhoto, std::ios::binary);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+ServeOptions options() {
+  ServeOptions o;
+  o.store = served_store();
+  o.port = 0;
+  o.threads = 2;
+  o.access_log = ServeOptions::AccessLog::None;
+  return o;
+}
+
+// A server on an ephemeral port, serving on a thread until destroyed.
+struct Running {
+  std::unique_ptr<Server> server;
+  int port = 0;
+  std::atomic<bool> finished{false};
+  std::thread thread;
+  explicit Running(const ServeOptions& o) : server(std::make_unique<Server>(o)), port(server->bind()) {
+    thread = std::thread([this] {
+      server->serve();
+      finished = true;
+    });
+  }
+  ~Running() {
+    while (!finished) {  // a stop before it listens would be lost: again until it returns
+      server->stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    thread.join();
+  }
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(20, 0);
+    return c;
+  }
+};
+
+std::string error_code(const httplib::Result& r) {
+  if (!r) return "no response";
+  try {
+    return json::parse(r->body)["error"]["code"];
+  } catch (const std::exception&) {
+    return "not an error body: " + r->body;
+  }
+}
+
+// A raw connection for what httplib's client will not do: send part of a request and wait.
+struct RawClient {
+  int fd = -1;
+  explicit RawClient(int port) {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(std::uint16_t(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("connect failed");
+  }
+  ~RawClient() { ::close(fd); }
+  void send(const std::string& s) const { ASSERT_EQ(::send(fd, s.data(), s.size(), MSG_NOSIGNAL), ssize_t(s.size())); }
+  // One response (headers and a Content-Length body), or what came in 5 s.
+  std::string receive() const {
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string out;
+    char buf[4096];
+    for (ssize_t n; !complete(out) && (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, std::size_t(n));
+    return out;
+  }
+  static bool complete(const std::string& r) {
+    const auto end = r.find("\r\n\r\n");
+    const auto len = r.find("Content-Length: ");
+    if (end == std::string::npos || len == std::string::npos) return false;
+    return r.size() >= end + 4 + std::stoul(r.substr(len + 16));
+  }
+};
+
+std::string predict_headers(std::size_t content_length) {
+  return "POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: " +
+         std::to_string(content_length) + "\r\n\r\n";
+}
+
+long metric(const std::string& text, const std::string& series) {
+  const auto at = text.find("\n" + series + " ");
+  return at == std::string::npos ? -1 : std::stol(text.substr(at + series.size() + 2));
+}
+
+// /metrics once `series` reaches `value` (a request is counted just after its
+// response is sent), or after 2 s.
+std::string metrics_when(httplib::Client& c, const std::string& series, long value) {
+  std::string text;
+  for (int i = 0; i < 200; ++i) {
+    text = c.Get("/metrics")->body;
+    if (metric(text, series) >= value) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return text;
+}
+
+}  // namespace
+
+TEST(Server, PredictsFromARawBodyAFormAndBoxes) {
+  Running s(options());
+  auto c = s.client();
+  const std::string jpeg = photo();
+  auto r = c.Post("/v1/predict?boxes=79,105,109,142;185,100,226,144", jpeg, "image/jpeg");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  json body = json::parse(r->body);
+  ASSERT_EQ(body["faces"].size(), 2u);
+  EXPECT_EQ(body["faces"][0]["box"], json({79, 105, 109, 142}));
+  EXPECT_EQ(body["faces"][0]["scores"].size(), 3u);
+  EXPECT_FALSE(body["whole_image"].get<bool>());
+  EXPECT_GT(body["timings_ms"]["total"].get<double>(), 0);
+  EXPECT_EQ(body["image"]["width"], 512);
+
+  r = c.Post("/v1/predict", jpeg, "image/jpeg");  // no boxes: the photo is one face
+  ASSERT_TRUE(r && r->status == 200);
+  body = json::parse(r->body);
+  ASSERT_EQ(body["faces"].size(), 1u);
+  EXPECT_TRUE(body["whole_image"].get<bool>());
+  EXPECT_EQ(body["faces"][0]["box"], json({0, 0, 512, 366}));
+
+  httplib::MultipartFormDataItems form = {{"image", jpeg, "photo.jpg", "image/jpeg"}, {"boxes", kBox, "", ""}};
+  r = c.Post("/v1/predict", form);
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "no response");
+  EXPECT_EQ(json::parse(r->body)["faces"].size(), 1u);
+
+  r = c.Post("/v1/predict?annotate=1&boxes=79,105,109,142", jpeg, "image/jpeg");
+  ASSERT_TRUE(r && r->status == 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "image/jpeg");
+  EXPECT_EQ(r->body.substr(0, 3), std::string("\xFF\xD8\xFF", 3));
+  EXPECT_NE(r->body, jpeg);
+}
+
+TEST(Server, ModelsBenchmarksHealthAndMetrics) {
+  Running s(options());
+  auto c = s.client();
+  auto r = c.Get("/healthz");
+  ASSERT_TRUE(r && r->status == 200);
+  r = c.Get("/readyz");
+  ASSERT_TRUE(r && r->status == 200);
+  const std::string id = json::parse(r->body)["model"];
+  EXPECT_EQ(id.size(), 16u);
+  r = c.Get("/v1/models");
+  ASSERT_TRUE(r && r->status == 200);
+  json models = json::parse(r->body);
+  EXPECT_EQ(models["loaded"]["id"], id);
+  EXPECT_EQ(models["loaded"]["arch"], "resnet18");
+  EXPECT_EQ(models["models"].size(), 1u);
+  r = c.Get("/v1/benchmarks?size=5");
+  ASSERT_TRUE(r && r->status == 200);
+  EXPECT_TRUE(json::parse(r->body)["records"].empty());
+  r = c.Get("/v1/benchmarks?size=x");
+  EXPECT_EQ(r->status, 400);
+  r = c.Get("/no/such/route");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_EQ(error_code(r), "not_found");
+
+  const std::string before = c.Get("/metrics")->body;
+  ASSERT_TRUE(c.Post("/v1/predict?boxes=79,105,109,142", photo(), "image/jpeg"));
+  ASSERT_TRUE(c.Post("/v1/predict", "", "image/gif"));
+  r = c.Get("/metrics");
+  ASSERT_TRUE(r && r->status == 200);
+  EXPECT_NE(r->get_header_value("Content-Type").find("text/plain"), std::string::npos);
+  const std::string count = "maskwatch_http_request_duration_seconds_count{route=\"/v1/predict\"}";
+  const std::string text = metrics_when(c, count, 2);
+  const std::string ok = "maskwatch_http_requests_total{route=\"/v1/predict\",status=\"200\"}";
+  EXPECT_EQ(metric(before, ok), -1);
+  EXPECT_EQ(metric(text, ok), 1) << text;
+  EXPECT_EQ(metric(text, "maskwatch_http_requests_total{route=\"/v1/predict\",status=\"415\"}"), 1);
+  EXPECT_EQ(metric(text, count), 2);
+  EXPECT_EQ(metric(text, "maskwatch_http_request_duration_seconds_bucket{route=\"/v1/predict\",le=\"+Inf\"}"), 2);
+  long faces = 0;
+  for (const auto& label : class_names())
+    faces += std::max(0L, metric(text, "maskwatch_faces_total{label=\"" + label + "\"}"));
+  EXPECT_EQ(faces, 1);
+  EXPECT_EQ(metric(text, "maskwatch_http_requests_in_flight"), 0);
+  EXPECT_NE(text.find("\nmaskwatch_model_load_seconds "), std::string::npos);
+}
+
+TEST(Server, RefusesWhatIsOverALimitOrMalformed) {
+  ServeOptions o = options();
+  o.max_body_bytes = 200'000;
+  o.max_pixels = 100'000;  // the photo is 512x366 = 187,392
+  Running s(o);
+  auto c = s.client();
+  const std::string jpeg = photo();
+  auto expect = [&](const httplib::Result& r, int status, const std::string& code) {
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, status) << r->body;
+    EXPECT_EQ(error_code(r), code);
+  };
+  expect(c.Post("/v1/predict", jpeg, "image/jpeg"), 413, "too_large");                       // pixels
+  expect(c.Post("/v1/predict", std::string(300'000, 'x'), "image/jpeg"), 413, "too_large");  // bytes
+  expect(c.Post("/v1/predict", jpeg, "image/gif"), 415, "unsupported_type");
+  expect(c.Post("/v1/predict", "GIF89a....", "image/jpeg"), 415, "unsupported_type");
+  expect(c.Post("/v1/predict", jpeg.substr(0, 600), "image/jpeg"), 400, "bad_request");  // truncated
+  expect(c.Post("/v1/predict", "", "image/jpeg"), 400, "bad_request");                   // 0 bytes
+  expect(c.Post("/v1/predict?boxes=1,2,x,4", jpeg, "image/jpeg"), 400, "bad_request");
+  expect(c.Post("/v1/predict?boxes=9,9,1,1", jpeg, "image/jpeg"), 400, "bad_request");
+  expect(c.Post("/v1/predict", "--zz\r\nnot a form", "multipart/form-data; boundary=zz"), 400, "bad_request");
+  httplib::MultipartFormDataItems no_image = {{"boxes", kBox, "", ""}};
+  expect(c.Post("/v1/predict", no_image), 400, "bad_request");
+
+  // A 100 MB body is refused from its Content-Length, before it is sent.
+  RawClient raw(s.port);
+  raw.send(predict_headers(100u << 20));
+  const std::string reply = raw.receive();
+  EXPECT_EQ(reply.rfind("HTTP/1.1 413", 0), 0u) << reply;
+  EXPECT_NE(reply.find("too_large"), std::string::npos) << reply;
+}
+
+TEST(Server, RefusesAtOnceWhenEverySlotIsTakenAndTimesOut) {
+  ServeOptions o = options();
+  o.max_in_flight = 1;
+  o.timeout_ms = 300;
+  o.retry_after_s = 3;
+  Running s(o);
+  auto c = s.client();
+  const std::string jpeg = photo();
+  {
+    RawClient slow(s.port);  // a slow client holds the one slot while its body trickles in
+    slow.send(predict_headers(jpeg.size()) + jpeg.substr(0, 100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = c.Post("/v1/predict", jpeg, "image/jpeg");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 503);
+    EXPECT_EQ(error_code(r), "overloaded");
+    EXPECT_EQ(r->get_header_value("Retry-After"), "3");
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(250));
+    EXPECT_EQ(c.Get("/healthz")->status, 200);  // probes are never refused
+    // Its time runs from its headers: the rest of the body, late, gets 504.
+    std::this_thread::sleep_for(std::chrono::milliseconds(o.timeout_ms));
+    slow.send(jpeg.substr(100));
+    const std::string reply = slow.receive();
+    EXPECT_EQ(reply.rfind("HTTP/1.1 504", 0), 0u) << reply.substr(0, 200);
+    EXPECT_NE(reply.find("\"timeout\""), std::string::npos);
+  }
+  // The slot is free again once the late request's work has ended (it holds the slot till then).
+  httplib::Result r = c.Post("/v1/predict", jpeg, "image/jpeg");
+  for (int i = 0; i < 100 && r && r->status == 503; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    r = c.Post("/v1/predict", jpeg, "image/jpeg");
+  }
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+}
+
+TEST(Server, AsksForTheTokenOnEveryRouteButHealthz) {
+  ServeOptions o = options();
+  o.token = "s3cret-token";
+  Running s(o);
+  auto c = s.client();
+  EXPECT_EQ(c.Get("/healthz")->status, 200);
+  for (const char* path : {"/readyz", "/metrics", "/v1/models", "/v1/benchmarks"}) {
+    auto r = c.Get(path);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 401) << path;
+    EXPECT_EQ(error_code(r), "unauthorized") << path;
+  }
+  auto r = c.Post("/v1/predict", photo(), "image/jpeg");
+  EXPECT_EQ(r->status, 401);
+  c.set_bearer_token_auth("wrong-token!");
+  EXPECT_EQ(c.Get("/v1/models")->status, 401);
+  c.set_bearer_token_auth("s3cret-token");
+  EXPECT_EQ(c.Get("/v1/models")->status, 200);
+  EXPECT_EQ(c.Post("/v1/predict", photo(), "image/jpeg")->status, 200);
+}
+
+TEST(Server, RunsOneBenchmarkAtATime) {
+  Running s(options());
+  auto c = s.client();
+  auto r = c.Post("/v1/benchmarks", R"({"sizes": [25], "seed": 3})", "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 202) << r->body;
+  const std::string id = json::parse(r->body)["id"];
+  auto second = c.Post("/v1/benchmarks", R"({"sizes": [5]})", "application/json");
+  if (json::parse(c.Get("/v1/benchmarks/runs/" + id)->body)["status"] == "running") {
+    EXPECT_EQ(second->status, 409);
+    EXPECT_EQ(error_code(second), "conflict");
+  }
+  json status;
+  for (int i = 0; i < 300; ++i) {
+    status = json::parse(c.Get("/v1/benchmarks/runs/" + id)->body);
+    if (status["status"] != "running") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(status["status"], "done") << status.dump();
+  EXPECT_EQ(status["report"]["sets"][0]["set_size"], 25);
+  r = c.Get("/v1/benchmarks?size=25");
+  ASSERT_TRUE(r && r->status == 200);
+  EXPECT_EQ(json::parse(r->body)["records"].size(), 1u);
+  EXPECT_EQ(c.Get("/v1/benchmarks/runs/run-999")->status, 404);
+  EXPECT_EQ(c.Post("/v1/benchmarks", R"({"sizes": [0]})", "application/json")->status, 400);
+  EXPECT_EQ(c.Post("/v1/benchmarks", "{not json", "application/json")->status, 400);
+}
