@@ -105,7 +105,8 @@ TEST(PthFile, ReadsATorchSaveFile) {
 }
 
 TEST(PthFile, ReadsCraftedViews) {
-  auto tensors = parse_pth_state_dict(one_tensor(1, {3}, {1}), "crafted.pth");
+  const auto bytes = one_tensor(1, {3}, {1});  // the tensors view it
+  auto tensors = parse_pth_state_dict(bytes, "crafted.pth");
   ASSERT_EQ(tensors.size(), 1u);
   EXPECT_EQ(tensors[0].storage_offset, 1);
   EXPECT_EQ(element<float>(tensors[0], 3), 4.f);

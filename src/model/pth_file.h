@@ -43,5 +43,7 @@ struct PthTensor {
 // must outlive them. Throws mw::Error(source, why) for anything else, and for
 // the legacy (pre-1.6, non-zip) format with how to re-save it.
 std::vector<PthTensor> parse_pth_state_dict(std::string_view bytes, const std::string& source);
+// A temporary would leave the descriptions viewing freed bytes.
+std::vector<PthTensor> parse_pth_state_dict(std::string&& bytes, const std::string& source) = delete;
 
 }  // namespace mw
