@@ -88,8 +88,8 @@ declare -A why=(
   [claims-0x0.jpg]="image does not decode (corrupt JPEG data: Empty JPEG image"
   [rows-missing.png]="image does not decode (corrupt PNG data: Not enough image data)"
   [cut.jpg]="image does not decode (truncated JPEG data)"
-  [text.jpg]="image does not decode (not a JPEG or PNG file"
-  [gif.jpg]="image does not decode (not a JPEG or PNG file"
+  [text.jpg]="not a JPEG or PNG file; those are the formats maskwatch reads"
+  [gif.jpg]="not a JPEG or PNG file; those are the formats maskwatch reads"
   [empty.jpg]="empty image file"
   [missing.jpg]="cannot read: No such file or directory"
   [small.png]="box 0 [79,105,109,142]: has no area inside the 64x64 image")  # the box is inside the good photo
@@ -114,7 +114,7 @@ for name, result in zip(names, r[1:-1]):
     assert result["error"].startswith(result["image"] + ": "), result
 PY
 out=$(bounded "$mw" -q --store "$s" --json classify --whole-image "$c/text.jpg" "$good" 2>"$work/err")
-[ $? -eq 1 ] && grep -qF "$c/text.jpg: image does not decode" "$work/err" || fail "--whole-image: $(cat "$work/err")"
+[ $? -eq 1 ] && grep -qF "$c/text.jpg: not a JPEG or PNG file" "$work/err" || fail "--whole-image: $(cat "$work/err")"
 "$py" -c 'import json,sys; r=json.loads(sys.argv[1]); assert "error" in r[0] and len(r[1]["faces"]) == 1, r' "$out" ||
   fail "--whole-image: $out"
 # 1025 faces in the second image's annotation.
@@ -271,7 +271,7 @@ hostile = [
     ("60000x1000 PNG", image("wide.png"), ("error", "image side is over the cap of 16384 pixels (60000x1000)")),
     ("JPEG claiming 7000x8000", image("claims-7000x8000.jpg"), ("error", "image does not decode (corrupt or truncated")),
     ("truncated JPEG", image("cut.jpg"), ("error", "image: image does not decode (truncated JPEG data)")),
-    ("not an image", image("text.jpg"), ("error", "image: image does not decode (not a JPEG or PNG file")),
+    ("not an image", image("text.jpg"), ("error", "image: not a JPEG or PNG file")),
     ("over the pixel cap", image("overcap.png", None), ("error", "image is over 60000000 pixels")),
     ("box off the image", image("small.png"), ("error", "box 0 [79,105,109,142]: has no area inside the 64x64 image")),
     ("hex box", {"image": b64(good), "boxes": [["0x4f", 1, 20, 20]]}, ("error", "boxes[0]: expected [xmin")),
@@ -286,7 +286,8 @@ hostile = [
     ("HTTP: body an object", http_event({"image": b64(good)}), (400, "event.body: expected a string")),
     ("HTTP: body nested JSON text", http_event(json.dumps(request(image=b64(good)))), (400, "event.body: expected")),
     ("HTTP: body not JSON", http_event("{\"image\": "), (400, "event.body: expected a JSON object")),
-    ("HTTP: 60000x1000 PNG", http_event(request(image=b64(f"{cases}/wide.png"))), (400, "image side is over")),
+    ("HTTP: not an image", http_event(request(image=b64(f"{cases}/gif.jpg"))), (415, "not a JPEG or PNG file")),
+    ("HTTP: 60000x1000 PNG", http_event(request(image=b64(f"{cases}/wide.png"))), (413, "image side is over the cap")),
     ("unknown event", {"detail": [1, 2]}, ("error", "neither a scheduled event nor a classify request")),
     ("16384x1000 PNG (allowed)", image("side16384.png", [[8000, 400, 8100, 500]]), ("response", '"label"')),
 ]
