@@ -83,6 +83,12 @@ struct PrepareOptions {
 json prepare(const PrepareOptions& opt, const Reporter& rep = {});
 
 // ---- train ----------------------------------------------------------------
+// The architecture `train` and `pipeline` use when none is named: the most
+// accurate one (face-api's face network, fine-tuned). resnet18 is the fast option.
+inline constexpr const char* kDefaultArch = "face-resnet";
+
+// TrainOptions{} holds resnet18's recipe; train_recipe(arch) gives each
+// architecture's, and resolve_train_options() the default architecture's.
 struct TrainOptions {
   std::string store = "maskwatch-data";
   std::string arch = "resnet18";  // resnet18 | resnet34 | face-resnet
@@ -140,12 +146,12 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainOptions, store, arch, input
                                                 body_lr_scale, holdout, limit, val_limit, stop_after_batches)
 // The tuned settings for an architecture (chosen on the validation split):
 // input size, epochs, optimiser, learning rates, weight decay, frozen stages;
-// the rest as in TrainOptions{}. TrainOptions{} is the default arch's recipe.
+// the rest as in TrainOptions{}.
 TrainOptions train_recipe(const std::string& arch);
 // The options a run uses. `given` holds only the settings the caller named
 // (keys as in to_json; an unknown key or a value of the wrong type is an
 // error). Without "resume": the rest come from train_recipe(given arch, else
-// the default arch). With "resume": from the resumed run's own recorded
+// kDefaultArch). With "resume": from the resumed run's own recorded
 // settings (runs/<run>/options.json, `run` given or runs/latest), so that
 // {"resume": true} alone continues the run as it was started; a run without
 // recorded settings falls back to the recipe. `store` is always the argument;

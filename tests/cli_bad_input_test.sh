@@ -40,7 +40,7 @@ grep -q "did you mean --split" <<<"$out" || fail "no suggestion in: $out"
 "$mw" train --epochs >/dev/null 2>&1 && fail "missing value accepted"
 "$mw" --help | grep -q "pipeline" || fail "--help lists no pipeline"
 # The main job end to end, tiny: the text report reaches the test split.
-out=$("$mw" -q --store "$work/p" --threads 2 pipeline --data "$data" --input-size 32 --epochs 1 --limit 64 --val-limit 32 2>&1) \
+out=$("$mw" -q --store "$work/p" --threads 2 pipeline --data "$data" --arch resnet18 --input-size 32 --epochs 1 --limit 64 --val-limit 32 2>&1) \
   || fail "pipeline failed: $out"
 grep -q "on the test split" <<<"$out" && grep -q "macro-F1" <<<"$out" || fail "no test report in: $out"
 grep -q "^   400     400" <<<"$out" || fail "no benchmark set of 400 in: $out"

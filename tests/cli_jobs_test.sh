@@ -24,7 +24,7 @@ done
 s=$work/store
 "$mw" -q --store "$s" ingest --data "$work/voc" >/dev/null 2>&1 || fail "ingest"
 "$mw" -q --store "$s" prepare --crop-size 32 >/dev/null 2>&1 || fail "prepare"
-"$mw" -q --store "$s" --threads 2 train --epochs 1 --input-size 32 --batch 16 >/dev/null 2>&1 || fail "train"
+"$mw" -q --store "$s" --threads 2 train --arch resnet18 --epochs 1 --input-size 32 --batch 16 >/dev/null 2>&1 || fail "train"
 
 # benchmark: one record per set, kept across runs.
 out=$("$mw" -q --json --store "$s" benchmark --sizes 5,40 2>&1) || fail "benchmark: $out"

@@ -8,7 +8,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 store=$work/store
 common=(--store "$store" --threads 2 -q)
-train=(train --input-size 32 --epochs 3 --batch 16 --limit 320 --val-limit 64 --train-seed 5)
+train=(train --arch resnet18 --input-size 32 --epochs 3 --batch 16 --limit 320 --val-limit 64 --train-seed 5)
 
 "$mw" "${common[@]}" ingest --data "$data" >/dev/null
 "$mw" "${common[@]}" prepare --crop-size 32 >/dev/null

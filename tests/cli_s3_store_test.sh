@@ -60,7 +60,7 @@ images=$(grep -o "<Key>runs/cli/raw/$gen/images/[^<]*</Key>" <<<"$listing" | wc 
 [ ! -e "s3:" ] && [ ! -e "$work/voc/s3:" ] || fail "a local s3: folder was created"
 
 # Training reads the shards from the bucket and publishes the model there.
-out=$("$mw" -q --json --store "$store" --threads 2 train --epochs 1 --input-size 32 --batch 16 2>&1) \
+out=$("$mw" -q --json --store "$store" --threads 2 train --arch resnet18 --epochs 1 --input-size 32 --batch 16 2>&1) \
   || fail "train on s3 failed: $out"
 model=$(sed -n 's/^  "id": "\([0-9a-f]*\)".*/\1/p' <<<"$out")
 [ -n "$model" ] || fail "no model id in: $out"

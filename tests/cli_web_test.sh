@@ -34,7 +34,7 @@ done
 s=$work/store
 "$mw" -q --store "$s" ingest --data "$work/voc" >/dev/null 2>&1 || fail "ingest"
 "$mw" -q --store "$s" prepare --crop-size 32 >/dev/null 2>&1 || fail "prepare"
-"$mw" -q --store "$s" --threads 2 train --epochs 2 --input-size 32 --batch 16 --limit 32 --val-limit 16 >/dev/null 2>&1 ||
+"$mw" -q --store "$s" --threads 2 train --arch resnet18 --epochs 2 --input-size 32 --batch 16 --limit 32 --val-limit 16 >/dev/null 2>&1 ||
   fail "train"
 "$mw" -q --store "$s" --threads 2 benchmark --sizes 5,10,20 >/dev/null 2>&1 || fail "benchmark"
 

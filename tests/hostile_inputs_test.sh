@@ -27,7 +27,7 @@ done
 s=$work/store
 "$mw" -q --store "$s" ingest --data "$work/voc" >/dev/null 2>&1 || fail "ingest"
 "$mw" -q --store "$s" prepare --crop-size 32 >/dev/null 2>&1 || fail "prepare"
-"$mw" -q --store "$s" --threads 2 train --epochs 1 --input-size 32 --batch 16 >/dev/null 2>&1 || fail "train"
+"$mw" -q --store "$s" --threads 2 train --arch resnet18 --epochs 1 --input-size 32 --batch 16 >/dev/null 2>&1 || fail "train"
 good=$data/images/maksssksksss0.jpg
 good_box=79,105,109,142
 

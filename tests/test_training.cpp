@@ -169,7 +169,7 @@ TEST(TrainingOptions, OnlyArchGivenTakesThatArchitecturesRecipe) {
   EXPECT_DOUBLE_EQ(o.body_lr_scale, recipe.body_lr_scale);
   EXPECT_EQ(o.store, store);
   // Nothing given: the default architecture's recipe.
-  auto expected = train_recipe(TrainOptions{}.arch);
+  auto expected = train_recipe(kDefaultArch);
   expected.store = store;
   EXPECT_EQ(json(resolve_train_options(store, json::object())), json(expected));
 }

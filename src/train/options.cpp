@@ -81,7 +81,7 @@ TrainOptions resolve_train_options(const std::string& store, const json& given) 
   check_settings(given, "train options");
   std::optional<json> base;
   if (given.value("resume", false)) base = recorded_options(store, given);
-  if (!base) base = json(train_recipe(given.value("arch", TrainOptions{}.arch)));
+  if (!base) base = json(train_recipe(given.value("arch", std::string(kDefaultArch))));
   for (const char* key : kProcessKeys) base->erase(key);
   base->update(given);
   TrainOptions o = base->get<TrainOptions>();
