@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 
+#include "core/huge_pages.h"
 #include "maskwatch.h"
 
 namespace fs = std::filesystem;
@@ -23,7 +24,10 @@ std::string read_file(const std::string& path, std::size_t max_bytes) {
     throw Error(path, "file is " + std::to_string(size) + " bytes, over the limit of " + std::to_string(max_bytes));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path, std::string("cannot open: ") + std::strerror(errno));
-  std::string data(size, '\0');
+  std::string data;
+  data.reserve(size);
+  advise_huge_pages(data.data(), size);
+  data.resize(size);
   in.read(data.data(), static_cast<std::streamsize>(size));
   if (static_cast<std::size_t>(in.gcount()) != size) throw Error(path, "short read");
   return data;

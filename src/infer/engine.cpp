@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "core/env.h"
 #include "core/hash.h"
 #include "infer/fast_conv.h"
 #include "infer/plain_net.h"
@@ -28,29 +29,12 @@ class PlainEngine : public Engine {
   int threads_;
 };
 
-std::string from_env(const char* name, const char* fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-
 }  // namespace
-
-Precision choose_precision(const PlainNet& net, std::string asked) {
-  if (asked.empty()) asked = from_env("MASKWATCH_PRECISION", "auto");
-  if (asked != "auto") {
-    const Precision p = parse_precision(asked, "precision (MASKWATCH_PRECISION)");
-    if (p == Precision::int8 && !net.calibrated())
-      throw Error("precision int8", "this model has no int8 calibration; run 'maskwatch models calibrate'");
-    return p;
-  }
-  if (net.calibrated() && cpu_runs_natively(Precision::int8)) return Precision::int8;
-  return Precision::fp32;
-}
 
 void set_reference_engine(EngineFactory factory) { reference_factory = factory; }
 
 std::unique_ptr<Engine> open_engine(const ObjectStore& store, const ModelRef& model, int threads, std::string kind) {
-  if (kind.empty()) kind = from_env("MASKWATCH_ENGINE", "auto");
+  if (kind.empty()) kind = env_or("MASKWATCH_ENGINE", "auto");
   if (kind != "auto" && kind != "plain" && kind != "torch")
     throw Error("engine", "unknown engine '" + kind + "' (auto, plain or torch)");
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -64,10 +48,7 @@ std::unique_ptr<Engine> open_engine(const ObjectStore& store, const ModelRef& mo
     auto bytes = store.get(plain_key);
     if (sha256_hex(bytes) != model.meta.at("plain_sha256").get<std::string>())
       throw Error(store.uri() + "/" + plain_key, "does not match its recorded SHA-256");
-    auto net = PlainNet::from_bytes(bytes, store.uri() + "/" + plain_key);
-    const Precision p = choose_precision(net, "");
-    if (p != Precision::fp32) net.set_precision(p);
-    return std::make_unique<PlainEngine>(std::move(net), threads);
+    return std::make_unique<PlainEngine>(PlainNet::from_bytes(bytes, store.uri() + "/" + plain_key, ""), threads);
   }
   if (!reference_factory)
     throw Error(store.uri() + "/" + model.dir,

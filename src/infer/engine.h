@@ -25,13 +25,8 @@ class Engine {
 using EngineFactory = std::unique_ptr<Engine> (*)(const ObjectStore& store, const ModelRef& model, int threads);
 void set_reference_engine(EngineFactory factory);
 
-struct PlainNet;
-enum class Precision;
-// The plain engine's precision for `net`: asked is "fp32", "bf16", "int8" or
-// "auto" ("" reads $MASKWATCH_PRECISION, default auto). auto is int8 where the
-// model carries its calibration and the CPU has AVX-512 VNNI, else fp32.
-Precision choose_precision(const PlainNet& net, std::string asked);
-
+// The plain engine runs in the precision choose_precision() picks
+// (infer/plain_net.h: $MASKWATCH_PRECISION, default auto).
 // kind: "auto" (plain when the model has a plain export, else the reference),
 // "plain" or "torch"; "" reads $MASKWATCH_ENGINE, default auto.
 std::unique_ptr<Engine> open_engine(const ObjectStore& store, const ModelRef& model, int threads,

@@ -8,6 +8,8 @@
 #include <limits>
 #include <type_traits>
 
+#include "core/env.h"
+#include "core/huge_pages.h"
 #include "core/parallel.h"
 #include "infer/fast_conv.h"
 #include "infer/plain_ops.h"
@@ -131,6 +133,11 @@ void PlainNet::logits_chunk(const std::uint8_t* crops, int n, float* out) const 
 }
 
 void PlainNet::plan() {
+  check();
+  set_precision(Precision::fp32);
+}
+
+void PlainNet::check() {
   // Sides past this are no crop the engine is for; the bound keeps every index computation in range.
   constexpr int kMaxSide = 4096;
   const std::string where = "plain network";
@@ -221,7 +228,6 @@ void PlainNet::plan() {
     throw Error(where, "the last op gives " + last.str() + ", not the " + std::to_string(classes) + " class logits");
   const auto nonneg = unsigned_buffers(*this);
   for (auto& op : ops) op.in_unsigned = nonneg[static_cast<std::size_t>(op.in)];
-  set_precision(Precision::fp32);
 }
 
 void PlainNet::set_precision(Precision p) {
@@ -235,6 +241,18 @@ void PlainNet::set_precision(Precision p) {
                                                  op.in_scale, op.in_unsigned);
   }
   convs = std::move(made);
+}
+
+Precision choose_precision(const PlainNet& net, std::string asked) {
+  if (asked.empty()) asked = env_or("MASKWATCH_PRECISION", "auto");
+  if (asked != "auto") {
+    const Precision p = parse_precision(asked, "precision (MASKWATCH_PRECISION)");
+    if (p == Precision::int8 && !net.calibrated())
+      throw Error("precision int8", "this model has no int8 calibration; run 'maskwatch models calibrate'");
+    return p;
+  }
+  if (net.calibrated() && cpu_runs_natively(Precision::int8)) return Precision::int8;
+  return Precision::fp32;
 }
 
 Precision PlainNet::precision() const {
@@ -304,7 +322,7 @@ std::string PlainNet::to_bytes() const {
   return bytes;
 }
 
-PlainNet PlainNet::from_bytes(const std::string& bytes, const std::string& source) {
+PlainNet PlainNet::from_bytes(const std::string& bytes, const std::string& source, const std::string& precision) {
   require_cpu_features();
   if (bytes.size() < 12 || std::memcmp(bytes.data(), kPlainMagic, sizeof kPlainMagic) != 0)
     throw Error(source, "not a plain network file (bad magic)");
@@ -324,6 +342,8 @@ PlainNet PlainNet::from_bytes(const std::string& bytes, const std::string& sourc
     if (count > body / sizeof(float) || count * sizeof(float) != body)
       throw Error(source, "parameter block is " + std::to_string(body) + " bytes, header says " +
                               std::to_string(count) + " floats");
+    net.params.reserve(count);
+    advise_huge_pages(net.params.data(), count * sizeof(float));
     net.params.resize(count);
     if (count) std::memcpy(net.params.data(), bytes.data() + 12 + len, count * sizeof(float));
     for (const auto& o : h.at("ops")) {
@@ -345,10 +365,11 @@ PlainNet PlainNet::from_bytes(const std::string& bytes, const std::string& sourc
   }
   if (net.ops.empty() || net.input_size <= 0 || net.classes <= 0) throw Error(source, "empty network");
   try {
-    net.plan();  // checks every op against the shapes and the parameters
+    net.check();  // every op against the shapes and the parameters
   } catch (const Error& e) {
     throw Error(source, e.reason());
   }
+  net.set_precision(choose_precision(net, precision));
   return net;
 }
 

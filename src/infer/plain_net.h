@@ -56,11 +56,16 @@ struct PlainNet {
   std::vector<std::shared_ptr<const FastConv>> convs;
 
   std::string to_bytes() const;
-  static PlainNet from_bytes(const std::string& bytes, const std::string& source);
-  // Checks every op against the shapes that follow from input_size and the
-  // parameters, and prepares the convolutions in fp32. from_bytes() calls it;
-  // call it after building ops by hand.
+  // The network in `precision` ("fp32", "bf16", "int8", "auto" or "": see
+  // choose_precision()); its convolutions are prepared once, in that precision.
+  static PlainNet from_bytes(const std::string& bytes, const std::string& source,
+                             const std::string& precision = "fp32");
+  // check(), then the convolutions prepared in fp32: call it after building
+  // ops by hand.
   void plan();
+  // Checks every op against the shapes that follow from input_size and the
+  // parameters (throws Error naming the op).
+  void check();
   // Prepares the convolutions in `p`; int8 needs every convolution's
   // in_scale (calibrate() or the file). Throws Error otherwise.
   void set_precision(Precision p);
@@ -77,6 +82,12 @@ struct PlainNet {
   // One chunk on the calling thread (the unit the threads share).
   void logits_chunk(const std::uint8_t* crops, int n, float* out) const;
 };
+
+// The precision to run `net` in: asked is "fp32", "bf16", "int8" or "auto"
+// ("" reads $MASKWATCH_PRECISION, default auto). auto is int8 where the
+// network carries its calibration and the CPU has AVX-512 VNNI, else fp32.
+// int8 asked of an uncalibrated network is an Error.
+Precision choose_precision(const PlainNet& net, std::string asked);
 
 // The instruction sets the engine was compiled for (MASKWATCH_PLAIN_CPU_FLAGS),
 // e.g. "avx2 fma" or "baseline x86-64". from_bytes() refuses to load a network
