@@ -10,6 +10,7 @@
 #include "core/suggest.h"
 #include "core/version.h"
 #include "infer/engine.h"
+#include "infer/fast_conv.h"
 #include "infer/plain_net.h"
 #include "lambda/handler.h"
 
@@ -26,9 +27,18 @@ void add_globals(CLI::App& app, Globals& g) {
   app.add_option("--threads", g.threads, "compute threads (0: all cores)")->capture_default_str();
 }
 
+// The precisions this CPU runs the convolutions in without emulation.
+std::string native_precisions() {
+  std::string out;
+  for (auto p : {mw::Precision::fp32, mw::Precision::bf16, mw::Precision::int8})
+    if (mw::cpu_runs_natively(p)) out += std::string(" ") + mw::precision_name(p);
+  return out;
+}
+
 void print_version() {
   std::cout << "maskwatch " << mw::version_string() << "\n"
-            << "inference engine: plain, built for " << mw::plain_engine_cpu_features() << "\n"
+            << "inference engine: plain, built for " << mw::plain_engine_cpu_features() << "; convolutions on oneDNN ("
+            << mw::fast_conv_isa() << "), in hardware here:" << native_precisions() << " ($MASKWATCH_PRECISION)\n"
             << "training: " << mw::cli::torch_status() << "\n";
 }
 
