@@ -199,6 +199,9 @@ class Classifier {
                                    const std::string& source = "image") const;
   // A JPEG or PNG that is one face crop (as in face-crop datasets).
   Prediction classify_face_crop(const std::string& encoded_image, const std::string& source = "image") const;
+  // A decoded RGB image that is one face: the crop region (box plus the
+  // model's margin) is the whole image; the prediction's box is the image.
+  Prediction classify_whole_rgb(const std::uint8_t* rgb, int width, int height) const;
   // Faces in a decoded RGB image (HxWx3, row-major, 8-bit).
   std::vector<Prediction> classify_rgb(const std::uint8_t* rgb, int width, int height,
                                        const std::vector<Box>& boxes) const;

@@ -17,14 +17,9 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-mkdir -p "$work/voc/images" "$work/voc/annotations"
-for i in $(seq 0 39); do
-  cp "$data/annotations/maksssksksss$i.xml" "$work/voc/annotations/" && cp "$data/images/maksssksksss$i.jpg" "$work/voc/images/" || fail "copy"
-done
+source "$(dirname "$0")/small_store.sh"
 s=$work/store
-"$mw" -q --store "$s" ingest --data "$work/voc" >/dev/null 2>&1 || fail "ingest"
-"$mw" -q --store "$s" prepare --crop-size 32 >/dev/null 2>&1 || fail "prepare"
-"$mw" -q --store "$s" --threads 2 train --arch resnet18 --epochs 1 --input-size 32 --batch 16 >/dev/null 2>&1 || fail "train"
+make_small_store 40 "$s" --epochs 1
 
 # benchmark: one record per set, kept across runs.
 out=$("$mw" -q --json --store "$s" benchmark --sizes 5,40 2>&1) || fail "benchmark: $out"

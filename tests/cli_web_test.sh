@@ -27,15 +27,9 @@ if [ ! -d "$here/web/node_modules/playwright-core" ]; then
 fi
 mkdir -p "$shots"
 
-mkdir -p "$work/voc/images" "$work/voc/annotations"
-for i in $(seq 0 19); do
-  cp "$data/annotations/maksssksksss$i.xml" "$work/voc/annotations/" && cp "$data/images/maksssksksss$i.jpg" "$work/voc/images/" || fail "copy"
-done
+source "$(dirname "$0")/small_store.sh"
 s=$work/store
-"$mw" -q --store "$s" ingest --data "$work/voc" >/dev/null 2>&1 || fail "ingest"
-"$mw" -q --store "$s" prepare --crop-size 32 >/dev/null 2>&1 || fail "prepare"
-"$mw" -q --store "$s" --threads 2 train --arch resnet18 --epochs 2 --input-size 32 --batch 16 --limit 32 --val-limit 16 >/dev/null 2>&1 ||
-  fail "train"
+make_small_store 20 "$s" --epochs 2 --limit 32 --val-limit 16
 "$mw" -q --store "$s" --threads 2 benchmark --sizes 5,10,20 >/dev/null 2>&1 || fail "benchmark"
 
 "$mw" --store "$s" --threads 2 serve --port 0 2>"$work/serve.log" &

@@ -19,15 +19,10 @@ py=$(python3 -c 'import sys; print(sys.executable)')  # once: a version manager'
 export MW_AS_LIMIT=$((1536 * 1024 * 1024))  # bytes of address space for every maskwatch and maskwatch-lambda run
 bounded() { prlimit --as="$MW_AS_LIMIT" -- "$@"; }
 
-# A store with a small model, made as cli_jobs_test.sh makes its own.
-mkdir -p "$work/voc/images" "$work/voc/annotations"
-for i in $(seq 0 11); do
-  cp "$data/annotations/maksssksksss$i.xml" "$work/voc/annotations/" && cp "$data/images/maksssksksss$i.jpg" "$work/voc/images/" || fail "copy"
-done
+# A store with a small model.
+source "$(dirname "$0")/small_store.sh"
 s=$work/store
-"$mw" -q --store "$s" ingest --data "$work/voc" >/dev/null 2>&1 || fail "ingest"
-"$mw" -q --store "$s" prepare --crop-size 32 >/dev/null 2>&1 || fail "prepare"
-"$mw" -q --store "$s" --threads 2 train --arch resnet18 --epochs 1 --input-size 32 --batch 16 >/dev/null 2>&1 || fail "train"
+make_small_store 12 "$s" --epochs 1
 good=$data/images/maksssksksss0.jpg
 good_box=79,105,109,142
 

@@ -11,6 +11,7 @@
 
 #include "core/hash.h"
 #include "core/paths.h"
+#include "fuzz/pth_zip.h"
 #include "model/torch_checkpoint.h"
 #include "model_fixture.h"
 
@@ -67,41 +68,7 @@ std::string error_of(F f) {
 float max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<float>(); }
 
 // A pickle written opcode by opcode, as torch.save's data.pkl (protocol 2).
-struct Pickle {
-  std::string b = "\x80\x02";
-  Pickle& op(char c, std::size_t times = 1) {
-    b.append(times, c);
-    return *this;
-  }
-  Pickle& le(std::uint64_t v, int n) {
-    for (int k = 0; k < n; ++k) b.push_back(static_cast<char>((v >> (8 * k)) & 0xff));
-    return *this;
-  }
-  Pickle& str(const std::string& s) {
-    op('X').le(s.size(), 4);
-    b += s;
-    return *this;
-  }
-  Pickle& integer(std::int64_t v) { return op('\x8a').op(8).le(static_cast<std::uint64_t>(v), 8); }
-  Pickle& global(const std::string& module, const std::string& name) {
-    b += "c" + module + "\n" + name + "\n";
-    return *this;
-  }
-  Pickle& ints(const std::vector<std::int64_t>& v) {
-    op('(');
-    for (auto x : v) integer(x);
-    return op('t');
-  }
-  // torch._utils._rebuild_tensor_v2 over float storage `key` of `numel` elements.
-  Pickle& tensor(const std::string& key, std::int64_t numel, std::int64_t offset, const std::vector<std::int64_t>& size,
-                 const std::vector<std::int64_t>& stride) {
-    global("torch._utils", "_rebuild_tensor_v2").op('(');
-    op('(').str("storage").global("torch", "FloatStorage").str(key).str("cpu").integer(numel).op('t').op('Q');
-    integer(offset).ints(size).ints(stride).op('\x89');
-    global("collections", "OrderedDict").op(')').op('R');
-    return op('t').op('R');
-  }
-};
+using pth_test::Pickle;
 
 // A torch.save file: data.pkl and the storages, as data/<key>.
 std::string torch_file(const std::string& pkl, const std::map<std::string, std::vector<float>>& storages = {}) {

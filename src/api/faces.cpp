@@ -91,14 +91,8 @@ cv::Mat decode_request_image(const FacesRequest& request) {
 
 std::vector<Prediction> run_faces_request(const Classifier& classifier, const FacesRequest& request,
                                           const cv::Mat& rgb) {
-  if (!request.whole_image) return classifier.classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, request.boxes);
-  // The box whose crop region (the box plus the model's margin on every side) is the whole photo.
-  const float w = float(rgb.cols), h = float(rgb.rows);
-  const float k = 1.f + 2.f * classifier.metadata().value("margin", 0.f);
-  const Box box{0.5f * (w - w / k), 0.5f * (h - h / k), 0.5f * (w + w / k), 0.5f * (h + h / k)};
-  auto p = classifier.classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, {box}).at(0);
-  p.box = {0, 0, w, h};
-  return {p};
+  if (request.whole_image) return {classifier.classify_whole_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows)};
+  return classifier.classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, request.boxes);
 }
 
 std::vector<Prediction> run_faces_request(const Classifier& classifier, const FacesRequest& request) {

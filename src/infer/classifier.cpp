@@ -108,15 +108,19 @@ std::vector<Prediction> Classifier::classify(const std::string& encoded_image, c
   return classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, boxes);
 }
 
-Prediction Classifier::classify_face_crop(const std::string& encoded_image, const std::string& source) const {
-  auto rgb = decode_rgb(encoded_image, source);
+Prediction Classifier::classify_whole_rgb(const std::uint8_t* rgb, int width, int height) const {
   // The box whose crop region (box plus margin on every side) is the whole image.
-  const float w = float(rgb.cols), h = float(rgb.rows), k = 1.f + 2.f * impl_->margin;
+  const float w = float(width), h = float(height), k = 1.f + 2.f * impl_->margin;
   const float bw = w / k, bh = h / k;
   Box box{0.5f * (w - bw), 0.5f * (h - bh), 0.5f * (w + bw), 0.5f * (h + bh)};
-  auto p = classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, {box}).at(0);
+  auto p = classify_rgb(rgb, width, height, {box}).at(0);
   p.box = {0, 0, w, h};
   return p;
+}
+
+Prediction Classifier::classify_face_crop(const std::string& encoded_image, const std::string& source) const {
+  auto rgb = decode_rgb(encoded_image, source);
+  return classify_whole_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows);
 }
 
 }  // namespace mw
