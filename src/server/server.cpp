@@ -238,9 +238,20 @@ struct Server::Impl {
   // Runs the work on a thread of its own, holding the slot until it ends;
   // answers 504 when the request's time is up first.
   Outcome run_with_deadline(std::function<Outcome()> work, std::shared_ptr<int> slot, Clock::time_point start) {
-    auto task = std::make_shared<std::packaged_task<Outcome()>>(std::move(work));
-    auto result = task->get_future();
-    std::thread([task, slot] { (*task)(); }).detach();
+    auto promise = std::make_shared<std::promise<Outcome>>();
+    auto result = promise->get_future();
+    // The slot is given back before the answer is: a client that sends its
+    // next request as soon as it has this one's answer finds it free.
+    std::thread([work = std::move(work), promise, slot]() mutable {
+      try {
+        Outcome out = work();
+        slot.reset();
+        promise->set_value(std::move(out));
+      } catch (...) {
+        slot.reset();
+        promise->set_exception(std::current_exception());
+      }
+    }).detach();
     if (result.wait_until(start + std::chrono::milliseconds(opt.timeout_ms)) == std::future_status::ready)
       return result.get();
     return error_outcome(
@@ -418,6 +429,10 @@ struct Server::Impl {
   void configure() {
     http.new_task_queue = [n = opt.max_in_flight + kSpareWorkers] { return new httplib::ThreadPool(size_t(n)); };
     http.set_payload_max_length(opt.max_body_bytes);
+    // A response is written in pieces (headers, then body): without this,
+    // Nagle's algorithm holds the last piece for the client's delayed ACK
+    // (about 40 ms a request on Linux).
+    http.set_tcp_nodelay(true);
     http.set_pre_routing_handler([this](const Request& req, Response& res) { return before_routing(req, res); });
     http.set_error_handler([this](const Request& req, Response& res) { fill_error(req, res); });
     http.set_exception_handler([](const Request&, Response& res, std::exception_ptr e) {
