@@ -156,7 +156,7 @@ std::pair<Activation, Activation> run_conv(const ConvCase& c, Rng& rng) {
       random_activation(c.n, ho + c.residual.extra_h, wo + c.residual.extra_w, c.residual.on ? c.ch.cout : 0, rng);
   float largest = 0.f;  // int8's calibration: the input's largest magnitude
   for (float v : x.data) largest = std::max(largest, std::abs(v));
-  const float in_scale = largest / (c.in_unsigned ? 255.f : 127.f);
+  const float in_scale = int8_input_scale(largest, c.in_unsigned);
   const FastConv conv(op, c.side.h, weights.data(), bias.data(), c.precision, in_scale, c.in_unsigned);
   Activation fast;
   conv.run(x, c.residual.on ? &r : nullptr, fast);

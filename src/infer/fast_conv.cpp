@@ -23,6 +23,7 @@ using dt = memory::data_type;
 using tag = memory::format_tag;
 constexpr int kChannelMask = 1 << 1;  // output scales per output channel (dimension 1 of n,c,h,w)
 constexpr float kSignedSteps = 127.f, kUnsignedSteps = 255.f;
+constexpr float kSmallestRange = 1e-6f;
 
 dnnl::engine& cpu() {
   static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
@@ -75,6 +76,10 @@ Precision parse_precision(const std::string& s, const std::string& where) {
   for (auto p : {Precision::fp32, Precision::bf16, Precision::int8})
     if (s == precision_name(p)) return p;
   throw Error(where, "unknown precision '" + s + "' (fp32, bf16 or int8)");
+}
+
+float int8_input_scale(float largest, bool in_unsigned) {
+  return std::max(largest, kSmallestRange) / (in_unsigned ? kUnsignedSteps : kSignedSteps);
 }
 
 bool cpu_runs_natively(Precision p) {

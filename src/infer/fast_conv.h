@@ -54,6 +54,11 @@ class FastConv {
   std::unique_ptr<Impl> impl_;
 };
 
+// int8's input scale for an input whose largest magnitude is `largest`: its
+// value per 8-bit step (largest / 255 when in_unsigned, else / 127; a range
+// of nothing counts as 1e-6).
+float int8_input_scale(float largest, bool in_unsigned);
+
 // The instruction set oneDNN dispatches to on this CPU, e.g. "avx512_core_bf16".
 std::string fast_conv_isa();
 

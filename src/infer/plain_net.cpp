@@ -275,11 +275,9 @@ void PlainNet::calibrate(const std::uint8_t* crops, std::int64_t n) {
     const int m = static_cast<int>(std::min<std::int64_t>(kPlainMaxChunk, n - first));
     forward_chunk(*this, crops + first * crop_bytes, m, out.data(), &seen);
   }
-  constexpr float kSignedSteps = 127.f, kUnsignedSteps = 255.f, kSmallest = 1e-6f;
   for (std::size_t i = 0; i < ops.size(); ++i)
-    if (ops[i].kind == PlainOp::Kind::Conv)
-      ops[i].in_scale = std::max(seen[i], kSmallest) / (ops[i].in_unsigned ? kUnsignedSteps : kSignedSteps);
-  set_precision(was);
+    if (ops[i].kind == PlainOp::Kind::Conv) ops[i].in_scale = int8_input_scale(seen[i], ops[i].in_unsigned);
+  if (was != Precision::fp32) set_precision(was);  // fp32 convolutions do not use the scales
 }
 
 void PlainNet::logits(const std::uint8_t* crops, std::int64_t n, float* out, int threads) const {
