@@ -7,12 +7,8 @@ set -uo pipefail
 mw=$1
 data=${MASKWATCH_DATA:-../shared/data/face-mask-detection}
 work=$(mktemp -d)
-srv=""
-cleanup() {
-  if [ -n "$srv" ]; then kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/serve_process.sh"
+trap stop_serve EXIT
 fail() {
   echo "FAIL: $*"
   [ -f "$work/serve.log" ] && cat "$work/serve.log"
@@ -23,11 +19,7 @@ source "$(dirname "$0")/small_store.sh"
 s=$work/store
 make_small_store 20 "$s" --epochs 1 --limit 32 --val-limit 16
 
-"$mw" --json --store "$s" --threads 2 serve --port 0 2>"$work/serve.log" &
-srv=$!
-for _ in $(seq 100); do grep -q "^serving model" "$work/serve.log" && break; sleep 0.1; done
-port=$(grep -o "127.0.0.1:[0-9]*" "$work/serve.log" | head -1 | cut -d: -f2)
-[ -n "$port" ] || fail "no port printed"
+start_serve "$work/serve.log" --json --store "$s" --threads 2
 out=$(curl -sS "http://127.0.0.1:$port/healthz") || fail "healthz: $out"
 grep -q '"ok"' <<<"$out" || fail "healthz: $out"
 

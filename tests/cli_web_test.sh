@@ -9,12 +9,8 @@ shots=$2
 here=$(cd "$(dirname "$0")" && pwd)
 data=${MASKWATCH_DATA:-../shared/data/face-mask-detection}
 work=$(mktemp -d)
-srv=""
-cleanup() {
-  if [ -n "$srv" ]; then kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/serve_process.sh"
+trap stop_serve EXIT
 fail() {
   echo "FAIL: $*"
   [ -f "$work/serve.log" ] && tail -20 "$work/serve.log"
@@ -32,11 +28,7 @@ s=$work/store
 make_small_store 20 "$s" --epochs 2 --limit 32 --val-limit 16
 "$mw" -q --store "$s" --threads 2 benchmark --sizes 5,10,20 >/dev/null 2>&1 || fail "benchmark"
 
-"$mw" --store "$s" --threads 2 serve --port 0 2>"$work/serve.log" &
-srv=$!
-for _ in $(seq 100); do grep -q "^serving model" "$work/serve.log" && break; sleep 0.1; done
-port=$(grep -o "127.0.0.1:[0-9]*" "$work/serve.log" | head -1 | cut -d: -f2)
-[ -n "$port" ] || fail "no port printed"
+start_serve "$work/serve.log" --store "$s" --threads 2
 grep -q "API only" "$work/serve.log" && fail "the server found no web page"
 node "$here/web/page_test.js" "http://127.0.0.1:$port/" "$data/images/maksssksksss4.jpg" "$shots" || fail "page test"
 echo "screenshots in $shots"
