@@ -132,9 +132,11 @@ struct ConvCase {
   bool relu;
   Precision precision;
   bool in_unsigned;  // int8: the input is >= 0 (as after a ReLU) and quantized unsigned
+  int pad_end = -1;  // TensorFlow's "SAME": one more row and column at the bottom and right
   std::string name() const {
     std::string s = std::string(precision_name(precision)) + " " + geometry(k, stride, pad, side, ch.cin) + " -> " +
                     std::to_string(ch.cout) + " n" + std::to_string(n);
+    if (pad_end >= 0) s += " pad_end " + std::to_string(pad_end);
     if (residual.on) s += " residual+" + std::to_string(residual.extra_h) + "x" + std::to_string(residual.extra_w);
     if (in_unsigned) s += " unsigned input";
     return s + (relu ? " relu" : "");
@@ -145,6 +147,7 @@ std::pair<Activation, Activation> run_conv(const ConvCase& c, Rng& rng) {
   PlainOp op;
   op.kind = PlainOp::Kind::Conv;
   op.cin = c.ch.cin, op.cout = c.ch.cout, op.k = c.k, op.stride = c.stride, op.pad = c.pad, op.relu = c.relu;
+  op.pad_end = c.pad_end;
   Activation x = random_activation(c.n, c.side.h, c.side.w, c.ch.cin, rng);
   if (c.in_unsigned)
     for (auto& v : x.data) v = std::abs(v);
@@ -160,7 +163,7 @@ std::pair<Activation, Activation> run_conv(const ConvCase& c, Rng& rng) {
   const FastConv conv(op, c.side.h, weights.data(), bias.data(), c.precision, in_scale, c.in_unsigned);
   Activation fast;
   conv.run(x, c.residual.on ? &r : nullptr, fast);
-  Activation ref = reference::conv2d(x, weights.data(), bias.data(), op.cout, op.k, op.stride, op.pad);
+  Activation ref = reference::conv2d(x, weights.data(), bias.data(), op.cout, op.k, op.stride, op.pad, op.pad_end);
   if (c.residual.on) ref = reference::add_residual(ref, r);
   if (c.relu) ref = reference::relu(ref);
   return {fast, ref};
@@ -193,6 +196,42 @@ std::vector<OpCase> conv_cases() {
   return table;
 }
 
+// TensorFlow's "SAME" padding: stride 2 on an even side pads one less at the
+// top and left than at the bottom and right (7x7 stride 4 on 16 px: 1 and 2).
+std::vector<OpCase> same_padding_conv_cases() {
+  struct Geometry {
+    int k, stride, pad, pad_end;
+    Side side;
+  };
+  const std::vector<Geometry> geometries = {
+      {3, 2, 0, 1, {8, 8}}, {7, 4, 1, 2, {16, 16}}, {5, 2, 1, 2, {8, 6}}, {3, 2, 1, 0, {5, 5}}};
+  std::vector<OpCase> table;
+  for (const auto& g : geometries)
+    for (Precision p : native_precisions())
+      for (bool relu : {false, true}) {
+        const ConvCase c{g.k, g.stride, g.pad, 2, g.side, {13, 19}, {false, 0, 0}, relu, p, false, g.pad_end};
+        table.push_back({"conv", c.name(), [c](Rng& rng) { return run_conv(c, rng); }, tolerance(p)});
+      }
+  return table;
+}
+
+std::vector<OpCase> concat_cases() {
+  std::vector<OpCase> table;
+  for (const auto& side : kSides)
+    for (int n : kBatches) {
+      auto run = [side, n](Rng& rng) {
+        const Activation a = random_activation(n, side.h, side.w, 3, rng),
+                         b = random_activation(n, side.h, side.w, 1, rng),
+                         c = random_activation(n, side.h, side.w, 13, rng);
+        Activation fast;
+        plain_concat({&a, &b, &c}, fast);
+        return std::make_pair(fast, reference::concat({&a, &b, &c}));
+      };
+      table.push_back({"concat", geometry(1, 1, 0, side, 3) + " + 1 + 13 channels n" + std::to_string(n), run});
+    }
+  return table;
+}
+
 std::vector<OpCase> maxpool_cases() {
   std::vector<OpCase> table;
   for (int k : {1, 2, 3, 7})
@@ -213,6 +252,19 @@ std::vector<OpCase> maxpool_cases() {
               };
               table.push_back({"maxpool", geometry(k, stride, pad, side, c) + " n" + std::to_string(n), run});
             }
+  for (const auto& side : kSides) {  // "SAME": 3x3 stride 2 pads only at the bottom and right of an even side
+    if (side.h + 1 < 3 || side.w + 1 < 3) continue;
+    PlainOp op;
+    op.kind = PlainOp::Kind::MaxPool;
+    op.k = 3, op.stride = 2, op.pad = 0, op.pad_end = 1;
+    auto run = [op, side](Rng& rng) {
+      const Activation x = random_activation(2, side.h, side.w, 13, rng);
+      Activation fast;
+      plain_maxpool(op, x, fast);
+      return std::make_pair(fast, reference::max_pool(x, op.k, op.stride, op.pad, op.pad_end));
+    };
+    table.push_back({"maxpool", geometry(3, 2, 0, side, 13) + " pad_end 1", run});
+  }
   return table;
 }
 
@@ -308,6 +360,8 @@ std::vector<OpCase> normalize_cases() {
 }
 
 TEST(PlainOps, Conv) { run_table(conv_cases()); }
+TEST(PlainOps, ConvWithSamePadding) { run_table(same_padding_conv_cases()); }
+TEST(PlainOps, Concat) { run_table(concat_cases()); }
 TEST(PlainOps, MaxPool) { run_table(maxpool_cases()); }
 TEST(PlainOps, AvgPoolWithZeroChannels) { run_table(avgpool_cases()); }
 TEST(PlainOps, GlobalAvgPool) { run_table(global_avgpool_cases()); }
@@ -338,16 +392,21 @@ struct NetBuilder {
     net.ops.push_back(op);
     return op.out;
   }
-  int conv(int in, int cin, int cout, int k, int stride, int pad, bool relu, int residual = -1) {
+  int conv(int in, int cin, int cout, int k, int stride, int pad, bool relu, int residual = -1, int pad_end = -1) {
     PlainOp op;
     op.kind = PlainOp::Kind::Conv;
     op.in = in, op.cin = cin, op.cout = cout, op.k = k, op.stride = stride, op.pad = pad, op.relu = relu;
-    op.residual = residual;
+    op.residual = residual, op.pad_end = pad_end;
     return add(op, static_cast<std::size_t>(k) * k * cin * cout, k * k * cin);
   }
-  int pool(PlainOp::Kind kind, int in, int k, int stride, int pad, int cout = 0) {
+  int pool(PlainOp::Kind kind, int in, int k, int stride, int pad, int cout = 0, int pad_end = -1) {
     PlainOp op;
-    op.kind = kind, op.in = in, op.k = k, op.stride = stride, op.pad = pad, op.cout = cout;
+    op.kind = kind, op.in = in, op.k = k, op.stride = stride, op.pad = pad, op.cout = cout, op.pad_end = pad_end;
+    return add(op, 0, 1);
+  }
+  int concat(int in, std::vector<int> rest) {
+    PlainOp op;
+    op.kind = PlainOp::Kind::Concat, op.in = in, op.cat = std::move(rest);
     return add(op, 0, 1);
   }
   int linear(int in, int cin, int cout) {
@@ -384,6 +443,24 @@ PlainNet small_face_resnet(int input_size) {
   const int block = b.conv(down, 9, 9, 3, 1, 1, true, shortcut);
   const int side = (input_size - 2) / 2;
   b.linear(block, side * side * 9, 3);
+  b.net.plan();
+  return b.net;
+}
+
+// A detector in small, with FaceBoxes' shapes: a stride-4 stem and a max pool
+// with "SAME" padding, an inception-style concatenation of three paths, and
+// two head maps read as outputs instead of logits.
+PlainNet small_detector(int input_size) {
+  NetBuilder b(input_size, 0, kSeed + 3);
+  const int stem = b.conv(0, 3, 8, 7, 4, 1, true, -1, 2);
+  const int pooled = b.pool(PlainOp::Kind::MaxPool, stem, 3, 2, 0, 0, 1);
+  const int path1 = b.conv(pooled, 8, 4, 1, 1, 0, true);
+  const int path2 = b.conv(b.pool(PlainOp::Kind::MaxPool, pooled, 3, 1, 1), 8, 4, 1, 1, 0, true);
+  const int path3 = b.conv(pooled, 8, 5, 3, 1, 1, true);
+  const int joined = b.concat(path1, {path2, path3});
+  const int scores = b.conv(joined, 13, 2, 3, 1, 1, false);
+  const int boxes = b.conv(joined, 13, 4, 3, 1, 1, false);
+  b.net.outputs = {scores, boxes};
   b.net.plan();
   return b.net;
 }
@@ -442,6 +519,27 @@ TEST(PlainOps, LowPrecisionNetworksStayNearTheReference) {
       EXPECT_EQ(loaded.precision(), p);
       for (int threads : {1, 2}) EXPECT_TRUE(same_logits(loaded, name, kCrops, threads, crops, ref, 3 * tolerance(p)));
     }
+  }
+}
+
+// A network read at its outputs (a detector's head maps) gives the reference's
+// maps through the file, in every precision the CPU runs natively.
+TEST(PlainOps, DetectorOutputsMatchReferenceForward) {
+  constexpr int kImages = 3;
+  PlainNet built = small_detector(32);
+  Rng rng = Rng::derive(kSeed, 3000);
+  built.calibrate(random_crops(kImages, built.input_size, rng).data(), kImages);
+  fixture::save_fuzz_seed("fuzz_plain_net", "small-detector 32px", built.to_bytes());
+  PlainNet net = PlainNet::from_bytes(built.to_bytes(), "small-detector");
+  ASSERT_EQ(net.outputs, built.outputs);
+  const auto images = random_crops(kImages, net.input_size, rng);
+  const auto ref = reference::forward(net, images.data(), kImages);
+  for (Precision p : native_precisions()) {
+    net.set_precision(p);
+    const auto& fast = net.forward(images.data(), kImages);
+    for (int o : net.outputs)
+      EXPECT_TRUE(close("small-detector output " + std::to_string(o) + " " + precision_name(p),
+                        fast[static_cast<std::size_t>(o)], ref[static_cast<std::size_t>(o)], 3 * tolerance(p)));
   }
 }
 

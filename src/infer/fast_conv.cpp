@@ -145,7 +145,7 @@ struct FastConv::Impl {
     const memory::desc b({op.cout}, dt::f32, tag::x);
     const dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
                                             src, wei, b, dst, {op.stride, op.stride}, {op.pad, op.pad},
-                                            {op.pad, op.pad});
+                                            {pad_after(op), pad_after(op)});
     dnnl::post_ops post;
     if (fuse == Fuse::sum) post.append_sum(1.f);
     if (op.relu && fuse != Fuse::none) post.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);

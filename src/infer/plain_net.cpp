@@ -33,6 +33,8 @@ const char* kind_name(PlainOp::Kind k) {
       return "linear";
     case PlainOp::Kind::AvgPool:
       return "avgpool";
+    case PlainOp::Kind::Concat:
+      return "concat";
   }
   return "?";
 }
@@ -57,7 +59,7 @@ T whole(const json& header, const char* field, const std::string& source) {
 
 PlainOp::Kind kind_of(const std::string& s, const std::string& source) {
   for (auto k : {PlainOp::Kind::Conv, PlainOp::Kind::MaxPool, PlainOp::Kind::GlobalAvgPool, PlainOp::Kind::Linear,
-                 PlainOp::Kind::AvgPool})
+                 PlainOp::Kind::AvgPool, PlainOp::Kind::Concat})
     if (s == kind_name(k)) return k;
   throw Error(source, "unknown op '" + s + "'");
 }
@@ -96,19 +98,30 @@ void run_op(const PlainNet& net, std::size_t i, std::vector<Activation>& act, st
     case PlainOp::Kind::Linear:
       plain_linear(op, x, net.params.data() + op.weight, net.params.data() + op.bias, y);
       break;
+    case PlainOp::Kind::Concat: {
+      std::vector<const Activation*> parts{&x};
+      for (int c : op.cat) parts.push_back(&act[static_cast<std::size_t>(c)]);
+      plain_concat(parts, y);
+      break;
+    }
   }
 }
 
-void forward_chunk(const PlainNet& net, const std::uint8_t* crops, int n, float* out, std::vector<float>* seen) {
+const std::vector<Activation>& run_all(const PlainNet& net, const std::uint8_t* images, int n,
+                                       std::vector<float>* seen) {
   // Denormal activations (real faces through trained weights produce them) cost
   // ~100x per operation: flush them to zero on this thread.
   _mm_setcsr(_mm_getcsr() | kFlushDenormals);
   // Kept per thread between chunks: their pages are touched once, not once per chunk.
   thread_local std::vector<Activation> act;
   act.resize(static_cast<std::size_t>(net.buffers));
-  plain_normalize(crops, n, net.input_size, net.mean, net.inv_scale, act[0]);
+  plain_normalize(images, n, net.input_size, net.mean, net.inv_scale, act[0]);
   for (std::size_t i = 0; i < net.ops.size(); ++i) run_op(net, i, act, seen);
-  const Activation& last = act[net.ops.back().out];
+  return act;
+}
+
+void forward_chunk(const PlainNet& net, const std::uint8_t* crops, int n, float* out, std::vector<float>* seen) {
+  const Activation& last = run_all(net, crops, n, seen)[net.ops.back().out];
   std::copy(last.data.begin(), last.data.begin() + static_cast<std::ptrdiff_t>(n) * net.classes, out);
 }
 
@@ -119,7 +132,9 @@ std::vector<bool> unsigned_buffers(const PlainNet& net) {
     const bool in = nonneg[static_cast<std::size_t>(op.in)];
     const bool pooled = op.kind == PlainOp::Kind::MaxPool || op.kind == PlainOp::Kind::AvgPool ||
                         op.kind == PlainOp::Kind::GlobalAvgPool;
-    nonneg[static_cast<std::size_t>(op.out)] = pooled ? in : op.relu;
+    bool all_in = in;
+    for (int c : op.cat) all_in = all_in && nonneg[static_cast<std::size_t>(c)];
+    nonneg[static_cast<std::size_t>(op.out)] = op.kind == PlainOp::Kind::Concat ? all_in : pooled ? in : op.relu;
   }
   return nonneg;
 }
@@ -130,6 +145,10 @@ std::string plain_engine_cpu_features() { return kPlainOpsBuild.features; }
 
 void PlainNet::logits_chunk(const std::uint8_t* crops, int n, float* out) const {
   forward_chunk(*this, crops, n, out, nullptr);
+}
+
+const std::vector<Activation>& PlainNet::forward(const std::uint8_t* images, int n) const {
+  return run_all(*this, images, n, nullptr);
 }
 
 void PlainNet::plan() {
@@ -162,6 +181,7 @@ void PlainNet::check() {
     if (op.in < 0 || op.in >= buffers || op.out <= 0 || op.out >= buffers || op.residual < -1 || op.residual >= buffers)
       fail("refers outside the buffers");
     if (op.out == op.in || op.out == op.residual) fail("writes a buffer it reads");
+    if (op.kind != PlainOp::Kind::Concat && !op.cat.empty()) fail("lists buffers to concatenate");
     const Shape x = shape[static_cast<std::size_t>(op.in)];
     if (x.side == 0) fail("reads buffer " + std::to_string(op.in) + ", which no earlier op writes");
     const bool windowed =
@@ -169,10 +189,12 @@ void PlainNet::check() {
     const bool has_params = op.kind == PlainOp::Kind::Conv || op.kind == PlainOp::Kind::Linear;
     std::int64_t out = 1;
     if (windowed) {
-      if (op.k < 1 || op.k > kMaxSide || op.stride < 1 || op.pad < 0 || op.pad >= op.k)
+      if (op.k < 1 || op.k > kMaxSide || op.stride < 1 || op.pad < 0 || op.pad >= op.k || op.pad_end < -1 ||
+          op.pad_end >= op.k)
         fail("kernel " + std::to_string(op.k) + ", stride " + std::to_string(op.stride) + ", pad " +
-             std::to_string(op.pad) + " (expected k >= 1, stride >= 1, 0 <= pad < k)");
-      const std::int64_t span = x.side + 2 * std::int64_t{op.pad} - op.k;
+             std::to_string(op.pad) + ", pad_end " + std::to_string(op.pad_end) +
+             " (expected k >= 1, stride >= 1, 0 <= pad < k, -1 <= pad_end < k)");
+      const std::int64_t span = x.side + std::int64_t{op.pad} + pad_after(op) - op.k;
       if (span < 0) throw Error(where, "input of " + std::to_string(input_size) + " px is too small");
       out = span / op.stride + 1;
       if (out > kMaxSide) fail("output side " + std::to_string(out) + " is over " + std::to_string(kMaxSide));
@@ -211,6 +233,15 @@ void PlainNet::check() {
       case PlainOp::Kind::Linear:
         y = {1, op.cout};
         break;
+      case PlainOp::Kind::Concat:
+        y = x;
+        for (int c : op.cat) {
+          if (c < 0 || c >= buffers || c == op.out) fail("concatenates buffer " + std::to_string(c));
+          const Shape part = shape[static_cast<std::size_t>(c)];
+          if (part.side != x.side) fail("concatenates maps of different sides");
+          y.channels += part.channels;
+        }
+        break;
     }
     if (op.kind == PlainOp::Kind::Conv && op.residual >= 0) {
       const Shape r = shape[static_cast<std::size_t>(op.residual)];
@@ -223,8 +254,11 @@ void PlainNet::check() {
     op.in_side = static_cast<int>(x.side);
     shape[static_cast<std::size_t>(op.out)] = y;
   }
+  for (int o : outputs)
+    if (o <= 0 || o >= buffers || shape[static_cast<std::size_t>(o)].side == 0)
+      throw Error(where, "output buffer " + std::to_string(o) + " is not written by any op");
   const Shape last = shape[static_cast<std::size_t>(ops.back().out)];
-  if (last != Shape{1, classes})
+  if (outputs.empty() && last != Shape{1, classes})
     throw Error(where, "the last op gives " + last.str() + ", not the " + std::to_string(classes) + " class logits");
   const auto nonneg = unsigned_buffers(*this);
   for (auto& op : ops) op.in_unsigned = nonneg[static_cast<std::size_t>(op.in)];
@@ -307,10 +341,15 @@ std::string PlainNet::to_bytes() const {
                         {"relu", op.relu},
                         {"weight", op.weight},
                         {"bias", op.bias}});
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].pad_end >= 0) ops_json[i]["pad_end"] = ops[i].pad_end;
+    if (!ops[i].cat.empty()) ops_json[i]["cat"] = ops[i].cat;
+  }
   for (std::size_t i = 0; i < ops.size(); ++i)
     if (ops[i].in_scale > 0.f) ops_json[i]["in_scale"] = ops[i].in_scale;
   json header = {{"input_size", input_size}, {"classes", classes},      {"mean", mean},   {"inv_scale", inv_scale},
                  {"buffers", buffers},       {"params", params.size()}, {"ops", ops_json}};
+  if (!outputs.empty()) header["outputs"] = outputs;
   const std::string h = header.dump();
   std::string bytes(kPlainMagic, sizeof kPlainMagic);
   const auto len = static_cast<std::uint32_t>(h.size());
@@ -336,6 +375,8 @@ PlainNet PlainNet::from_bytes(const std::string& bytes, const std::string& sourc
     net.mean = h.at("mean");
     net.inv_scale = h.at("inv_scale");
     net.buffers = whole<int>(h, "buffers", source);
+    if (h.contains("outputs"))
+      for (const auto& o : h.at("outputs")) net.outputs.push_back(whole<int>(json{{"outputs", o}}, "outputs", source));
     const auto count = whole<std::size_t>(h, "params", source);
     if (count > body / sizeof(float) || count * sizeof(float) != body)
       throw Error(source, "parameter block is " + std::to_string(body) + " bytes, header says " +
@@ -353,6 +394,9 @@ PlainNet PlainNet::from_bytes(const std::string& bytes, const std::string& sourc
       op.stride = whole<int>(o, "stride", source), op.pad = whole<int>(o, "pad", source);
       op.relu = o.at("relu");
       op.weight = whole<std::size_t>(o, "weight", source), op.bias = whole<std::size_t>(o, "bias", source);
+      op.pad_end = o.contains("pad_end") ? whole<int>(o, "pad_end", source) : -1;
+      if (o.contains("cat"))
+        for (const auto& c : o.at("cat")) op.cat.push_back(whole<int>(json{{"cat", c}}, "cat", source));
       op.in_scale = o.value("in_scale", 0.f);
       if (!(op.in_scale >= 0.f && std::isfinite(op.in_scale)))
         throw Error(source, "op " + std::to_string(net.ops.size()) + ": in_scale is not a finite number >= 0");
@@ -361,7 +405,8 @@ PlainNet PlainNet::from_bytes(const std::string& bytes, const std::string& sourc
   } catch (const json::exception& e) {
     throw Error(source, std::string("bad header: ") + e.what());
   }
-  if (net.ops.empty() || net.input_size <= 0 || net.classes <= 0) throw Error(source, "empty network");
+  if (net.ops.empty() || net.input_size <= 0 || net.classes < 0 || (net.classes == 0 && net.outputs.empty()))
+    throw Error(source, "empty network");
   try {
     net.check();  // every op against the shapes and the parameters
   } catch (const Error& e) {

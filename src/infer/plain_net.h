@@ -28,13 +28,17 @@ inline constexpr int kPlainMaxChunk = 64;
 struct PlainOp {
   // AvgPool: a k x k average (no padding) whose output has cout >= cin
   // channels, the extra ones zero (face-resnet's shortcut).
-  enum class Kind { Conv, MaxPool, GlobalAvgPool, Linear, AvgPool };
+  // Concat: the channels of `in`, then of each buffer in `cat`, side by side.
+  enum class Kind { Conv, MaxPool, GlobalAvgPool, Linear, AvgPool, Concat };
   Kind kind = Kind::Conv;
   int in = 0, out = 0;  // activation buffers: 0 is the input
   int residual = -1;    // buffer added before the ReLU, or -1. When it is larger than
                         // the convolution's output, that output is zero-padded at the
                         // bottom and right to the residual's size first.
   int cin = 0, cout = 0, k = 1, stride = 1, pad = 0;
+  int pad_end = -1;      // padding at the bottom and right when it differs from pad
+                         // (TensorFlow's "SAME"), else -1
+  std::vector<int> cat;  // Concat: the buffers after `in`
   bool relu = false;
   std::size_t weight = 0, bias = 0;  // offsets into params
   float in_scale = 0.f;              // convolutions: int8 input step, 0 when not calibrated
@@ -45,9 +49,17 @@ struct PlainOp {
 class FastConv;
 enum class Precision;
 
+// The padding after the input (bottom and right) of a windowed op.
+inline int pad_after(const PlainOp& op) { return op.pad_end >= 0 ? op.pad_end : op.pad; }
+
+struct Activation;
+
 struct PlainNet {
   int input_size = 0;
-  int classes = 0;
+  int classes = 0;  // a classifier's logits; 0 for a network read by `outputs`
+  // The buffers a caller reads after forward() (a detector's head maps);
+  // empty for a classifier, whose last op gives the logits.
+  std::vector<int> outputs;
   std::array<float, 3> mean{}, inv_scale{};
   std::vector<PlainOp> ops;
   std::vector<float> params;
@@ -81,6 +93,9 @@ struct PlainNet {
   void logits(const std::uint8_t* crops, std::int64_t n, float* out, int threads) const;
   // One chunk on the calling thread (the unit the threads share).
   void logits_chunk(const std::uint8_t* crops, int n, float* out) const;
+  // Runs n images of side input_size on the calling thread and returns its
+  // buffers (valid until this thread's next run); read them at `outputs`.
+  const std::vector<Activation>& forward(const std::uint8_t* images, int n) const;
 };
 
 // The precision to run `net` in: asked is "fp32", "bf16", "int8" or "auto"

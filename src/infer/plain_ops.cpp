@@ -81,6 +81,20 @@ void plain_maxpool(const PlainOp& op, const Activation& x, Activation& y) {
       }
 }
 
+void plain_concat(const std::vector<const Activation*>& parts, Activation& y) {
+  const Activation& first = *parts.front();
+  int channels = 0;
+  for (const auto* p : parts) channels += p->c;
+  y.shape(first.n, first.h, first.w, channels);
+  const std::size_t pixels = static_cast<std::size_t>(first.n) * first.h * first.w;
+  int offset = 0;
+  for (const auto* p : parts) {
+    for (std::size_t i = 0; i < pixels; ++i)
+      std::copy_n(p->data.data() + i * p->c, p->c, y.data.data() + i * channels + offset);
+    offset += p->c;
+  }
+}
+
 void plain_avgpool(const PlainOp& op, const Activation& x, Activation& y) {
   const int k = op.k, s = op.stride;
   y.shape(x.n, plain_out_side(x.h, op), plain_out_side(x.w, op), op.cout);

@@ -34,7 +34,7 @@ struct PlainOpsBuild {
 extern const PlainOpsBuild kPlainOpsBuild;
 
 // The output side of a windowed op (conv, max pool, average pool) on an input side.
-inline int plain_out_side(int in, const PlainOp& op) { return (in + 2 * op.pad - op.k) / op.stride + 1; }
+inline int plain_out_side(int in, const PlainOp& op) { return (in + op.pad + pad_after(op) - op.k) / op.stride + 1; }
 
 // n 8-bit RGB HWC crops of side `side` -> (value - mean[c]) * inv_scale[c].
 void plain_normalize(const std::uint8_t* crops, int n, int side, const std::array<float, 3>& mean,
@@ -45,6 +45,8 @@ void plain_normalize(const std::uint8_t* crops, int n, int side, const std::arra
 void plain_add_padded_residual(const Activation& small, const Activation& residual, bool relu, Activation& y);
 // k x k max over the window, padding excluded.
 void plain_maxpool(const PlainOp& op, const Activation& x, Activation& y);
+// The channels of `parts` side by side (all of one n, h and w).
+void plain_concat(const std::vector<const Activation*>& parts, Activation& y);
 // k x k mean without padding; op.cout >= x.c channels, those past the input's zero.
 void plain_avgpool(const PlainOp& op, const Activation& x, Activation& y);
 // The mean over each map: [n][1][1][c].

@@ -7,7 +7,9 @@ namespace mw::reference {
 
 namespace {
 
-int out_side(int in, int k, int stride, int pad) { return (in + 2 * pad - k) / stride + 1; }
+int out_side(int in, int k, int stride, int pad, int pad_end) {
+  return (in + pad + (pad_end >= 0 ? pad_end : pad) - k) / stride + 1;
+}
 
 bool inside(const Activation& x, int y, int xx) { return y >= 0 && y < x.h && xx >= 0 && xx < x.w; }
 
@@ -33,8 +35,9 @@ Activation normalize(const std::uint8_t* crops, int n, int side, const std::arra
   return y;
 }
 
-Activation conv2d(const Activation& x, const float* weight, const float* bias, int cout, int k, int stride, int pad) {
-  Activation y = make(x.n, out_side(x.h, k, stride, pad), out_side(x.w, k, stride, pad), cout);
+Activation conv2d(const Activation& x, const float* weight, const float* bias, int cout, int k, int stride, int pad,
+                  int pad_end) {
+  Activation y = make(x.n, out_side(x.h, k, stride, pad, pad_end), out_side(x.w, k, stride, pad, pad_end), cout);
   for (int b = 0; b < y.n; ++b)
     for (int oy = 0; oy < y.h; ++oy)
       for (int ox = 0; ox < y.w; ++ox)
@@ -66,8 +69,8 @@ Activation relu(Activation x) {
   return x;
 }
 
-Activation max_pool(const Activation& x, int k, int stride, int pad) {
-  Activation y = make(x.n, out_side(x.h, k, stride, pad), out_side(x.w, k, stride, pad), x.c);
+Activation max_pool(const Activation& x, int k, int stride, int pad, int pad_end) {
+  Activation y = make(x.n, out_side(x.h, k, stride, pad, pad_end), out_side(x.w, k, stride, pad, pad_end), x.c);
   for (int b = 0; b < y.n; ++b)
     for (int oy = 0; oy < y.h; ++oy)
       for (int ox = 0; ox < y.w; ++ox)
@@ -84,7 +87,7 @@ Activation max_pool(const Activation& x, int k, int stride, int pad) {
 }
 
 Activation avg_pool(const Activation& x, int k, int stride, int cout) {
-  Activation y = make(x.n, out_side(x.h, k, stride, 0), out_side(x.w, k, stride, 0), cout);
+  Activation y = make(x.n, out_side(x.h, k, stride, 0, 0), out_side(x.w, k, stride, 0, 0), cout);
   for (int b = 0; b < y.n; ++b)
     for (int oy = 0; oy < y.h; ++oy)
       for (int ox = 0; ox < y.w; ++ox)
@@ -109,6 +112,21 @@ Activation global_avg_pool(const Activation& x) {
   return y;
 }
 
+Activation concat(const std::vector<const Activation*>& parts) {
+  int channels = 0;
+  for (const auto* p : parts) channels += p->c;
+  const Activation& first = *parts.front();
+  Activation y = make(first.n, first.h, first.w, channels);
+  for (int b = 0; b < y.n; ++b)
+    for (int i = 0; i < y.h; ++i)
+      for (int j = 0; j < y.w; ++j) {
+        int c = 0;
+        for (const auto* p : parts)
+          for (int pc = 0; pc < p->c; ++pc) y.at(b, i, j, c++) = p->at(b, i, j, pc);
+      }
+  return y;
+}
+
 Activation linear(const Activation& x, const float* weight, const float* bias, int cout) {
   Activation y = make(x.n, 1, 1, cout);
   for (int b = 0; b < x.n; ++b)
@@ -130,12 +148,17 @@ Activation run(const PlainNet& net, const PlainOp& op, const std::vector<Activat
   const float* bias = net.params.data() + op.bias;
   switch (op.kind) {
     case PlainOp::Kind::Conv: {
-      Activation y = conv2d(x, weight, bias, op.cout, op.k, op.stride, op.pad);
+      Activation y = conv2d(x, weight, bias, op.cout, op.k, op.stride, op.pad, op.pad_end);
       if (op.residual >= 0) y = add_residual(y, act[static_cast<std::size_t>(op.residual)]);
       return op.relu ? relu(y) : y;
     }
     case PlainOp::Kind::MaxPool:
-      return max_pool(x, op.k, op.stride, op.pad);
+      return max_pool(x, op.k, op.stride, op.pad, op.pad_end);
+    case PlainOp::Kind::Concat: {
+      std::vector<const Activation*> parts{&x};
+      for (int c : op.cat) parts.push_back(&act[static_cast<std::size_t>(c)]);
+      return concat(parts);
+    }
     case PlainOp::Kind::AvgPool:
       return avg_pool(x, op.k, op.stride, op.cout);
     case PlainOp::Kind::GlobalAvgPool:
@@ -148,11 +171,15 @@ Activation run(const PlainNet& net, const PlainOp& op, const std::vector<Activat
 
 }  // namespace
 
-std::vector<float> logits(const PlainNet& net, const std::uint8_t* crops, int n) {
+std::vector<Activation> forward(const PlainNet& net, const std::uint8_t* images, int n) {
   std::vector<Activation> act(static_cast<std::size_t>(net.buffers));
-  act[0] = normalize(crops, n, net.input_size, net.mean, net.inv_scale);
+  act[0] = normalize(images, n, net.input_size, net.mean, net.inv_scale);
   for (const auto& op : net.ops) act[static_cast<std::size_t>(op.out)] = run(net, op, act);
-  return act[static_cast<std::size_t>(net.ops.back().out)].data;
+  return act;
+}
+
+std::vector<float> logits(const PlainNet& net, const std::uint8_t* crops, int n) {
+  return forward(net, crops, n)[static_cast<std::size_t>(net.ops.back().out)].data;
 }
 
 }  // namespace mw::reference

@@ -16,13 +16,17 @@ Activation normalize(const std::uint8_t* crops, int n, int side, const std::arra
                      const std::array<float, 3>& inv_scale);
 // y[b][oy][ox][co] = bias[co] + sum over ky, kx, ci of
 //   x[b][oy * stride - pad + ky][ox * stride - pad + kx][ci] * weight[ky][kx][ci][co],
-// x being zero outside the map.
-Activation conv2d(const Activation& x, const float* weight, const float* bias, int cout, int k, int stride, int pad);
+// x being zero outside the map. The output has (side + pad + pad_end - k) / stride + 1
+// rows and columns; pad_end -1 means pad_end = pad.
+Activation conv2d(const Activation& x, const float* weight, const float* bias, int cout, int k, int stride, int pad,
+                  int pad_end = -1);
 // y zero-padded at the bottom and right to r's size, plus r.
 Activation add_residual(const Activation& y, const Activation& r);
 Activation relu(Activation x);
 // The largest value in each k x k window, over the pixels inside the map.
-Activation max_pool(const Activation& x, int k, int stride, int pad);
+Activation max_pool(const Activation& x, int k, int stride, int pad, int pad_end = -1);
+// y[b][i][j] = the channels of parts[0][b][i][j], then of parts[1][b][i][j], ...
+Activation concat(const std::vector<const Activation*>& parts);
 // The mean of each k x k window (no padding); channels x.c .. cout-1 are zero.
 Activation avg_pool(const Activation& x, int k, int stride, int cout);
 // The mean of each channel over the map: [n][1][1][c].
@@ -33,5 +37,7 @@ Activation linear(const Activation& x, const float* weight, const float* bias, i
 // The network's logits [n][classes], op by op with the operators above and
 // the unpruned parameters.
 std::vector<float> logits(const PlainNet& net, const std::uint8_t* crops, int n);
+// Every buffer after the whole network has run (read a detector's at net.outputs).
+std::vector<Activation> forward(const PlainNet& net, const std::uint8_t* images, int n);
 
 }  // namespace mw::reference
