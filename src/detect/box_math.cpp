@@ -16,26 +16,26 @@ void check_positive_size(float w, float h, const char* what) {
   if (!(w > 0 && h > 0)) throw Error(kWhere, std::string(what) + " has no width or height");
 }
 
-// The free (ground truth, anchor) pair with the highest IoU > 0; false when none.
-bool best_free_pair(const IouMatrix& m, const std::vector<bool>& truth_done, const std::vector<int>& anchor_truth,
-                    std::size_t& best_truth, std::size_t& best_anchor) {
-  double best = 0;
-  for (std::size_t t = 0; t < m.rows; ++t) {
-    if (truth_done[t]) continue;
-    for (std::size_t a = 0; a < m.cols; ++a)
-      if (anchor_truth[a] == kBackgroundAnchor && m.at(t, a) > best) best = m.at(t, a), best_truth = t, best_anchor = a;
-  }
-  return best > 0;
-}
-
 // Bipartite step: each ground truth forced onto one anchor, best pairs first.
+// Walking every overlapping pair once, by IoU (ties: ground truth, then anchor
+// index), and taking those whose two sides are both free is the same as taking
+// the best free pair again and again.
 void force_best_anchors(const IouMatrix& m, std::vector<int>& anchor_truth) {
+  struct Pair {
+    double iou;
+    std::size_t truth, anchor;
+  };
+  std::vector<Pair> pairs;
+  for (std::size_t t = 0; t < m.rows; ++t)
+    for (std::size_t a = 0; a < m.cols; ++a)
+      if (m.at(t, a) > 0) pairs.push_back({m.at(t, a), t, a});
+  std::stable_sort(pairs.begin(), pairs.end(), [](const Pair& x, const Pair& y) { return x.iou > y.iou; });
   std::vector<bool> truth_done(m.rows, false);
-  std::size_t t = 0, a = 0;
-  while (best_free_pair(m, truth_done, anchor_truth, t, a)) {
-    anchor_truth[a] = static_cast<int>(t);
-    truth_done[t] = true;
-  }
+  for (const auto& p : pairs)
+    if (!truth_done[p.truth] && anchor_truth[p.anchor] == kBackgroundAnchor) {
+      anchor_truth[p.anchor] = static_cast<int>(p.truth);
+      truth_done[p.truth] = true;
+    }
 }
 
 }  // namespace
