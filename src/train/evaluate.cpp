@@ -5,6 +5,7 @@
 #include "core/paths.h"
 #include "data/shard.h"
 #include "data/split.h"
+#include "detect/face_size.h"
 #include "model/catalog.h"
 #include "store/object_store.h"
 #include "train/metrics.h"
@@ -12,10 +13,6 @@
 namespace mw {
 
 namespace {
-// Face-size bands (shorter side of the box, in pixels).
-constexpr int kSmallFace = 24, kLargeFace = 64;
-const char* band_of(int px) { return px < kSmallFace ? "under_24px" : px <= kLargeFace ? "24_to_64px" : "over_64px"; }
-
 // One row per face: image, face size, label, prediction, softmax scores.
 std::string predictions_csv(const Shard& shard, const std::vector<Prediction>& preds,
                             const std::vector<std::string>& labels) {
@@ -56,7 +53,7 @@ json evaluate(const EvaluateOptions& opt, const Reporter& rep) {
   std::map<std::string, ConfusionMatrix> bands;
   for (std::size_t i = 0; i < shard.count(); ++i) {
     all.add(shard.labels[i], preds[i].label);
-    bands[band_of(shard.face_px[i])].add(shard.labels[i], preds[i].label);
+    bands[face_size_band(shard.face_px[i])].add(shard.labels[i], preds[i].label);
   }
   json out = all.to_json();
   out["split"] = opt.split;
