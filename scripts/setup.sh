@@ -42,6 +42,10 @@ fi
 echo "b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589  $weights" | sha256sum -c --quiet - \
   || { echo "setup: $weights does not match its pinned SHA-256" >&2; exit 1; }
 
+# The pretrained face detector (FaceBoxes), from human-models' npm tarball,
+# pinned by SHA-256.
+third_party/human-models/fetch.sh
+
 # S3 and DynamoDB servers for the integration tests (s3rver, dynalite), pinned by
 # tests/services/package-lock.json.
 services=tests/services

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "fixture.h"
@@ -41,6 +42,23 @@ TEST(TfjsWeights, DecodesQuantisedFloatAndUnalignedTensors) {
   auto u = decode_tfjs_weights(m2, std::string("\x07", 1) + f32({0.25f, 8.0f}), "m2.json");
   EXPECT_FLOAT_EQ(u["x"].values[0], 0.25f);
   EXPECT_FLOAT_EQ(u["x"].values[1], 8.0f);
+}
+
+// Graph models store weights as IEEE half floats: normal, subnormal, zero,
+// negative and infinite values, worked from the bit patterns.
+TEST(TfjsWeights, DecodesHalfFloats) {
+  const char* manifest = R"([{"paths":["h.bin"],"weights":[
+    {"name":"h","shape":[6],"dtype":"float32","quantization":{"dtype":"float16","original_dtype":"float32"}}]}])";
+  // 0x3c00 = 1, 0xc000 = -2, 0x3555 = 0.333251953125, 0x0001 = 2^-24, 0x0000 = 0, 0x7c00 = inf (little-endian).
+  const std::string data("\x00\x3c\x00\xc0\x55\x35\x01\x00\x00\x00\x00\x7c", 12);
+  fixture::save_fuzz_seed("fuzz_tfjs_manifest", "half-floats", manifest + std::string(1, '\0') + data);
+  const auto t = decode_tfjs_weights(manifest, data, "h.json").at("h").values;
+  EXPECT_EQ(t[0], 1.f);
+  EXPECT_EQ(t[1], -2.f);
+  EXPECT_EQ(t[2], 0.333251953125f);
+  EXPECT_EQ(t[3], std::ldexp(1.f, -24));
+  EXPECT_EQ(t[4], 0.f);
+  EXPECT_TRUE(std::isinf(t[5]) && t[5] > 0);
 }
 
 TEST(TfjsWeights, MismatchesNameTheTensor) {

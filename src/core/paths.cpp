@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <vector>
 
+#include "core/env.h"
 #include "core/huge_pages.h"
 #include "maskwatch.h"
 
@@ -59,6 +61,24 @@ std::string executable_dir() {
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (ec) throw Error("/proc/self/exe", "cannot find the running executable: " + ec.message());
   return exe.parent_path().string();
+}
+
+std::string find_share_dir(const std::string& share, const std::string& marker, const std::string& env_var,
+                           const std::string& what) {
+  const std::string from_env = env_or(env_var.c_str());
+  const std::filesystem::path exe_dir = executable_dir();
+  const std::vector<std::filesystem::path> candidates =
+      from_env.empty()
+          ? std::vector<std::filesystem::path>{(exe_dir.parent_path() / share).lexically_normal(), exe_dir / share}
+          : std::vector<std::filesystem::path>{from_env};
+  std::string looked_at;
+  for (const auto& dir : candidates) {
+    if (std::filesystem::is_regular_file(dir / marker)) return dir.string();
+    looked_at += (looked_at.empty() ? "" : ", ") + dir.string();
+  }
+  throw Error(what + " (" + marker + ")", "not found in " + looked_at +
+                                              "; run scripts/setup.sh and build (the build copies them into <build>/" +
+                                              share + "), or set " + env_var + " to the folder that holds them");
 }
 
 std::string format_utc(std::int64_t t, const char* strftime_format) {

@@ -149,30 +149,8 @@ Normalisation FaceClassifierImpl::normalisation() const {
   return n;
 }
 
-namespace {
-
-constexpr const char* kFaceApiDirEnv = "MASKWATCH_FACE_API_DIR";
-constexpr const char* kFaceApiShareDir = "share/maskwatch/face-api";
-
-std::vector<std::filesystem::path> face_api_dir_candidates() {
-  const std::string from_env = env_or(kFaceApiDirEnv);
-  if (!from_env.empty()) return {from_env};
-  const std::filesystem::path exe_dir = executable_dir();
-  return {(exe_dir.parent_path() / kFaceApiShareDir).lexically_normal(), exe_dir / kFaceApiShareDir};
-}
-
-}  // namespace
-
 std::string face_api_models_dir() {
-  const auto candidates = face_api_dir_candidates();
-  std::string looked_at;
-  for (const auto& dir : candidates) {
-    if (std::filesystem::is_regular_file(dir / kFaceApiManifest)) return dir.string();
-    looked_at += (looked_at.empty() ? "" : ", ") + dir.string();
-  }
-  throw Error(std::string("face-api weights (") + kFaceApiManifest + ")",
-              "not found in " + looked_at + "; run scripts/setup.sh and build (the build copies them into " +
-                  "<build>/" + kFaceApiShareDir + "), or set " + kFaceApiDirEnv + " to the folder that holds them");
+  return find_share_dir("share/maskwatch/face-api", kFaceApiManifest, "MASKWATCH_FACE_API_DIR", "face-api weights");
 }
 
 torch::Tensor legacy_resize_bilinear(const torch::Tensor& x, int64_t out_h, int64_t out_w) {

@@ -26,6 +26,7 @@ Quantisation read_quantisation(const json& w, const std::string& dtype, const st
   try {
     if (!entry.is_object()) throw Error(where, "quantization must be an object");
     q.stored = entry.value("dtype", "");
+    if (q.stored == "float16") return q;  // graph models: half floats, no scale
     if (q.stored != "uint8") throw Error(where, "unsupported quantisation dtype '" + q.stored + "'");
     if (!entry.contains("scale") || !entry.contains("min")) throw Error(where, "quantisation lacks scale or min");
     q.scale = entry["scale"].get<double>();
@@ -34,6 +35,16 @@ Quantisation read_quantisation(const json& w, const std::string& dtype, const st
     throw Error(where, std::string("bad quantisation: ") + e.what());
   }
   return q;
+}
+
+// An IEEE 754 half float's value.
+float half_to_float(std::uint16_t h) {
+  constexpr int kMantissaBits = 10, kExponentBias = 15;
+  const int exponent = (h >> kMantissaBits) & 0x1f, mantissa = h & 0x3ff;
+  const float sign = (h & 0x8000) ? -1.f : 1.f;
+  if (exponent == 0) return sign * std::ldexp(static_cast<float>(mantissa), 1 - kExponentBias - kMantissaBits);
+  if (exponent == 0x1f) return mantissa ? std::nanf("") : sign * INFINITY;
+  return sign * std::ldexp(static_cast<float>(mantissa | 0x400), exponent - kExponentBias - kMantissaBits);
 }
 
 std::size_t dtype_bytes(const std::string& dtype) {
@@ -94,6 +105,12 @@ std::map<std::string, TfjsTensor> decode_tfjs_weights(const std::string& manifes
         for (std::int64_t i = 0; i < n; ++i) {
           double v = double(p[i]) * scale + min;
           t.values[i] = t.dtype == "int32" ? static_cast<float>(std::round(v)) : static_cast<float>(v);
+        }
+      } else if (stored == "float16") {
+        for (std::int64_t i = 0; i < n; ++i) {
+          std::uint16_t v;
+          std::memcpy(&v, p + 2 * i, 2);
+          t.values[i] = half_to_float(v);
         }
       } else if (stored == "float32") {
         if (bytes) std::memcpy(t.values.data(), p, bytes);  // offsets may be unaligned
