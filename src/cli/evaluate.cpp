@@ -1,16 +1,59 @@
-// maskwatch evaluate: a model's figures on a split's faces.
+// maskwatch evaluate: a model's figures on a split's faces; with --detect,
+// the face detector's and detect-then-classify's on the split's photos.
+#include <iostream>
+
 #include "cli/cli.h"
+#include "detect/evaluate_detect.h"
 
 namespace mw::cli {
+
+namespace {
+
+std::string optional_fixed(const json& v) { return v.is_number() ? fixed(v.get<double>(), 3) : "-"; }
+
+void print_detect_eval(const json& r) {
+  const auto& faces = r["faces"];
+  const auto& dc = r["detect_then_classify"];
+  std::cout << "detector on the " << r["split"].get<std::string>() << " split (" << r["photos"] << " photos, canvas "
+            << r["detector"]["canvas"] << " px), classifier " << r["model"].get<std::string>() << "\n\n"
+            << "faces:  AP@0.5 " << optional_fixed(faces["map_50"]) << ", AP@0.5:0.95 "
+            << optional_fixed(faces["map_50_95"]) << ", " << fixed(faces["false_positives_per_image"], 2)
+            << " false positives a photo at score " << fixed(faces["score_threshold"], 2) << "\n"
+            << "  recall at IoU 0.5 by face size (shorter side):";
+  for (auto& [band, v] : faces["recall_by_face_size"].items())
+    std::cout << " " << band << " " << optional_fixed(v["recall"]) << " (" << v["faces"] << ")";
+  std::cout << "\ndetect-then-classify:  mAP@0.5 " << optional_fixed(dc["map_50"]) << ", mAP@0.5:0.95 "
+            << optional_fixed(dc["map_50_95"]) << "\n";
+  for (auto& [name, c] : dc["per_class"].items())
+    std::cout << "  " << name << ": AP@0.5 " << optional_fixed(c["ap_50"]) << " (" << c["truths"] << " faces)\n";
+  std::cout << "milliseconds a photo (median): detect " << fixed(r["ms_per_photo"]["detect_median"], 1) << ", classify "
+            << fixed(r["ms_per_photo"]["classify_median"], 1) << "\n";
+}
+
+}  // namespace
 
 Run add_evaluate(CLI::App& app, const Globals& g) {
   auto* c = app.add_subcommand("evaluate", "accuracy, per-class precision/recall/F1, confusion matrix");
   auto ev = std::make_shared<EvaluateOptions>();
+  auto det = std::make_shared<DetectEvaluateOptions>();
+  auto detect = std::make_shared<bool>(false);
   c->add_option("--model", ev->model, "model id or 'latest'")->capture_default_str();
   c->add_option("--split", ev->split, "train | val | test")->capture_default_str();
   c->add_option("--predictions", ev->predictions, "write every face's label, prediction and scores to this CSV");
-  return [&g, ev] {
+  c->add_flag("--detect", *detect, "score the face detector and detect-then-classify on the split's photos (VOC mAP)");
+  c->add_option("--canvas", det->detector.canvas, "with --detect: the side photos are resized to (multiple of 128)")
+      ->capture_default_str();
+  c->add_option("--min-score", det->detector.min_score, "with --detect: the detector's operating score")
+      ->capture_default_str();
+  c->add_option("--plot", det->plot, "with --detect: write the precision-recall curves to this SVG");
+  return [&g, ev, det, detect] {
     require_store(g.store);
+    if (*detect) {
+      det->store = g.store, det->model = ev->model, det->split = ev->split, det->threads = g.threads;
+      auto r = evaluate_detection(*det, reporter(g));
+      if (g.json) return print_json(r), 0;
+      return print_detect_eval(r), 0;
+    }
     ev->store = g.store;
     ev->threads = g.threads;
     auto r = evaluate(*ev, reporter(g));

@@ -1,0 +1,35 @@
+// `maskwatch evaluate --detect`: the face detector and detect-then-classify
+// on the photos of one split, scored against the dataset's boxes with
+// Pascal VOC's rules (detect/detection_metrics.h).
+//   faces     one class: every annotated face, every detection (the
+//             detector's score);
+//   classes   detect-then-classify: each detected face classified, with one
+//             detection per class scored detector score x class probability
+//             (as two-stage detectors report), so a face whose label is
+//             second-guessed still ranks under the other class.
+// The detector runs down to kEvalMinScore so that the precision-recall
+// curves are whole; recall by size and false positives per photo are read at
+// the detector's min_score.
+#pragma once
+#include <string>
+
+#include "detect/detector.h"
+#include "maskwatch.h"
+
+namespace mw {
+
+inline constexpr float kEvalMinScore = 0.05f;
+
+struct DetectEvaluateOptions {
+  std::string store = "maskwatch-data";
+  std::string model = "latest";  // the classifier
+  std::string split = "test";
+  std::string detector_dir;  // "" -> faceboxes_dir()
+  DetectorOptions detector;
+  std::string plot;  // when set: the precision-recall curves as SVG
+  int threads = 0;
+};
+
+json evaluate_detection(const DetectEvaluateOptions& opt, const Reporter& rep = {});
+
+}  // namespace mw
