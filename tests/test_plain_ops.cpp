@@ -54,11 +54,11 @@ std::string shape_str(const Activation& a) {
 
 ::testing::AssertionResult close(const std::string& what, const Activation& fast, const Activation& ref,
                                  double tol = kRelTolerance) {
-  if (fast.n != ref.n || fast.h != ref.h || fast.w != ref.w || fast.c != ref.c || fast.data.size() != ref.data.size())
+  if (fast.n != ref.n || fast.h != ref.h || fast.w != ref.w || fast.c != ref.c || fast.size() != ref.size())
     return ::testing::AssertionFailure() << what << ": shape " << shape_str(fast) << ", reference " << shape_str(ref);
   double worst = 0, largest = 0;
   std::size_t at = 0;
-  for (std::size_t i = 0; i < ref.data.size(); ++i) {
+  for (std::size_t i = 0; i < ref.size(); ++i) {
     largest = std::max(largest, std::abs(double{ref.data[i]}));
     const double diff = std::abs(double{fast.data[i]} - ref.data[i]);
     if (std::isnan(diff) || diff > worst) worst = diff, at = i;  // a NaN stays the worst

@@ -230,7 +230,7 @@ void FastConv::run(const Activation& x, const Activation* residual, Activation& 
   Activation& out = padded ? small : y;
   if (sum) {
     y.shape(x.n, ho, wo, op.cout);
-    std::memcpy(y.data.data(), residual->data.data(), sizeof(float) * y.data.size());
+    std::memcpy(y.data.data(), residual->data.data(), sizeof(float) * y.size());
   } else {
     out.shape(x.n, ho, wo, op.cout);
   }

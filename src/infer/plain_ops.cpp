@@ -41,7 +41,7 @@ const PlainOpsBuild kPlainOpsBuild = {kAvx2, kFma, sizeof kFeatures > 1 ? kFeatu
 void plain_normalize(const std::uint8_t* crops, int n, int side, const std::array<float, 3>& mean,
                      const std::array<float, 3>& inv_scale, Activation& y) {
   y.shape(n, side, side, 3);
-  for (std::size_t i = 0; i < y.data.size(); ++i) {
+  for (std::size_t i = 0; i < y.size(); ++i) {
     const int c = static_cast<int>(i % 3);
     y.data[i] = (static_cast<float>(crops[i]) - mean[c]) * inv_scale[c];
   }
@@ -57,7 +57,7 @@ void plain_add_padded_residual(const Activation& small, const Activation& residu
       for (std::size_t i = 0; i < row; ++i) dst[i] += src[i];
     }
   if (relu)
-    for (auto& v : y.data) v = std::max(v, 0.f);
+    for (std::size_t i = 0; i < y.size(); ++i) y.data[i] = std::max(y.data[i], 0.f);
 }
 
 void plain_maxpool(const PlainOp& op, const Activation& x, Activation& y) {
@@ -98,7 +98,7 @@ void plain_concat(const std::vector<const Activation*>& parts, Activation& y) {
 void plain_avgpool(const PlainOp& op, const Activation& x, Activation& y) {
   const int k = op.k, s = op.stride;
   y.shape(x.n, plain_out_side(x.h, op), plain_out_side(x.w, op), op.cout);
-  std::fill(y.data.begin(), y.data.end(), 0.f);
+  std::fill_n(y.data.begin(), y.size(), 0.f);
   const float scale = 1.f / static_cast<float>(k * k);
   float* dst = y.data.data();
   for (int b = 0; b < x.n; ++b)
@@ -115,7 +115,7 @@ void plain_avgpool(const PlainOp& op, const Activation& x, Activation& y) {
 
 void plain_global_avgpool(const Activation& x, Activation& y) {
   y.shape(x.n, 1, 1, x.c);
-  std::fill(y.data.begin(), y.data.end(), 0.f);
+  std::fill_n(y.data.begin(), y.size(), 0.f);
   const int pixels = x.h * x.w;
   for (int b = 0; b < x.n; ++b) {
     float* dst = y.data.data() + static_cast<std::size_t>(b) * x.c;

@@ -11,13 +11,17 @@
 
 namespace mw {
 
-struct Activation {  // [n][h][w][c]
+// [n][h][w][c]: the first size() floats of data. A buffer kept between runs
+// only grows (regrowing a vector zero-fills it, and batches of different
+// sizes would refill every buffer each time), so read size(), not data.size().
+struct Activation {
   int n = 0, h = 0, w = 0, c = 0;
   std::vector<float> data;
   void shape(int n_, int h_, int w_, int c_) {
     n = n_, h = h_, w = w_, c = c_;
-    data.resize(static_cast<std::size_t>(n) * h * w * c);
+    if (data.size() < size()) data.resize(size());
   }
+  std::size_t size() const { return static_cast<std::size_t>(n) * h * w * c; }
   std::size_t index(int b, int y, int x, int ch) const {
     return ((static_cast<std::size_t>(b) * h + y) * w + x) * c + ch;
   }
