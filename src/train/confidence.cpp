@@ -13,7 +13,7 @@ namespace {
 constexpr int kGoldenSteps = 80;  // the bracket shrinks by 0.618 a step: far below float precision
 constexpr double kCoverageSlack = 1e-9;
 
-// log(sum(exp(logits / T))) and the scaled logit of `label`, in double.
+// -log softmax(logits / T)[label], in double.
 double face_nll(const float* logits, int classes, double temperature, int label) {
   double top = -INFINITY;
   for (int k = 0; k < classes; ++k) top = std::max(top, double(logits[k]) / temperature);
