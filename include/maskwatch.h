@@ -169,17 +169,27 @@ struct EvaluateOptions {
   std::string model = "latest";  // artifact id or "latest"
   std::string split = "test";
   std::string predictions;  // when set: a CSV of every face's label, prediction and scores
+  std::string risk_plot;    // when set: an SVG of the risk-coverage curve
   int threads = 0;
 };
-// Accuracy, per-class precision/recall/F1, macro-F1, confusion matrix.
+// Accuracy, per-class precision/recall/F1, macro-F1, confusion matrix; and
+// "confidence": expected calibration error with temperature 1 and with the
+// model's, and the risk-coverage points (accuracy of the most confident
+// faces against the share of faces answered).
 json evaluate(const EvaluateOptions& opt, const Reporter& rep = {});
 
 // ---- classify -------------------------------------------------------------
+// Scores are softmax(logits / T), T the model's temperature (model.json
+// "confidence", fitted on the validation split when the model is published
+// or by `maskwatch models calibrate`; 1 for a model without it), so that a
+// confidence of 0.9 is right about 9 times in 10.
 struct Prediction {
   Box box;
   float box_score = 1;        // how sure the box is a face: 1 for a box given by the caller
-  int label = -1;             // index into Classifier::labels()
-  std::vector<float> scores;  // one softmax score per label
+  int label = -1;             // index into Classifier::labels(): the best guess
+  std::vector<float> scores;  // one calibrated softmax score per label
+  float confidence = 0;       // scores[label]
+  bool unsure = false;        // confidence under the caller's minimum: answered "unsure", label the guess
 };
 
 class Classifier {
@@ -213,6 +223,9 @@ class Classifier {
   // Predictions for n crops of side crop_side (resized to the model's input
   // when they differ), e.g. a prepared shard's crops; boxes are left empty.
   std::vector<Prediction> classify_crops(const std::uint8_t* crops, std::size_t n, int crop_side) const;
+  // The network's outputs for the same crops before the softmax: labels().size() per crop.
+  std::vector<float> logits(const std::uint8_t* crops, std::size_t n, int crop_side) const;
+  double temperature() const;  // the model's softmax temperature (1 when it has none)
   std::string engine() const;  // "plain" or "torch"
 
  private:

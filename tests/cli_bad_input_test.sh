@@ -79,4 +79,51 @@ assert len(r) == 4 and len(r[0]["faces"]) == 1 and all("error" in x for x in r[1
 PY
 out=$("$mw" --store "$work/p" classify --box 0x4f,1,20,20 "$data/images/maksssksksss0.jpg" 2>&1) && fail "hex box accepted"
 grep -q "decimal" <<<"$out" || fail "unclear: $out"
+
+# An honest "unsure": the published model carries a temperature fitted on validation; evaluate reports
+# calibration and risk-coverage; a face less sure than --min-confidence is answered "unsure", its guess kept.
+"$mw" --store "$work/p" models show --json | python3 -c '
+import json, sys
+c = json.load(sys.stdin)["confidence"]
+assert c["fitted_on"] == "val" and 0.05 <= c["temperature"] <= 20 and c["ece_val_after"] <= c["ece_val_before"] + 1e-9, c
+' || fail "no fitted temperature in model.json"
+out=$("$mw" --store "$work/p" --json evaluate --risk-plot "$work/risk.svg" 2>&1) || fail "evaluate --risk-plot: $out"
+python3 - "$out" <<'PY' || fail "evaluate --json confidence: $out"
+import json, sys
+c = json.loads(sys.argv[1])["confidence"]
+assert 0 <= c["ece_before"] <= 1 and 0 <= c["ece_after"] <= 1, c
+pts = {p["coverage"]: p for p in c["risk_coverage"]}
+assert sorted(pts) == [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0], pts
+assert all(0 <= p["accuracy"] <= 1 for p in pts.values()), pts
+assert pts[1.0]["answered"] >= pts[0.5]["answered"] > 0, pts
+PY
+grep -q "<svg" "$work/risk.svg" && grep -q "<path" "$work/risk.svg" || fail "no risk-coverage curve in the plot"
+"$mw" --store "$work/p" evaluate | grep -q "expected calibration error" || fail "evaluate's text has no calibration"
+img="$data/images/maksssksksss0.jpg"
+boxes=(--box 79,105,109,142 --box 185,100,226,144 --box 325,90,360,141)
+out=$("$mw" --store "$work/p" classify --json "${boxes[@]}" "$img") || fail "classify: $out"
+threshold=$(python3 - "$out" <<'PY'
+import json, sys
+f = json.loads(sys.argv[1])[0]["faces"]
+assert all("guess" not in x and x["label"] != "unsure" for x in f), f
+c = sorted(x["confidence"] for x in f)
+assert c[0] < c[-1], c
+print((c[0] + c[-1]) / 2)
+PY
+) || fail "classify without --min-confidence: $out"
+out=$("$mw" --store "$work/p" classify --json --min-confidence "$threshold" "${boxes[@]}" "$img") || fail "--min-confidence: $out"
+python3 - "$out" "$threshold" <<'PY' || fail "classify --min-confidence $threshold: $out"
+import json, sys
+f, t = json.loads(sys.argv[1])[0]["faces"], float(sys.argv[2])
+unsure = [x for x in f if x["label"] == "unsure"]
+assert 0 < len(unsure) < len(f), f
+assert all(x["confidence"] < t and x["guess"] in x["scores"] for x in unsure), f
+assert all(x["confidence"] >= t and "guess" not in x for x in f if x["label"] != "unsure"), f
+PY
+"$mw" --store "$work/p" classify --min-confidence 1 "${boxes[@]}" "$img" | grep -q "unsure (best guess " ||
+  fail "no unsure face in the text output"
+out=$("$mw" --store "$work/p" classify --min-confidence 1.5 "${boxes[@]}" "$img" 2>&1) && fail "--min-confidence 1.5 accepted"
+grep -q "min-confidence 1.5.*expected a number from 0 to 1" <<<"$out" || fail "unclear: $out"
+out=$("$mw" --store "$work/p" --json models calibrate 2>&1) || fail "models calibrate: $out"
+grep -q '"temperature"' <<<"$out" || fail "models calibrate fitted no temperature: $out"
 echo "PASS"

@@ -41,9 +41,11 @@ TEST(Classifier, AgreesWithTheShardPathOnTestImages) {
   model.net->fold_batchnorm();  // as the classifier runs it
   auto logits = logits_for_crops(*model.net, test.pixels.data(), static_cast<std::int64_t>(test.count()), test.size,
                                  model.meta["input_size"]);
-  auto probs = torch::softmax(logits, 1);
-
+  // Scores are softmax(logits / T), T the temperature train fitted on validation and recorded.
   Classifier clf(fixture::small_store(), m["id"], 2);
+  ASSERT_TRUE(m.contains("confidence")) << "train published no temperature";
+  EXPECT_EQ(clf.temperature(), m["confidence"]["temperature"].get<double>());
+  auto probs = torch::softmax(logits / clf.temperature(), 1);
   std::size_t checked = 0;
   for (const auto& rec : index.images) {
     // The shard keeps an image's crops together, in box order.

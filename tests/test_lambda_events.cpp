@@ -69,6 +69,11 @@ TEST(LambdaEvents, ClassifyRequestDirectAndOverHttp) {
     EXPECT_FLOAT_EQ(req.boxes[0].ymax, 40);
   }
   EXPECT_TRUE(parse_classify_request(json{{"image", base64_encode("x")}}).boxes.empty());
+  // A minimum confidence in the event, direct or in an HTTP body.
+  const std::string sure = json{{"image", base64_encode("x")}, {"min_confidence", 0.8}}.dump();
+  EXPECT_EQ(parse_classify_request(json::parse(sure)).min_confidence, 0.8);
+  EXPECT_EQ(parse_classify_request(http_event(sure, false)).min_confidence, 0.8);
+  EXPECT_EQ(parse_classify_request(direct).min_confidence, 0);
 
   // HTTP events get an HTTP-shaped result; direct invocations the result itself.
   json result{{"faces", json::array()}};

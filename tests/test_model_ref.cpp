@@ -53,6 +53,7 @@ TEST(ModelRef, FindsAGoodModelByLatestIdAndPrefix) {
   minimal.erase("normalisation");
   EXPECT_EQ(error_of(minimal), "");
   for (const char* arch : {"resnet34", "face-resnet"}) EXPECT_EQ(error_of(with("arch", arch)), "") << arch;
+  EXPECT_EQ(error_of(with("confidence", {{"temperature", 1.5}, {"fitted_on", "val"}})), "");
 }
 
 TEST(ModelRef, FieldsOutOfRangeAreRefusedByName) {
@@ -75,6 +76,9 @@ TEST(ModelRef, FieldsOutOfRangeAreRefusedByName) {
       {with("normalisation", {{"mean", {1, 2}}}), "field 'normalisation.mean' is [1,2]; expected 3 finite numbers"},
       {with("normalisation", {{"inv_scale", {1, "x", 3}}}), "field 'normalisation.inv_scale'"},
       {with("normalisation", 5), "field 'normalisation' is 5"},
+      {with("confidence", {{"temperature", 0}}), "field 'confidence.temperature' is 0; expected 0.05 to 20"},
+      {with("confidence", {{"temperature", "2"}}), "field 'confidence.temperature' is \"2\""},
+      {with("confidence", {{"fitted_on", "val"}}), "field 'confidence' is"},
   };
   json no_size = good_meta();
   no_size.erase("input_size");

@@ -182,6 +182,18 @@ TEST(Server, PredictsFromARawBodyAFormAndBoxes) {
   ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "no response");
   EXPECT_EQ(json::parse(r->body)["faces"].size(), 1u);
 
+  // min_confidence (query or form): a face less sure than it is answered "unsure", its guess kept.
+  r = c.Post("/v1/predict?min_confidence=1&boxes=79,105,109,142", jpeg, "image/jpeg");
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "no response");
+  json face = json::parse(r->body)["faces"][0];
+  EXPECT_EQ(face["label"], "unsure");
+  EXPECT_TRUE(face["scores"].contains(face["guess"].get<std::string>())) << face;
+  form.push_back({"min_confidence", "0", "", ""});
+  r = c.Post("/v1/predict", form);
+  ASSERT_TRUE(r && r->status == 200);
+  EXPECT_NE(json::parse(r->body)["faces"][0]["label"], "unsure");
+  EXPECT_FALSE(json::parse(r->body)["faces"][0].contains("guess"));
+
   r = c.Post("/v1/predict?annotate=1&boxes=79,105,109,142", jpeg, "image/jpeg");
   ASSERT_TRUE(r && r->status == 200);
   EXPECT_EQ(r->get_header_value("Content-Type"), "image/jpeg");
@@ -256,6 +268,7 @@ TEST(Server, RefusesWhatIsOverALimitOrMalformed) {
   expect(c.Post("/v1/predict", "", "image/jpeg"), 400, "bad_request");                   // 0 bytes
   expect(c.Post("/v1/predict?boxes=1,2,x,4", jpeg, "image/jpeg"), 400, "bad_request");
   expect(c.Post("/v1/predict?boxes=9,9,1,1", jpeg, "image/jpeg"), 400, "bad_request");
+  expect(c.Post("/v1/predict?min_confidence=1.5", jpeg, "image/jpeg"), 400, "bad_request");
   expect(c.Post("/v1/predict", "--zz\r\nnot a form", "multipart/form-data; boundary=zz"), 400, "bad_request");
   httplib::MultipartFormDataItems no_image = {{"boxes", kBox, "", ""}};
   expect(c.Post("/v1/predict", no_image), 400, "bad_request");

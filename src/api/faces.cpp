@@ -59,6 +59,18 @@ void check_box_count(std::size_t count, const std::string& where) {
     throw Error(where, std::to_string(count) + " boxes; at most " + std::to_string(kMaxBoxesPerRequest));
 }
 
+double parse_min_confidence(const std::string& text, const std::string& where) {
+  double v = 0;
+  if (!parse_decimal(text, v)) throw Error(where + " " + text, "expected a number from 0 to 1");
+  return check_min_confidence(json(v), where + " " + text);
+}
+
+double check_min_confidence(const json& value, const std::string& where) {
+  if (!value.is_number() || !(value.get<double>() >= 0 && value.get<double>() <= 1))
+    throw Error(where, "expected a number from 0 to 1");
+  return value.get<double>();
+}
+
 FacesRequest parse_faces_request(const json& payload) {
   if (!payload.is_object()) throw Error("request", "expected a JSON object");
   auto image = payload.find("image");
@@ -67,6 +79,9 @@ FacesRequest parse_faces_request(const json& payload) {
   req.image = base64_decode(image->get<std::string>());
   if (req.image.empty()) throw Error("image", "empty");
   auto boxes = payload.find("boxes");
+  auto min_confidence = payload.find("min_confidence");
+  if (min_confidence != payload.end() && !min_confidence->is_null())
+    req.min_confidence = check_min_confidence(*min_confidence, "min_confidence");
   req.whole_image = boxes == payload.end() || boxes->is_null();
   if (req.whole_image) return req;
   if (!boxes->is_array()) throw Error("boxes", "expected an array of [xmin, ymin, xmax, ymax]");
@@ -89,10 +104,22 @@ cv::Mat decode_request_image(const FacesRequest& request) {
   return decode_image_rgb(request.image, request.source, {request.max_pixels, kMaxRequestSide});
 }
 
+void mark_unsure(std::vector<Prediction>& faces, double min_confidence) {
+  for (auto& p : faces) p.unsure = double(p.confidence) < min_confidence;
+}
+
+std::string answer_label(const Prediction& face, const std::vector<std::string>& labels) {
+  return face.unsure ? kUnsureLabel : labels.at(static_cast<std::size_t>(face.label));
+}
+
 std::vector<Prediction> run_faces_request(const Classifier& classifier, const FacesRequest& request,
                                           const cv::Mat& rgb) {
-  if (request.whole_image) return {classifier.classify_whole_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows)};
-  return classifier.classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, request.boxes);
+  std::vector<Prediction> faces =
+      request.whole_image
+          ? std::vector<Prediction>{classifier.classify_whole_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows)}
+          : classifier.classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, request.boxes);
+  mark_unsure(faces, request.min_confidence);
+  return faces;
 }
 
 std::vector<Prediction> run_faces_request(const Classifier& classifier, const FacesRequest& request) {
@@ -104,9 +131,12 @@ json faces_json(const std::vector<Prediction>& faces, const std::vector<std::str
   for (const auto& p : faces) {
     json scores = json::object();
     for (std::size_t k = 0; k < labels.size() && k < p.scores.size(); ++k) scores[labels[k]] = p.scores[k];
-    out.push_back({{"box", {p.box.xmin, p.box.ymin, p.box.xmax, p.box.ymax}},
-                   {"label", labels.at(static_cast<std::size_t>(p.label))},
-                   {"scores", scores}});
+    json face = {{"box", {p.box.xmin, p.box.ymin, p.box.xmax, p.box.ymax}},
+                 {"label", answer_label(p, labels)},
+                 {"confidence", p.confidence},
+                 {"scores", scores}};
+    if (p.unsure) face["guess"] = labels.at(static_cast<std::size_t>(p.label));
+    out.push_back(std::move(face));
   }
   return out;
 }

@@ -18,6 +18,7 @@ inline constexpr double kMaxCoordinate = 1e6;             // pixels; no photo of
 inline constexpr std::size_t kMaxImageBytes = 64u << 20;  // an encoded photo
 inline constexpr long kMaxRequestPixels = 60'000'000;     // a decoded photo, width x height
 inline constexpr int kMaxRequestSide = 16384;             // each side of a decoded photo
+inline constexpr const char* kUnsureLabel = "unsure";     // the answer for a face under the minimum confidence
 
 struct FacesRequest {
   std::string source = "image";         // where the photo came from (a path, "image"), for errors
@@ -25,6 +26,7 @@ struct FacesRequest {
   std::vector<Box> boxes;               // the faces; empty with whole_image
   bool whole_image = false;             // the photo is one face crop
   long max_pixels = kMaxRequestPixels;  // a photo over this is refused from its header
+  double min_confidence = 0;            // a face less sure than this is answered "unsure" (0: never)
 };
 
 // A photo that is neither JPEG nor PNG (by its bytes or its declared type).
@@ -43,20 +45,33 @@ Box parse_box(const json& value, const std::string& where);
 // At most kMaxBoxesPerRequest boxes; throws naming the count.
 void check_box_count(std::size_t count, const std::string& where);
 
-// {"image": "<base64>", "boxes": [[xmin, ymin, xmax, ymax], ...]}; no boxes:
-// the photo is one face. Throws mw::Error naming the field that is wrong.
+// A minimum confidence, 0 to 1, from a decimal number (parse) or a JSON number (check).
+// Throws mw::Error naming `where`.
+double parse_min_confidence(const std::string& text, const std::string& where);
+double check_min_confidence(const json& value, const std::string& where);
+
+// {"image": "<base64>", "boxes": [[xmin, ymin, xmax, ymax], ...],
+// "min_confidence": 0.9}; no boxes: the photo is one face; no
+// min_confidence: 0. Throws mw::Error naming the field that is wrong.
 FacesRequest parse_faces_request(const json& payload);
 
 // The decoded photo of a request (8-bit RGB): throws UnsupportedImageType,
 // ImageTooLarge (over max_pixels or kMaxRequestSide) or mw::Error (malformed).
 cv::Mat decode_request_image(const FacesRequest& request);
-// Runs one request on a loaded classifier; `rgb` is decode_request_image's.
+// Marks the faces whose confidence is under min_confidence as unsure.
+void mark_unsure(std::vector<Prediction>& faces, double min_confidence);
+// A face's answer: "unsure" for an unsure face, else its label's name.
+std::string answer_label(const Prediction& face, const std::vector<std::string>& labels);
+
+// Runs one request on a loaded classifier (faces under the request's
+// min_confidence marked unsure); `rgb` is decode_request_image's.
 std::vector<Prediction> run_faces_request(const Classifier& classifier, const FacesRequest& request,
                                           const cv::Mat& rgb);
 // The same, decoding the photo itself.
 std::vector<Prediction> run_faces_request(const Classifier& classifier, const FacesRequest& request);
 
-// [{"box": [...], "label": "...", "scores": {"<label>": p, ...}}, ...]
+// [{"box": [...], "label": "...", "confidence": p, "scores": {"<label>": p, ...}}, ...];
+// an unsure face's label is "unsure" and its best guess is in "guess".
 json faces_json(const std::vector<Prediction>& faces, const std::vector<std::string>& labels);
 
 // One request's failure as every caller reports it: an HTTP-style status, a

@@ -15,6 +15,7 @@ namespace {
 struct ClassifyArgs {
   std::vector<std::string> images, boxes_text, box_files;
   std::string model = "latest";
+  std::string min_confidence = "0";
   bool whole = false;
 };
 
@@ -53,9 +54,9 @@ void print_faces(const std::string& path, const json& faces) {
   std::cout << path << ": " << faces.size() << " face" << (faces.size() == 1 ? "" : "s") << "\n";
   for (const auto& f : faces) {
     const auto& b = f["box"];
-    const auto label = f["label"].get<std::string>();
-    std::cout << "  [" << b[0] << "," << b[1] << "," << b[2] << "," << b[3] << "] " << label << " "
-              << fixed(f["scores"][label].get<double>(), 3) << "\n";
+    std::cout << "  [" << b[0] << "," << b[1] << "," << b[2] << "," << b[3] << "] " << f["label"].get<std::string>();
+    if (f.contains("guess")) std::cout << " (best guess " << f["guess"].get<std::string>() << ")";
+    std::cout << " " << fixed(f["confidence"].get<double>(), 3) << "\n";
   }
 }
 
@@ -71,8 +72,12 @@ Run add_classify(CLI::App& app, const Globals& g) {
   c->add_option("--box", a->boxes_text, "a face box XMIN,YMIN,XMAX,YMAX (repeatable, applies to every image)")
       ->allow_extra_args(false);
   c->add_flag("--whole-image", a->whole, "each image is one face crop");
+  c->add_option("--min-confidence", a->min_confidence,
+                "answer 'unsure' for a face whose calibrated confidence is under this (0 to 1)")
+      ->capture_default_str();
   return [&g, a] {
     check_args(*a);
+    const double min_confidence = parse_min_confidence(a->min_confidence, "classify --min-confidence");
     const std::vector<Box> given = given_boxes(*a);
     require_store(g.store);
     Classifier clf(g.store, a->model, g.threads);
@@ -81,7 +86,9 @@ Run add_classify(CLI::App& app, const Globals& g) {
     for (std::size_t i = 0; i < a->images.size(); ++i) {
       const std::string& path = a->images[i];
       try {
-        json faces = faces_json(run_faces_request(clf, request_for(*a, i, given)), clf.labels());
+        FacesRequest req = request_for(*a, i, given);
+        req.min_confidence = min_confidence;
+        json faces = faces_json(run_faces_request(clf, req), clf.labels());
         if (!g.json) print_faces(path, faces);
         out.push_back({{"image", path}, {"faces", faces}});
       } catch (...) {  // one image's failure, whatever it is, is that image's: the rest go on

@@ -95,6 +95,15 @@ void print_eval(const json& r) {
   for (auto& [band, v] : r["by_face_size"].items())
     std::cout << "  " << band << ": " << v["objects"] << " objects, accuracy " << fixed(v["accuracy"]) << ", macro-F1 "
               << fixed(v["macro_f1"]) << "\n";
+  if (!r.contains("confidence")) return;
+  const json& c = r["confidence"];
+  std::cout << "confidence: temperature " << fixed(c["temperature"]) << ", expected calibration error "
+            << fixed(c["ece_before"]) << " at temperature 1, " << fixed(c["ece_after"]) << " at the model's\n"
+            << "answering only the most confident faces (--min-confidence):\n";
+  for (const auto& p : c["risk_coverage"])
+    std::cout << "  " << fixed(100 * p["coverage"].get<double>(), 0) << "% answered (" << p["answered"]
+              << " faces, confidence >= " << fixed(p["min_confidence"]) << "): accuracy " << fixed(p["accuracy"])
+              << "\n";
 }
 
 namespace {

@@ -33,13 +33,16 @@ void print_detect_eval(const json& r) {
 }  // namespace
 
 Run add_evaluate(CLI::App& app, const Globals& g) {
-  auto* c = app.add_subcommand("evaluate", "accuracy, per-class precision/recall/F1, confusion matrix");
+  auto* c = app.add_subcommand("evaluate",
+                               "accuracy, per-class precision/recall/F1, confusion matrix, calibration, risk-coverage");
   auto ev = std::make_shared<EvaluateOptions>();
   auto det = std::make_shared<DetectEvaluateOptions>();
   auto detect = std::make_shared<bool>(false);
   c->add_option("--model", ev->model, "model id or 'latest'")->capture_default_str();
   c->add_option("--split", ev->split, "train | val | test")->capture_default_str();
   c->add_option("--predictions", ev->predictions, "write every face's label, prediction and scores to this CSV");
+  c->add_option("--risk-plot", ev->risk_plot,
+                "write the risk-coverage curve (accuracy of the most confident faces against their share) as SVG");
   c->add_flag("--detect", *detect, "score the face detector and detect-then-classify on the split's photos (VOC mAP)");
   c->add_option("--canvas", det->detector.canvas, "with --detect: the side photos are resized to (multiple of 128)")
       ->capture_default_str();

@@ -6,6 +6,7 @@
 #include "infer/calibrate.h"
 #include "model/catalog.h"
 #include "store/object_store.h"
+#include "train/confidence.h"
 
 namespace mw::cli {
 
@@ -30,6 +31,13 @@ void print_list(const json& models, const std::string& uri) {
   std::cout << "(* latest; test figures are those 'maskwatch evaluate' recorded)\n";
 }
 
+// " temperature T fitted on N validation faces (expected calibration error A -> B)"
+void print_confidence(const json& c) {
+  std::cout << " temperature " << fixed(c.value("temperature", 1.0), 3) << " fitted on " << c.value("faces", 0)
+            << " validation faces (expected calibration error " << figure(c.value("ece_val_before", json())) << " -> "
+            << figure(c.value("ece_val_after", json())) << ")\n";
+}
+
 void print_card(const json& m) {
   std::cout << "model " << m.value("id", "") << (m.value("latest", false) ? " (latest)" : "") << "\n"
             << "  architecture: " << m.value("arch", "") << ", input " << m.value("input_size", 0) << " px, crops "
@@ -42,8 +50,33 @@ void print_card(const json& m) {
   for (auto& [split, e] : m["evaluations"].items())
     std::cout << "  " << split << " (evaluate): accuracy " << figure(e.value("accuracy", json())) << ", macro-F1 "
               << figure(e.value("macro_f1", json())) << "\n";
+  std::cout << "  confidence:";
+  if (m.contains("confidence"))
+    print_confidence(m["confidence"]);
+  else
+    std::cout << " softmax temperature 1, not fitted ('maskwatch models calibrate' fits it)\n";
   std::cout << "  labels: " << m.value("labels", json::array()).dump() << "\n"
             << "  (--json for the whole card: training settings, per-epoch history, confusion matrices)\n";
+}
+
+// int8 ranges (a model with a plain export), then the temperature (a model with held-out validation crops).
+int run_calibrate(ObjectStore& store, const std::string& id, const Globals& g) {
+  json meta = find_model(store, id).meta;
+  if (meta.contains("plain_sha256")) meta = calibrate_model(store, find_model(store, meta.at("id")));
+  const bool held_out = meta.value("holdout", "val") != "none";
+  if (held_out) meta = fit_model_temperature(store, find_model(store, meta.at("id")), g.threads);
+  if (g.json) {
+    print_json({{"calibration", meta.value("calibration", json())}, {"confidence", meta.value("confidence", json())}});
+    return 0;
+  }
+  std::cout << "model " << meta.value("id", "") << ":";
+  if (meta.contains("calibration"))
+    std::cout << " int8 ranges measured on " << meta["calibration"].value("crops", 0) << " training crops;";
+  if (held_out)
+    print_confidence(meta["confidence"]);
+  else
+    std::cout << " no temperature fitted: the model was trained on its validation crops (--holdout none)\n";
+  return 0;
 }
 
 }  // namespace
@@ -52,20 +85,16 @@ Run add_models(CLI::App& app, const Globals& g) {
   auto* c = app.add_subcommand("models", "the models in the store (id, architecture, created, figures, latest)");
   auto* show = c->add_subcommand("show", "one model's card: settings, figures, training history");
   auto* calibrate = c->add_subcommand(
-      "calibrate", "measure a model's int8 input ranges on training crops, so that it runs in int8 (AVX-512 VNNI)");
+      "calibrate",
+      "measure a model's int8 input ranges on training crops (so that it runs in int8 on AVX-512 VNNI) and fit "
+      "its softmax temperature on validation crops (so that its confidence means what it says)");
   auto id = std::make_shared<std::string>("latest");
   for (auto* sub : {show, calibrate})
     sub->add_option("id", *id, "model id, a unique prefix of one, or 'latest'")->capture_default_str();
   return [&g, show, calibrate, id] {
     require_store(g.store);
     auto store = open_store(g.store);
-    if (*calibrate) {
-      const json meta = calibrate_model(*store, find_model(*store, *id));
-      if (g.json) return print_json(meta.at("calibration")), 0;
-      std::cout << "model " << meta.value("id", "") << ": int8 ranges measured on "
-                << meta["calibration"].value("crops", 0) << " training crops\n";
-      return 0;
-    }
+    if (*calibrate) return run_calibrate(*store, *id, g);
     const json out = *show ? show_model(*store, *id) : list_models(*store);
     if (g.json) return print_json(out), 0;
     *show ? print_card(out) : print_list(out, store->uri());

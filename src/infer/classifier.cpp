@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <opencv2/core.hpp>
@@ -8,6 +9,7 @@
 #include "data/voc.h"
 #include "infer/engine.h"
 #include "model/model_ref.h"
+#include "train/confidence.h"
 
 namespace mw {
 
@@ -17,6 +19,7 @@ struct Classifier::Impl {
   std::vector<std::string> labels;
   int crop_size = 0, input_size = 0;
   float margin = 0;
+  double temperature = 1;
 };
 
 Classifier::Classifier(const std::string& store, const std::string& model, int threads) : impl_(new Impl) {
@@ -28,6 +31,7 @@ Classifier::Classifier(const std::string& store, const std::string& model, int t
   impl_->crop_size = impl_->meta.value("crop_size", impl_->input_size);
   impl_->margin = impl_->meta.value("margin", 0.f);
   impl_->labels = impl_->meta.at("labels").get<std::vector<std::string>>();
+  impl_->temperature = model_temperature(impl_->meta);
 }
 
 Classifier::~Classifier() = default;
@@ -37,6 +41,7 @@ Classifier& Classifier::operator=(Classifier&&) noexcept = default;
 const json& Classifier::metadata() const { return impl_->meta; }
 const std::vector<std::string>& Classifier::labels() const { return impl_->labels; }
 std::string Classifier::engine() const { return impl_->engine->name(); }
+double Classifier::temperature() const { return impl_->temperature; }
 
 std::vector<std::uint8_t> Classifier::crop_faces(const std::uint8_t* rgb, int width, int height,
                                                  const std::vector<Box>& boxes) const {
@@ -70,7 +75,7 @@ std::vector<Prediction> Classifier::classify_crops(const std::vector<std::uint8_
   return out;
 }
 
-std::vector<Prediction> Classifier::classify_crops(const std::uint8_t* crops, std::size_t n, int crop_side) const {
+std::vector<float> Classifier::logits(const std::uint8_t* crops, std::size_t n, int crop_side) const {
   const int is = impl_->input_size;
   std::vector<std::uint8_t> resized;
   if (crop_side != is) {
@@ -80,21 +85,14 @@ std::vector<Prediction> Classifier::classify_crops(const std::uint8_t* crops, st
       resize_crop(crops + i * in_bytes, crop_side, resized.data() + i * out_bytes, is);
     crops = resized.data();
   }
-  const std::size_t classes = impl_->labels.size();
-  std::vector<float> logits(n * classes);
-  impl_->engine->logits(crops, static_cast<std::int64_t>(n), logits.data());
-  std::vector<Prediction> out(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const float* l = logits.data() + i * classes;
-    const float top = *std::max_element(l, l + classes);
-    auto& scores = out[i].scores;
-    scores.resize(classes);
-    float sum = 0;
-    for (std::size_t k = 0; k < classes; ++k) sum += scores[k] = std::exp(l[k] - top);
-    for (auto& v : scores) v /= sum;
-    out[i].label = static_cast<int>(std::max_element(l, l + classes) - l);
-  }
+  std::vector<float> out(n * impl_->labels.size());
+  impl_->engine->logits(crops, static_cast<std::int64_t>(n), out.data());
   return out;
+}
+
+std::vector<Prediction> Classifier::classify_crops(const std::uint8_t* crops, std::size_t n, int crop_side) const {
+  const std::vector<float> all = logits(crops, n, crop_side);
+  return predictions_from_logits(all.data(), n, static_cast<int>(impl_->labels.size()), impl_->temperature);
 }
 
 std::vector<Prediction> Classifier::classify_rgb(const std::uint8_t* rgb, int width, int height,

@@ -33,6 +33,15 @@ void check_range(const json& meta, const std::string& field, double lo, double h
     throw bad_field(where, field, v, std::string(whole ? "a whole number " : "") + shown(lo) + " to " + shown(hi));
 }
 
+void check_temperature(const json& conf, const std::string& where) {
+  if (!conf.is_object() || !conf.contains("temperature"))
+    throw bad_field(where, "confidence", conf, "an object with a temperature");
+  const json& t = conf.at("temperature");
+  if (!t.is_number() || !(t.get<double>() >= kMinModelTemperature && t.get<double>() <= kMaxModelTemperature))
+    throw bad_field(where, "confidence.temperature", t,
+                    shown(kMinModelTemperature) + " to " + shown(kMaxModelTemperature));
+}
+
 void check_triple(const json& norm, const std::string& key, const std::string& where) {
   if (!norm.contains(key)) return;
   const json& v = norm.at(key);
@@ -84,6 +93,7 @@ void validate_model_meta(const json& meta, const std::string& where) {
     check_triple(norm, "mean", where);
     check_triple(norm, "inv_scale", where);
   }
+  if (meta.contains("confidence")) check_temperature(meta.at("confidence"), where);
 }
 
 ModelRef find_model(const ObjectStore& store, const std::string& id_arg) {

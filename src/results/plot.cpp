@@ -55,9 +55,10 @@ std::string xml_escape(const std::string& text) {
 }
 
 SvgChart::SvgChart(const std::string& title, const std::string& x_name, const std::string& y_name, double x_max,
-                   double y_max) {
-  const double xstep = nice_step(x_max, kTicks), ystep = nice_step(y_max, kTicks);
-  x_max_ = std::ceil(x_max / xstep) * xstep, y_max_ = std::ceil(y_max / ystep) * ystep;
+                   double y_max, double y_min) {
+  const double xstep = nice_step(x_max, kTicks), ystep = nice_step(y_max - y_min, kTicks);
+  y_min_ = y_min;
+  x_max_ = std::ceil(x_max / xstep) * xstep, y_max_ = y_min + std::ceil((y_max - y_min) / ystep) * ystep;
   const auto num = svg_number;
   std::string& s = body_;
   s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(kWidth) + "\" height=\"" +
@@ -66,10 +67,10 @@ SvgChart::SvgChart(const std::string& title, const std::string& x_name, const st
   s += "<text x=\"" + std::to_string(kWidth / 2) + "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" +
        xml_escape(title) + "</text>\n";
   for (double v = 0; v <= x_max_ + 1e-9; v += xstep)
-    s += "<line x1=\"" + num(x(v)) + "\" y1=\"" + num(y(0)) + "\" x2=\"" + num(x(v)) + "\" y2=\"" + num(y(y_max_)) +
-         "\" stroke=\"#e5e5e5\"/><text x=\"" + num(x(v)) + "\" y=\"" + num(y(0) + 18) + "\" text-anchor=\"middle\">" +
-         num(v) + "</text>\n";
-  for (double v = 0; v <= y_max_ + 1e-9; v += ystep)
+    s += "<line x1=\"" + num(x(v)) + "\" y1=\"" + num(y(y_min_)) + "\" x2=\"" + num(x(v)) + "\" y2=\"" +
+         num(y(y_max_)) + "\" stroke=\"#e5e5e5\"/><text x=\"" + num(x(v)) + "\" y=\"" + num(y(y_min_) + 18) +
+         "\" text-anchor=\"middle\">" + num(v) + "</text>\n";
+  for (double v = y_min_; v <= y_max_ + 1e-9; v += ystep)
     s += "<line x1=\"" + num(x(0)) + "\" y1=\"" + num(y(v)) + "\" x2=\"" + num(x(x_max_)) + "\" y2=\"" + num(y(v)) +
          "\" stroke=\"#e5e5e5\"/><text x=\"" + num(x(0) - 8) + "\" y=\"" + num(y(v) + 4) + "\" text-anchor=\"end\">" +
          num(v) + "</text>\n";
@@ -80,7 +81,7 @@ SvgChart::SvgChart(const std::string& title, const std::string& x_name, const st
 }
 
 double SvgChart::x(double v) const { return kLeft + kPlotWidth * v / x_max_; }
-double SvgChart::y(double v) const { return kTop + kPlotHeight * (1 - v / y_max_); }
+double SvgChart::y(double v) const { return kTop + kPlotHeight * (1 - (v - y_min_) / (y_max_ - y_min_)); }
 
 std::string SvgChart::path(const std::vector<std::pair<double, double>>& points, const std::string& colour) const {
   std::string d;
@@ -132,6 +133,22 @@ std::string plot_seconds_vs_size_svg(const std::vector<BenchmarkRecord>& records
     chart.add(
         chart.text(chart.x(0) + 8, kTop + 14, "newest run " + newest + " (line); dots: every record", kLineColour));
   }
+  return chart.svg();
+}
+
+namespace {
+constexpr double kUnitLowest = 0.5;  // the y axis of a unit curve starts here unless a point is lower
+constexpr double kUnitStep = 0.1;
+}  // namespace
+
+std::string plot_unit_curve_svg(const UnitCurve& c) {
+  double ymin = kUnitLowest;
+  for (const auto& p : c.points) ymin = std::min(ymin, std::floor(p.second / kUnitStep) * kUnitStep);
+  SvgChart chart(c.title, c.x_label, c.y_label, 1, 1, ymin);
+  if (!c.points.empty()) chart.add(chart.path(c.points, "#4a7bd0"));
+  for (const auto& [x, y] : c.marked)
+    chart.add("<circle cx=\"" + svg_number(chart.x(x)) + "\" cy=\"" + svg_number(chart.y(y)) +
+              "\" r=\"4\" fill=\"#d04a4a\"><title>" + svg_number(x) + ": " + std::to_string(y) + "</title></circle>\n");
   return chart.svg();
 }
 

@@ -14,7 +14,9 @@ namespace mw {
 // added in data coordinates mapped by x() and y(); svg() closes the document.
 class SvgChart {
  public:
-  SvgChart(const std::string& title, const std::string& x_name, const std::string& y_name, double x_max, double y_max);
+  // The y axis runs from y_min (0 unless given) to y_max, the x axis from 0 to x_max.
+  SvgChart(const std::string& title, const std::string& x_name, const std::string& y_name, double x_max, double y_max,
+           double y_min = 0);
   double x(double v) const;  // pixel column of a data value
   double y(double v) const;  // pixel row of a data value
   double x_max() const { return x_max_; }
@@ -27,7 +29,7 @@ class SvgChart {
   std::string svg() const { return body_ + "</svg>\n"; }
 
  private:
-  double x_max_, y_max_;
+  double x_max_, y_max_, y_min_;
   std::string body_;
 };
 
@@ -36,5 +38,13 @@ std::string xml_escape(const std::string& text);  // for an SVG (XML) element or
 
 // Seconds against set size: one dot per record, the newest run's points joined.
 std::string plot_seconds_vs_size_svg(const std::vector<BenchmarkRecord>& records);
+
+// A curve through (x, y) points with x and y in [0, 1] (coverage and
+// accuracy), the marked points dotted with their values; axes named.
+struct UnitCurve {
+  std::string title, x_label, y_label;
+  std::vector<std::pair<double, double>> points, marked;
+};
+std::string plot_unit_curve_svg(const UnitCurve& curve);
 
 }  // namespace mw

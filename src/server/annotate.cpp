@@ -11,6 +11,8 @@ namespace mw {
 
 namespace {
 
+const cv::Scalar kUnsureColour = {128, 128, 128};
+
 // RGB, as the web page draws them.
 cv::Scalar label_colour(const std::string& label) {
   if (label == "with_mask") return {34, 170, 85};
@@ -18,13 +20,17 @@ cv::Scalar label_colour(const std::string& label) {
   return {240, 150, 20};
 }
 
+// The face's box in its label's colour (grey when unsure) and its answer above it.
 void draw_face(cv::Mat& img, const Prediction& p, const std::string& label) {
-  const cv::Scalar colour = label_colour(label);
+  const cv::Scalar colour = p.unsure ? kUnsureColour : label_colour(label);
   const int thickness = std::max(2, std::min(img.cols, img.rows) / 200);
   const cv::Point a(int(p.box.xmin), int(p.box.ymin)), b(int(p.box.xmax), int(p.box.ymax));
   cv::rectangle(img, a, b, colour, thickness);
   char text[96];
-  std::snprintf(text, sizeof text, "%s %.2f", label.c_str(), double(p.scores.at(std::size_t(p.label))));
+  if (p.unsure)
+    std::snprintf(text, sizeof text, "unsure (%s?) %.2f", label.c_str(), double(p.confidence));
+  else
+    std::snprintf(text, sizeof text, "%s %.2f", label.c_str(), double(p.confidence));
   const double scale = std::max(0.4, std::min(img.cols, img.rows) / 900.0);
   int baseline = 0;
   const cv::Size size = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, scale, 1, &baseline);

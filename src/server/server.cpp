@@ -97,7 +97,7 @@ std::vector<Box> parse_boxes(const std::vector<std::string>& values) {
 
 // The photo and boxes of a predict request, as read from its body.
 struct Upload {
-  std::string image, type, boxes, field;
+  std::string image, type, boxes, min_confidence, field;
   bool has_image = false;
   bool over_limit = false;
 };
@@ -189,6 +189,7 @@ struct Server::Impl {
           [&](const char* data, std::size_t n) {
             if (up.field == "image") return keep(up.image, data, n);
             if (up.field == "boxes") return keep(up.boxes, data, n);
+            if (up.field == "min_confidence") return keep(up.min_confidence, data, n);
             return true;
           });
     up.type = media_type(req.get_header_value("Content-Type"));
@@ -211,6 +212,10 @@ struct Server::Impl {
     fr.max_pixels = opt.max_pixels;
     fr.boxes = parse_boxes(box_values);
     fr.whole_image = box_values.empty();
+    if (req.has_param("min_confidence"))
+      fr.min_confidence = parse_min_confidence(req.get_param_value("min_confidence"), "min_confidence");
+    else if (!up.min_confidence.empty())
+      fr.min_confidence = parse_min_confidence(up.min_confidence, "min_confidence");
     return fr;
   }
 
@@ -222,7 +227,7 @@ struct Server::Impl {
       const auto t1 = Clock::now();
       const auto faces = run_faces_request(clf, fr, rgb);
       const double classify_ms = ms_since(t1);
-      for (const auto& p : faces) metrics.record_face(clf.labels().at(std::size_t(p.label)));
+      for (const auto& p : faces) metrics.record_face(answer_label(p, clf.labels()));
       if (annotate) return {200, annotated_jpeg(rgb, faces, clf.labels()), "image/jpeg"};
       json body = {{"model", clf.metadata().value("id", "")},
                    {"image", {{"width", rgb.cols}, {"height", rgb.rows}}},

@@ -6,6 +6,7 @@
 #include "infer/calibrate.h"
 #include "model/artifact.h"
 #include "model/runtime.h"
+#include "train/confidence.h"
 #include "train/metrics.h"
 #include "train/options.h"
 
@@ -90,6 +91,8 @@ json RunBook::publish(NetworkImpl& net) {
   json meta = publish_model(store_, net, model_meta(net));
   // int8 ranges on this run's training crops (the model is usable without them: fp32).
   if (meta.contains("plain_sha256")) meta = calibrate_model(store_, find_model(store_, meta.at("id")));
+  // The softmax temperature on the held-out validation crops (without them: 1).
+  if (!info_.fit_val) meta = fit_model_temperature(store_, find_model(store_, meta.at("id")), o_.threads);
   return meta;
 }
 
