@@ -1,5 +1,6 @@
 #include "api/faces.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <new>
@@ -7,6 +8,7 @@
 
 #include "core/base64.h"
 #include "data/image_decode.h"
+#include "detect/detector.h"
 
 namespace mw {
 
@@ -112,14 +114,39 @@ std::string answer_label(const Prediction& face, const std::vector<std::string>&
   return face.unsure ? kUnsureLabel : labels.at(static_cast<std::size_t>(face.label));
 }
 
-std::vector<Prediction> run_faces_request(const Classifier& classifier, const FacesRequest& request,
-                                          const cv::Mat& rgb) {
+namespace {
+
+// The detector's faces at least min_face pixels on their shorter side, classified.
+std::vector<Prediction> detect_then_classify(const Classifier& classifier, const FaceDetector& detector,
+                                             const FacesRequest& request, const cv::Mat& rgb) {
+  std::vector<Box> boxes;
+  std::vector<float> face_scores;
+  for (const auto& f : detector.detect(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows))
+    if (std::min(f.box.width(), f.box.height()) >= request.min_face)
+      boxes.push_back(f.box), face_scores.push_back(f.score);
+  if (boxes.empty()) return {};
+  auto faces = classifier.classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, boxes);
+  for (std::size_t i = 0; i < faces.size(); ++i) faces[i].box_score = face_scores[i];
+  return faces;
+}
+
+}  // namespace
+
+std::vector<Prediction> run_faces_request(const Classifier& classifier, const FaceDetector* detector,
+                                          const FacesRequest& request, const cv::Mat& rgb) {
+  if (request.detect && !detector) throw Error(request.source, "no boxes given, and no face detector is loaded");
   std::vector<Prediction> faces =
-      request.whole_image
+      request.detect ? detect_then_classify(classifier, *detector, request, rgb)
+      : request.whole_image
           ? std::vector<Prediction>{classifier.classify_whole_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows)}
           : classifier.classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, request.boxes);
   mark_unsure(faces, request.min_confidence);
   return faces;
+}
+
+std::vector<Prediction> run_faces_request(const Classifier& classifier, const FacesRequest& request,
+                                          const cv::Mat& rgb) {
+  return run_faces_request(classifier, nullptr, request, rgb);
 }
 
 std::vector<Prediction> run_faces_request(const Classifier& classifier, const FacesRequest& request) {
@@ -134,6 +161,7 @@ json faces_json(const std::vector<Prediction>& faces, const std::vector<std::str
     json face = {{"box", {p.box.xmin, p.box.ymin, p.box.xmax, p.box.ymax}},
                  {"label", answer_label(p, labels)},
                  {"confidence", p.confidence},
+                 {"face_score", p.box_score},
                  {"scores", scores}};
     if (p.unsure) face["guess"] = labels.at(static_cast<std::size_t>(p.label));
     out.push_back(std::move(face));

@@ -27,7 +27,11 @@ struct FacesRequest {
   bool whole_image = false;             // the photo is one face crop
   long max_pixels = kMaxRequestPixels;  // a photo over this is refused from its header
   double min_confidence = 0;            // a face less sure than this is answered "unsure" (0: never)
+  bool detect = false;                  // no boxes given: the face detector finds them
+  double min_face = 0;                  // with detect: faces whose shorter side is under this (px) are dropped
 };
+
+class FaceDetector;
 
 // A photo that is neither JPEG nor PNG (by its bytes or its declared type).
 class UnsupportedImageType : public Error {
@@ -69,6 +73,10 @@ std::vector<Prediction> run_faces_request(const Classifier& classifier, const Fa
                                           const cv::Mat& rgb);
 // The same, decoding the photo itself.
 std::vector<Prediction> run_faces_request(const Classifier& classifier, const FacesRequest& request);
+// The same with a face detector, which a request with `detect` needs
+// (detect-then-classify: each found face's box_score is its face probability).
+std::vector<Prediction> run_faces_request(const Classifier& classifier, const FaceDetector* detector,
+                                          const FacesRequest& request, const cv::Mat& rgb);
 
 // [{"box": [...], "label": "...", "confidence": p, "scores": {"<label>": p, ...}}, ...];
 // an unsure face's label is "unsure" and its best guess is in "guess".

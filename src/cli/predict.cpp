@@ -1,0 +1,126 @@
+// maskwatch predict: find the faces in ordinary photos and label each (the
+// face detector, then the classifier), the models loaded once for them all.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "api/faces.h"
+#include "cli/cli.h"
+#include "core/paths.h"
+#include "detect/detector.h"
+#include "server/annotate.h"
+
+namespace fs = std::filesystem;
+
+namespace mw::cli {
+
+namespace {
+
+struct PredictArgs {
+  std::vector<std::string> inputs;
+  std::string model = "latest", out_dir, detector_dir;
+  DetectorOptions detector;
+  double min_face = 0, min_confidence = 0;
+  bool lines = false;
+};
+
+bool is_photo(const fs::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext == ".jpg" || ext == ".jpeg" || ext == ".png";
+}
+
+// The photos named, a folder standing for its JPEG and PNG files (sorted, not recursive).
+std::vector<std::string> expand(const std::vector<std::string>& inputs) {
+  std::vector<std::string> out;
+  for (const auto& in : inputs) {
+    if (!fs::is_directory(in)) {
+      out.push_back(in);
+      continue;
+    }
+    std::vector<std::string> found;
+    for (const auto& e : fs::directory_iterator(in))
+      if (e.is_regular_file() && is_photo(e.path())) found.push_back(e.path().string());
+    std::sort(found.begin(), found.end());
+    if (found.empty()) throw Error(in, "holds no .jpg, .jpeg or .png photo");
+    out.insert(out.end(), found.begin(), found.end());
+  }
+  return out;
+}
+
+void print_photo(const std::string& path, const json& faces) {
+  std::cout << path << ": " << faces.size() << " face" << (faces.size() == 1 ? "" : "s") << "\n";
+  for (const auto& f : faces) {
+    const auto& b = f["box"];
+    const auto label = f["label"].get<std::string>();
+    std::cout << "  [" << fixed(b[0], 0) << "," << fixed(b[1], 0) << "," << fixed(b[2], 0) << "," << fixed(b[3], 0)
+              << "] " << label << " " << fixed(f["confidence"].get<double>(), 3) << " (face "
+              << fixed(f["face_score"].get<double>(), 2) << ")\n";
+  }
+}
+
+// Where the annotated copy of `path` goes: <out>/<stem>.jpg.
+std::string annotated_path(const std::string& out_dir, const std::string& path) {
+  return (fs::path(out_dir) / (fs::path(path).stem().string() + ".jpg")).string();
+}
+
+}  // namespace
+
+Run add_predict(CLI::App& app, const Globals& g) {
+  auto* c = app.add_subcommand("predict", "find the faces in photos and label each (no boxes needed)");
+  auto a = std::make_shared<PredictArgs>();
+  c->add_option("photos", a->inputs, "photos (JPEG or PNG) or folders of them")->required();
+  c->add_option("--model", a->model, "classifier: model id or 'latest'")->capture_default_str();
+  c->add_option("--min-score", a->detector.min_score, "the least face probability a face is reported at")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  c->add_option("--min-face", a->min_face, "drop faces whose shorter side is under this many pixels")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  c->add_option("--min-confidence", a->min_confidence, "answer 'unsure' for a face less sure than this (0..1)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  c->add_option("--canvas", a->detector.canvas, "the side a photo is resized to for the detector (multiple of 128)")
+      ->capture_default_str();
+  c->add_option("--out", a->out_dir, "write an annotated copy of each photo here (<name>.jpg)");
+  c->add_flag("--jsonl", a->lines, "one JSON line per photo as it is done (for many photos)");
+  return [&g, a] {
+    const auto photos = expand(a->inputs);
+    require_store(g.store);
+    if (!a->out_dir.empty()) fs::create_directories(a->out_dir);
+    const Classifier clf(g.store, a->model, g.threads);
+    const FaceDetector detector(faceboxes_dir(), a->detector);
+    const Reporter rep = reporter(g);
+    json all = json::array();
+    std::size_t failed = 0;
+    for (std::size_t i = 0; i < photos.size(); ++i) {
+      const std::string& path = photos[i];
+      json row = {{"image", path}};
+      try {
+        FacesRequest req;
+        req.source = path, req.image = read_file(path, kMaxImageBytes), req.detect = true;
+        req.min_face = a->min_face, req.min_confidence = a->min_confidence;
+        const cv::Mat rgb = decode_request_image(req);
+        const auto faces = run_faces_request(clf, &detector, req, rgb);
+        row["width"] = rgb.cols, row["height"] = rgb.rows, row["faces"] = faces_json(faces, clf.labels());
+        if (!a->out_dir.empty())
+          write_file_atomic(annotated_path(a->out_dir, path), annotated_jpeg(rgb, faces, clf.labels()));
+        if (!g.json && !a->lines) print_photo(path, row["faces"]);
+      } catch (...) {  // one photo's failure is that photo's: the rest go on
+        ++failed;
+        const auto e = request_error(std::current_exception());
+        row["error"] = e.message.find(path) == std::string::npos ? path + ": " + e.message : e.message;
+        std::cerr << "error: " << row["error"].get<std::string>() << "\n";
+      }
+      if (a->lines) std::cout << row.dump() << "\n" << std::flush;
+      all.push_back(std::move(row));
+      rep.tick("predict", static_cast<long>(i + 1), static_cast<long>(photos.size()));
+    }
+    if (g.json && !a->lines) print_json(all);
+    if (failed) std::cerr << failed << " of " << photos.size() << " photos failed\n";
+    return failed ? 1 : 0;
+  };
+}
+
+}  // namespace mw::cli
