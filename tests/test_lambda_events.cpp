@@ -69,6 +69,16 @@ TEST(LambdaEvents, ClassifyRequestDirectAndOverHttp) {
     EXPECT_FLOAT_EQ(req.boxes[0].ymax, 40);
   }
   EXPECT_TRUE(parse_classify_request(json{{"image", base64_encode("x")}}).boxes.empty());
+  // No boxes: the detector finds the faces, unless the photo is said to be one face.
+  EXPECT_TRUE(parse_classify_request(json{{"image", base64_encode("x")}}).detect);
+  const auto whole = parse_classify_request(json{{"image", base64_encode("x")}, {"whole_image", true}});
+  EXPECT_TRUE(whole.whole_image);
+  EXPECT_FALSE(whole.detect);
+  EXPECT_FALSE(parse_classify_request(json{{"image", base64_encode("x")}, {"boxes", {{1, 2, 3, 4}}}}).detect);
+  EXPECT_THROW(parse_classify_request(json{{"image", base64_encode("x")}, {"whole_image", "yes"}}), Error);
+  EXPECT_THROW(
+      parse_classify_request(json{{"image", base64_encode("x")}, {"whole_image", true}, {"boxes", {{1, 2, 3, 4}}}}),
+      Error);
   // A minimum confidence in the event, direct or in an HTTP body.
   const std::string sure = json{{"image", base64_encode("x")}, {"min_confidence", 0.8}}.dump();
   EXPECT_EQ(parse_classify_request(json::parse(sure)).min_confidence, 0.8);

@@ -42,7 +42,7 @@ function drawFaces(svg, width, height, faces) {
   for (const f of faces) {
     const [x0, y0, x1, y1] = f.box;
     const colour = COLOURS[f.label] || "#268bd2";
-    const text = `${NAMES[f.label] || f.label} ${(f.scores[f.label] * 100).toFixed(0)}%`;
+    const text = `${NAMES[f.label] || f.label} ${(f.confidence * 100).toFixed(0)}%`;
     const size = Math.max(2.4 * unit, 11);
     const g = el("g", { class: "face" });
     g.append(el("rect", { x: x0, y: y0, width: x1 - x0, height: y1 - y0, stroke: colour,
@@ -61,7 +61,7 @@ function listFaces(faces) {
     const li = document.createElement("li");
     li.className = "face-item";
     li.style.setProperty("--c", COLOURS[f.label] || "#268bd2");
-    const score = (f.scores[f.label] * 100).toFixed(1);
+    const score = (f.confidence * 100).toFixed(1);
     li.textContent = `Face ${i + 1}: ${NAMES[f.label] || f.label}, ${score}% sure`;
     return li;
   }));
@@ -84,7 +84,7 @@ async function showPhoto(file) {
     listFaces(r.faces);
     const n = r.faces.length;
     $("photo-status").textContent = `${n} face${n === 1 ? "" : "s"} in ${r.timings_ms.total.toFixed(0)} ms` +
-      (r.whole_image ? " (the whole photo as one face)" : "");
+      (r.whole_image ? " (the whole photo as one face)" : r.detected ? " (found by the face detector)" : "");
   } catch (e) {
     $("overlay").replaceChildren();
     listFaces([]);

@@ -84,8 +84,14 @@ FacesRequest parse_faces_request(const json& payload) {
   auto min_confidence = payload.find("min_confidence");
   if (min_confidence != payload.end() && !min_confidence->is_null())
     req.min_confidence = check_min_confidence(*min_confidence, "min_confidence");
-  req.whole_image = boxes == payload.end() || boxes->is_null();
-  if (req.whole_image) return req;
+  auto whole = payload.find("whole_image");
+  if (whole != payload.end() && !whole->is_null() && !whole->is_boolean())
+    throw Error("whole_image", "expected true or false");
+  req.whole_image = whole != payload.end() && whole->is_boolean() && whole->get<bool>();
+  const bool no_boxes = boxes == payload.end() || boxes->is_null();
+  if (req.whole_image && !no_boxes) throw Error("whole_image", "give boxes or whole_image, not both");
+  req.detect = no_boxes && !req.whole_image;
+  if (no_boxes) return req;
   if (!boxes->is_array()) throw Error("boxes", "expected an array of [xmin, ymin, xmax, ymax]");
   check_box_count(boxes->size(), "boxes");
   for (std::size_t i = 0; i < boxes->size(); ++i)

@@ -55,8 +55,10 @@ double parse_min_confidence(const std::string& text, const std::string& where);
 double check_min_confidence(const json& value, const std::string& where);
 
 // {"image": "<base64>", "boxes": [[xmin, ymin, xmax, ymax], ...],
-// "min_confidence": 0.9}; no boxes: the photo is one face; no
-// min_confidence: 0. Throws mw::Error naming the field that is wrong.
+// "min_confidence": 0.9, "whole_image": false}; no boxes: the face detector
+// finds the faces (detect), unless "whole_image" is true (the photo is one
+// face crop); no min_confidence: 0. Throws mw::Error naming the field that
+// is wrong.
 FacesRequest parse_faces_request(const json& payload);
 
 // The decoded photo of a request (8-bit RGB): throws UnsupportedImageType,

@@ -29,6 +29,7 @@ struct Activation;
 
 inline constexpr int kFaceBoxesStride = 128;  // the canvas side is a multiple of the last map's stride
 inline constexpr const char* kFaceBoxesGraph = "faceboxes.json";
+inline constexpr const char* kFaceBoxesWeights = "faceboxes.bin";  // the shard the graph names
 
 // An anchor's centre and size, in [0, 1] of the canvas (y first, as the original).
 struct FaceBoxesAnchor {

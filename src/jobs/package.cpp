@@ -15,6 +15,8 @@
 #include <sstream>
 
 #include "core/paths.h"
+#include "detect/detector.h"
+#include "detect/faceboxes.h"
 #include "model/model_ref.h"
 #include "store/object_store.h"
 
@@ -98,6 +100,7 @@ constexpr const char* kBootstrap = R"sh(#!/bin/sh
 # so the binary runs exactly as it was built and tested.
 here="${LAMBDA_TASK_ROOT:-$(cd "$(dirname "$0")" && pwd)}"
 export MASKWATCH_MODEL_STORE="${MASKWATCH_MODEL_STORE:-file://$here/model}"
+export MASKWATCH_DETECTOR_DIR="${MASKWATCH_DETECTOR_DIR:-$here/share/maskwatch/human-models}"
 exec "$here/lib/LOADER" --library-path "$here/lib" "$here/bin/maskwatch-lambda" "$@"
 )sh";
 
@@ -143,6 +146,10 @@ json package_lambda(const PackageOptions& opt, const Reporter& rep) {
   model_store->put(ref.dir + "model.json", store->get(ref.dir + "model.json"));
   model_store->put(ref.dir + kPlainWeightsFile, store->get(ref.dir + kPlainWeightsFile));
   model_store->put(kLatestKey, ref.meta.at("id").get<std::string>() + "\n");
+  // The face detector, for photos sent without boxes.
+  const fs::path detector = stage / "share" / "maskwatch" / "human-models";
+  fs::create_directories(detector);
+  for (const char* f : {kFaceBoxesGraph, kFaceBoxesWeights}) fs::copy_file(fs::path(faceboxes_dir()) / f, detector / f);
 
   const std::uint64_t unzipped = tree_bytes(stage);
   const fs::path output = fs::absolute(opt.output);

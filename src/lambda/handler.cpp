@@ -5,6 +5,7 @@
 
 #include "api/faces.h"
 #include "core/env.h"
+#include "detect/detector.h"
 #include "lambda/events.h"
 
 namespace mw {
@@ -41,9 +42,10 @@ LambdaConfig lambda_config_from_env() {
 namespace {
 // A classify request's result; any failure of the request is an HTTP caller's
 // error status with a JSON reason, and a direct caller's invocation error.
-std::string classify_result(const Classifier& clf, const json& event) {
+std::string classify_result(const Classifier& clf, const FaceDetector& detector, const json& event) {
   try {
-    auto faces = run_faces_request(clf, parse_classify_request(event));
+    const FacesRequest request = parse_classify_request(event);
+    auto faces = run_faces_request(clf, &detector, request, decode_request_image(request));
     return lambda_result(event, {{"model", clf.metadata().value("id", "")}, {"faces", faces_json(faces, clf.labels())}})
         .dump();
   } catch (...) {
@@ -57,7 +59,8 @@ std::string classify_result(const Classifier& clf, const json& event) {
 LambdaHandler make_lambda_handler(const LambdaConfig& config) {
   auto clf = std::make_shared<Classifier>(config.model_store.empty() ? config.store : config.model_store, config.model,
                                           config.threads);
-  return [config, clf](const LambdaInvocation& inv) -> std::string {
+  auto detector = std::make_shared<FaceDetector>(faceboxes_dir());
+  return [config, clf, detector](const LambdaInvocation& inv) -> std::string {
     json event;
     try {
       event = json::parse(inv.event);
@@ -76,12 +79,12 @@ LambdaHandler make_lambda_handler(const LambdaConfig& config) {
         return benchmark(bo).dump();
       }
       case LambdaEventKind::Classify:
-        return classify_result(*clf, event);
+        return classify_result(*clf, *detector, event);
       case LambdaEventKind::Unknown:
         break;
     }
     // An HTTP caller gets 400 and the reason (its body is no classify request); a direct caller, the error.
-    if (is_http_event(event)) return classify_result(*clf, event);
+    if (is_http_event(event)) return classify_result(*clf, *detector, event);
     throw Error("event",
                 "neither a scheduled event nor a classify request ({\"image\": \"<base64>\", \"boxes\": ...})");
   };

@@ -14,6 +14,7 @@
 #include "core/env.h"
 #include "core/hash.h"
 #include "core/paths.h"
+#include "detect/detector.h"
 #include "model/catalog.h"
 #include "results/results_table.h"
 #include "server/annotate.h"
@@ -128,6 +129,7 @@ std::string find_web_dir() {
 struct Server::Impl {
   ServeOptions opt;
   Classifier clf;
+  FaceDetector detector;  // finds the faces of a photo sent without boxes
   ServerMetrics metrics;
   BenchmarkJobs jobs;
   httplib::Server http;
@@ -136,7 +138,8 @@ struct Server::Impl {
   int held = 0;  // slots held (under drain_mu): a request's handler, or its work after a 504
   std::atomic<bool> stopping{false};
 
-  explicit Impl(const ServeOptions& o, Clock::time_point start) : opt(o), clf(o.store, o.model, o.threads) {
+  explicit Impl(const ServeOptions& o, Clock::time_point start)
+      : opt(o), clf(o.store, o.model, o.threads), detector(faceboxes_dir()) {
     metrics.set_model_load_seconds(seconds_since(start));
   }
 
@@ -211,7 +214,12 @@ struct Server::Impl {
     fr.image = up.image;
     fr.max_pixels = opt.max_pixels;
     fr.boxes = parse_boxes(box_values);
-    fr.whole_image = box_values.empty();
+    const std::string whole = req.get_param_value("whole_image");
+    if (!whole.empty() && whole != "0" && whole != "1")
+      throw Error("whole_image", "expected 0 or 1, got '" + whole + "'");
+    fr.whole_image = whole == "1";
+    if (fr.whole_image && !box_values.empty()) throw Error("whole_image", "give boxes or whole_image=1, not both");
+    fr.detect = box_values.empty() && !fr.whole_image;
     if (req.has_param("min_confidence"))
       fr.min_confidence = parse_min_confidence(req.get_param_value("min_confidence"), "min_confidence");
     else if (!up.min_confidence.empty())
@@ -225,13 +233,14 @@ struct Server::Impl {
       const cv::Mat rgb = decode_request_image(fr);
       const double decode_ms = ms_since(t0);
       const auto t1 = Clock::now();
-      const auto faces = run_faces_request(clf, fr, rgb);
+      const auto faces = run_faces_request(clf, &detector, fr, rgb);
       const double classify_ms = ms_since(t1);
       for (const auto& p : faces) metrics.record_face(answer_label(p, clf.labels()));
       if (annotate) return {200, annotated_jpeg(rgb, faces, clf.labels()), "image/jpeg"};
       json body = {{"model", clf.metadata().value("id", "")},
                    {"image", {{"width", rgb.cols}, {"height", rgb.rows}}},
                    {"whole_image", fr.whole_image},
+                   {"detected", fr.detect},
                    {"faces", faces_json(faces, clf.labels())},
                    {"timings_ms", {{"decode", decode_ms}, {"classify", classify_ms}, {"total", ms_since(start)}}}};
       return {200, body.dump(), kJson};
