@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# maskwatch predict and evaluate --detect on real photos: the detector finds
+# most of a dataset photo's annotated faces, a folder with a corrupt photo
+# goes on past it, annotated copies are JPEGs, and the detection figures are
+# numbers in range.
+set -uo pipefail
+mw=$1
+data=${MASKWATCH_DATA:-../shared/data/face-mask-detection}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+source "$(dirname "$0")/small_store.sh"
+make_small_store 10 "$work/s" --epochs 1
+
+# maksssksksss0 has 3 annotated faces; at least 2 are found (IoU >= 0.5).
+out=$("$mw" --store "$work/s" predict --json "$data/images/maksssksksss0.jpg") || fail "predict: $out"
+python3 - "$out" "$data/annotations/maksssksksss0.xml" <<'PY' || fail "predict found too few faces: $out"
+import json, sys, xml.etree.ElementTree as ET
+faces = json.loads(sys.argv[1])[0]["faces"]
+truth = [[float(o.find("bndbox").find(k).text) for k in ("xmin", "ymin", "xmax", "ymax")]
+         for o in ET.parse(sys.argv[2]).getroot().iter("object")]
+def iou(a, b):
+    w, h = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0: return 0
+    i = w * h
+    return i / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - i)
+found = sum(any(iou(f["box"], t) >= 0.5 for f in faces) for t in truth)
+assert 3 * found >= 2 * len(truth), (found, len(truth))
+for f in faces:
+    assert f["label"] in ("with_mask", "without_mask", "mask_weared_incorrect"), f
+    assert 0.5 <= f["face_score"] <= 1, f
+PY
+
+# A folder of good photos and a corrupt one: the corrupt one is named, the rest are done.
+mkdir -p "$work/photos" "$work/out"
+cp "$data/images/maksssksksss0.jpg" "$data/images/maksssksksss14.jpg" "$work/photos/"
+head -c 2000 "$data/images/maksssksksss19.jpg" > "$work/photos/broken.jpg"
+out=$("$mw" --store "$work/s" predict --jsonl --out "$work/out" "$work/photos" 2>"$work/err") && fail "a corrupt photo passed"
+grep -q "broken.jpg" "$work/err" || fail "the corrupt photo is not named: $(cat "$work/err")"
+grep -q "1 of 3 photos failed" "$work/err" || fail "no count of failures: $(cat "$work/err")"
+[ "$(wc -l <<<"$out")" -eq 3 ] || fail "expected a JSON line per photo: $out"
+for f in maksssksksss0 maksssksksss14; do
+  head -c 3 "$work/out/$f.jpg" | od -An -tx1 | grep -q "ff d8 ff" || fail "no annotated JPEG for $f"
+done
+[ -e "$work/out/broken.jpg" ] && fail "an annotated copy of the corrupt photo"
+
+# --min-face drops the small faces; --min-score outside 0..1 is refused.
+out=$("$mw" --store "$work/s" predict --json --min-face 1000 "$data/images/maksssksksss0.jpg") || fail "--min-face: $out"
+python3 -c 'import json,sys; assert json.loads(sys.argv[1])[0]["faces"] == []' "$out" || fail "--min-face 1000 kept faces"
+"$mw" --store "$work/s" predict --min-score 2 "$data/images/maksssksksss0.jpg" >/dev/null 2>&1 && fail "--min-score 2"
+
+# evaluate --detect: VOC figures in range, the PR plot written.
+"$mw" --store "$work/s" evaluate --detect --split train --json --plot "$work/pr.svg" >"$work/eval.json" ||
+  fail "evaluate --detect: $(head -c 2000 "$work/eval.json")"
+python3 - "$work/eval.json" <<'PY' || fail "evaluate --detect: $(head -c 2000 "$work/eval.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+for part in ("faces", "detect_then_classify"):
+    m = r[part]["map_50"]
+    assert m is not None and 0 < m <= 1, (part, m)
+    assert r[part]["map_50_95"] <= m
+assert r["photos"] > 0 and r["ms_per_photo"]["detect_median"] > 0
+PY
+grep -q "<path" "$work/pr.svg" || fail "no curve in the PR plot"
+echo "cli_predict: ok"
