@@ -26,6 +26,16 @@ std::vector<std::uint8_t> calibration_crops(const Shard& shard, int input_size, 
 
 }  // namespace
 
+Shard load_model_shard(const ObjectStore& store, const ModelRef& model, const std::string& split,
+                       const std::string& why) {
+  const auto shards_meta = json::parse(store.get("shards/meta.json"));
+  if (shards_meta.value("manifest_hash", "") != model.meta.value("manifest_hash", ""))
+    throw Error(store.uri() + "/shards", "hold another split than the model was trained on; " + why);
+  Shard shard = load_shard(store, split);
+  if (shard.count() == 0) throw Error(store.uri() + "/" + shard_key(split), "has no crops");
+  return shard;
+}
+
 json calibrate_model(ObjectStore& store, const ModelRef& model) {
   const std::string key = model.dir + kPlainWeightsFile, where = store.uri() + "/" + key;
   if (!model.meta.contains("plain_sha256") || !store.exists(key))
@@ -33,13 +43,8 @@ json calibrate_model(ObjectStore& store, const ModelRef& model) {
   const auto bytes = store.get(key);
   if (sha256_hex(bytes) != model.meta.at("plain_sha256").get<std::string>())
     throw Error(where, "does not match its recorded SHA-256");
-  const auto shards_meta = json::parse(store.get("shards/meta.json"));
-  if (shards_meta.value("manifest_hash", "") != model.meta.value("manifest_hash", ""))
-    throw Error(store.uri() + "/shards",
-                "hold another split than the model was trained on; calibrating on them "
-                "could use its validation or test images");
-  const Shard shard = load_shard(store, "train");
-  if (shard.count() == 0) throw Error(store.uri() + "/" + shard_key("train"), "has no crops");
+  const Shard shard =
+      load_model_shard(store, model, "train", "calibrating on them could use its validation or test images");
   PlainNet net = PlainNet::from_bytes(bytes, where);
   std::size_t count = 0;
   const auto crops = calibration_crops(shard, net.input_size, count);

@@ -19,4 +19,11 @@ inline constexpr int kCalibrationCrops = 256;
 // export or the shards are another split's.
 json calibrate_model(ObjectStore& store, const ModelRef& model);
 
+struct Shard;
+// A split's shard from the store, refused when the shards are of another
+// split than the model was trained on (`why` says what a wrong split would
+// do) or when it holds no crops.
+Shard load_model_shard(const ObjectStore& store, const ModelRef& model, const std::string& split,
+                       const std::string& why);
+
 }  // namespace mw

@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "data/shard.h"
+#include "infer/calibrate.h"
 
 namespace mw {
 
@@ -138,13 +139,8 @@ json fit_model_temperature(ObjectStore& store, const ModelRef& model, int thread
   const std::string where = store.uri() + "/" + model.dir + "model.json";
   if (model.meta.value("holdout", "val") == "none")
     throw Error(where, "the model was trained on its validation crops (--holdout none); no held-out split to fit on");
-  const auto shards_meta = json::parse(store.get("shards/meta.json"));
-  if (shards_meta.value("manifest_hash", "") != model.meta.value("manifest_hash", ""))
-    throw Error(store.uri() + "/shards",
-                "hold another split than the model was trained on; their validation crops "
-                "could be the model's training images");
-  const Shard val = load_shard(store, "val");
-  if (val.count() == 0) throw Error(store.uri() + "/" + shard_key("val"), "has no crops");
+  const Shard val =
+      load_model_shard(store, model, "val", "their validation crops could be the model's training images");
   const Classifier clf(store.uri(), model.meta.at("id").get<std::string>(), threads);
   LabelledLogits data;
   data.classes = static_cast<int>(clf.labels().size());

@@ -14,10 +14,7 @@ const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
 
-const HERE = __dirname;
-const NODE_MODULES = path.join(HERE, '..', 'face-api-golden', 'node_modules');
-const HUMAN_MODELS = path.join(HERE, '..', 'pretrained-probe', 'models');
-const req = (m) => require(path.join(NODE_MODULES, m));
+const { req, wasmTf, loadGraph } = require('./tfjs');
 const SAMPLES = 64;
 const HEADS = [0, 1, 2].flatMap((i) => [`prediction_layers/class_predictor_${i}/BiasAdd`, `prediction_layers/box_encoding_predictor_${i}/BiasAdd`]);
 
@@ -35,16 +32,8 @@ function sampleIndices(n) {
 async function main() {
   const [dir, out, sideArg] = process.argv.slice(2);
   const side = +(sideArg || 512);
-  const tf = req('@tensorflow/tfjs');
-  const wasm = req('@tensorflow/tfjs-backend-wasm');
-  wasm.setWasmPaths(path.join(NODE_MODULES, '@tensorflow/tfjs-backend-wasm/dist') + path.sep);
-  await tf.setBackend('wasm');
-  const json = JSON.parse(fs.readFileSync(path.join(HUMAN_MODELS, 'faceboxes.json'), 'utf8'));
-  const bin = fs.readFileSync(path.join(HUMAN_MODELS, 'faceboxes.bin'));
-  const model = await tf.loadGraphModel(tf.io.fromMemory({
-    modelTopology: json.modelTopology, weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-    weightData: new Uint8Array(bin).buffer, format: json.format, signature: json.signature,
-  }));
+  const tf = await wasmTf();
+  const model = await loadGraph(tf, 'faceboxes');
   const nmsIou = (await model.weights['nms/map/while/non_max_suppression/iou_threshold'][0].data())[0];
   const nmsMin = (await model.weights['nms/map/while/non_max_suppression/score_threshold'][0].data())[0];
   const photos = [];

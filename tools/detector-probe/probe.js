@@ -15,10 +15,7 @@
 const fs = require('fs');
 const path = require('path');
 
-const HERE = __dirname;
-const NODE_MODULES = path.join(HERE, '..', 'face-api-golden', 'node_modules');
-const HUMAN_MODELS = path.join(HERE, '..', 'pretrained-probe', 'models');
-const req = (m) => require(path.join(NODE_MODULES, m));
+const { NODE_MODULES, req, wasmTf, loadGraph } = require('./tfjs');
 const MIN_SCORE = 0.05;  // keep low scores: the scorer sweeps the threshold
 const MAX_BOXES = 300;
 const NMS_IOU = 0.3;
@@ -113,21 +110,10 @@ async function blazeFace(tf, name) {
   };
 }
 
-async function loadGraph(tf, name) {
-  const json = JSON.parse(fs.readFileSync(path.join(HUMAN_MODELS, `${name}.json`), 'utf8'));
-  const bin = fs.readFileSync(path.join(HUMAN_MODELS, `${name}.bin`));
-  const weights = new Uint8Array(bin).buffer;
-  const specs = json.weightsManifest.flatMap((g) => g.weights);
-  return tf.loadGraphModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData: weights, format: json.format, generatedBy: json.generatedBy, convertedBy: json.convertedBy, signature: json.signature, userDefinedMetadata: json.userDefinedMetadata }));
-}
-
 async function main() {
   const [model, size, dir, out] = process.argv.slice(2);
   if (!out) throw new Error('usage: node probe.js MODEL SIZE RGB_DIR OUT.jsonl');
-  const tf = req('@tensorflow/tfjs');
-  const wasm = req('@tensorflow/tfjs-backend-wasm');
-  wasm.setWasmPaths(path.join(NODE_MODULES, '@tensorflow/tfjs-backend-wasm/dist') + path.sep);
-  await tf.setBackend('wasm');
+  const tf = await wasmTf();
   const detectors = {
     faceboxes: () => faceBoxes(tf, +size),
     ssd: () => faceApiDetector(tf, 'ssd', +size),
