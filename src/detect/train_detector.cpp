@@ -19,6 +19,7 @@
 #include "detect/faceboxes_torch.h"
 #include "store/object_store.h"
 #include "train/checkpoint.h"
+#include "train/options.h"
 
 namespace mw {
 
@@ -297,8 +298,6 @@ std::string new_run_id(std::uint64_t seed) {
   return id + "-s" + std::to_string(seed);
 }
 
-std::string run_key(const std::string& run, const std::string& file) { return "runs/" + run + "/" + file; }
-
 std::string choose_run(const ObjectStore& store, const DetectorTrainOptions& opt) {
   std::string run = opt.run;
   if (run.empty() && opt.resume) {
@@ -458,7 +457,7 @@ json train_detector(const DetectorTrainOptions& opt, const Reporter& rep) {
   if (opt.resume) {
     book.resume(l);
   } else {
-    store->put(run_key(run, "options.json"), book.st.fingerprint.dump(2) + "\n");
+    store->put(run_key(run, kOptionsFile), book.st.fingerprint.dump(2) + "\n");
     rep.say("detector run " + run + ": " + std::to_string(data.train.size()) + " train / " +
             std::to_string(data.val.size()) + " val photos, crops of " + std::to_string(opt.crop) + " px, " +
             std::to_string(threads) + " threads");
