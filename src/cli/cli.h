@@ -26,6 +26,7 @@ using Run = std::function<int()>;
 Run add_ingest(CLI::App& app, const Globals& g);
 Run add_prepare(CLI::App& app, const Globals& g);
 Run add_train(CLI::App& app, const Globals& g);
+Run add_train_detector(CLI::App& app, const Globals& g);
 Run add_evaluate(CLI::App& app, const Globals& g);
 Run add_classify(CLI::App& app, const Globals& g);
 Run add_predict(CLI::App& app, const Globals& g);

@@ -14,8 +14,9 @@ std::string optional_fixed(const json& v) { return v.is_number() ? fixed(v.get<d
 void print_detect_eval(const json& r) {
   const auto& faces = r["faces"];
   const auto& dc = r["detect_then_classify"];
-  std::cout << "detector on the " << r["split"].get<std::string>() << " split (" << r["photos"] << " photos, canvas "
-            << r["detector"]["canvas"] << " px), classifier " << r["model"].get<std::string>() << "\n\n"
+  std::cout << "detector " << r["detector"]["id"].get<std::string>() << " on the " << r["split"].get<std::string>()
+            << " split (" << r["photos"] << " photos, canvas " << r["detector"]["canvas"] << " px), classifier "
+            << r["model"].get<std::string>() << "\n\n"
             << "faces:  AP@0.5 " << optional_fixed(faces["map_50"]) << ", AP@0.5:0.95 "
             << optional_fixed(faces["map_50_95"]) << ", " << fixed(faces["false_positives_per_image"], 2)
             << " false positives a photo at score " << fixed(faces["score_threshold"], 2) << "\n"
@@ -48,6 +49,8 @@ Run add_evaluate(CLI::App& app, const Globals& g) {
       ->capture_default_str();
   c->add_option("--min-score", det->detector.min_score, "with --detect: the detector's operating score")
       ->capture_default_str();
+  c->add_option("--detector", det->detector_id,
+                "with --detect: a fine-tuned detector of the store (id or 'latest'; default: the pretrained one)");
   c->add_option("--plot", det->plot, "with --detect: write the precision-recall curves to this SVG");
   return [&g, ev, det, detect] {
     require_store(g.store);

@@ -23,15 +23,32 @@ struct FaceDetector::Impl {
   std::vector<FaceBoxesAnchor> anchors;
 };
 
-FaceDetector::FaceDetector(const std::string& weights_dir, const DetectorOptions& options)
-    : impl_(std::make_unique<Impl>()) {
+namespace {
+void check_options(const DetectorOptions& options) {
   if (options.canvas <= 0 || options.canvas % kFaceBoxesStride != 0)
     throw Error("detector canvas",
                 std::to_string(options.canvas) + " is not a positive multiple of " + std::to_string(kFaceBoxesStride));
   if (!(options.min_score >= 0.f && options.min_score <= 1.f))
     throw Error("detector min score", std::to_string(options.min_score) + " is outside 0..1");
-  impl_->options = options;
+}
+}  // namespace
+
+FaceDetector::FaceDetector(const std::string& weights_dir, const DetectorOptions& options)
+    : impl_(std::make_unique<Impl>()) {
+  check_options(options);
   impl_->net = load_faceboxes(weights_dir, options.canvas);
+  prepare(options);
+}
+
+FaceDetector::FaceDetector(const std::map<std::string, TfjsTensor>& weights, const DetectorOptions& options)
+    : impl_(std::make_unique<Impl>()) {
+  check_options(options);
+  impl_->net = faceboxes_from_tfjs(weights, options.canvas);
+  prepare(options);
+}
+
+void FaceDetector::prepare(const DetectorOptions& options) {
+  impl_->options = options;
   const Precision p = choose_precision(impl_->net, options.precision);
   if (p != Precision::fp32) impl_->net.set_precision(p);
   impl_->anchors = faceboxes_anchors(options.canvas);

@@ -6,11 +6,13 @@
 // pixels.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "maskwatch.h"
+#include "model/tfjs_weights.h"
 
 namespace mw {
 
@@ -36,6 +38,8 @@ std::string faceboxes_dir();
 class FaceDetector {
  public:
   explicit FaceDetector(const std::string& weights_dir, const DetectorOptions& options = {});
+  // From the graph's tensors by name (a fine-tuned detector: detect/detector_artifact.h).
+  explicit FaceDetector(const std::map<std::string, TfjsTensor>& weights, const DetectorOptions& options = {});
   ~FaceDetector();
   FaceDetector(FaceDetector&&) noexcept;
   FaceDetector& operator=(FaceDetector&&) noexcept;
@@ -47,6 +51,7 @@ class FaceDetector {
   double scale_for(int width, int height) const;
 
  private:
+  void prepare(const DetectorOptions& options);  // precision and anchors, once the network is built
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

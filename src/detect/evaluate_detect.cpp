@@ -7,6 +7,7 @@
 #include "data/dataset.h"
 #include "data/split.h"
 #include "detect/detection_metrics.h"
+#include "detect/detector_artifact.h"
 #include "store/object_store.h"
 
 namespace mw {
@@ -59,7 +60,11 @@ json evaluate_detection(const DetectEvaluateOptions& opt, const Reporter& rep) {
   Classifier clf(opt.store, opt.model, opt.threads);
   DetectorOptions det = opt.detector;
   det.min_score = kEvalMinScore;
-  const FaceDetector detector(opt.detector_dir.empty() ? faceboxes_dir() : opt.detector_dir, det);
+  const FaceDetector detector = opt.detector_id.empty()
+                                    ? FaceDetector(opt.detector_dir.empty() ? faceboxes_dir() : opt.detector_dir, det)
+                                    : load_detector(*store, opt.detector_id, det);
+  const std::string detector_name =
+      opt.detector_id.empty() ? "pretrained" : resolve_detector_id(*store, opt.detector_id);
 
   std::vector<ImageDetections> faces, classes;
   std::vector<double> detect_ms, classify_ms;
@@ -81,7 +86,11 @@ json evaluate_detection(const DetectEvaluateOptions& opt, const Reporter& rep) {
   return {{"model", clf.metadata().at("id")},
           {"split", opt.split},
           {"photos", faces.size()},
-          {"detector", {{"canvas", det.canvas}, {"min_score", opt.detector.min_score}, {"nms_iou", det.nms_iou}}},
+          {"detector",
+           {{"id", detector_name},
+            {"canvas", det.canvas},
+            {"min_score", opt.detector.min_score},
+            {"nms_iou", det.nms_iou}}},
           {"faces", to_json(face_eval)},
           {"detect_then_classify", to_json(class_eval)},
           {"ms_per_photo", {{"detect_median", median(detect_ms)}, {"classify_median", median(classify_ms)}}}};

@@ -186,7 +186,7 @@ PlainNet faceboxes_from_tfjs(const std::map<std::string, TfjsTensor>& weights, i
   return std::move(b.net);
 }
 
-PlainNet load_faceboxes(const std::string& dir, int side) {
+std::map<std::string, TfjsTensor> load_faceboxes_weights(const std::string& dir) {
   const std::string graph_path = (std::filesystem::path(dir) / kFaceBoxesGraph).string();
   json graph;
   try {
@@ -203,7 +203,11 @@ PlainNet load_faceboxes(const std::string& dir, int side) {
         throw Error(graph_path, "shard path '" + name + "' must be a plain file name");
       data += read_file((std::filesystem::path(dir) / name).string(), kMaxWeightBytes);
     }
-  return faceboxes_from_tfjs(decode_tfjs_weights(graph["weightsManifest"].dump(), data, graph_path), side);
+  return decode_tfjs_weights(graph["weightsManifest"].dump(), data, graph_path);
+}
+
+PlainNet load_faceboxes(const std::string& dir, int side) {
+  return faceboxes_from_tfjs(load_faceboxes_weights(dir), side);
 }
 
 std::vector<AnchorDetection> faceboxes_decode(const PlainNet& net, const std::vector<Activation>& act, int b,

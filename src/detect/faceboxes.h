@@ -43,7 +43,9 @@ std::vector<FaceBoxesAnchor> faceboxes_anchors(int side);
 // in faceboxes.json). Its outputs are the six head maps: scale 0 logits,
 // scale 0 box codes, then scales 1 and 2 likewise.
 PlainNet faceboxes_from_tfjs(const std::map<std::string, TfjsTensor>& weights, int side);
-// Reads faceboxes.json and faceboxes.bin from `dir`.
+// The graph's tensors, read from faceboxes.json and faceboxes.bin in `dir`.
+std::map<std::string, TfjsTensor> load_faceboxes_weights(const std::string& dir);
+// The network of those tensors.
 PlainNet load_faceboxes(const std::string& dir, int side);
 
 // One anchor's reading: the face probability and the decoded box, in [0, 1]

@@ -14,20 +14,6 @@ constexpr std::string_view kMagic = "maskwatch-checkpoint sha256=";
 constexpr std::size_t kHexDigits = 64;
 constexpr std::size_t kHeaderBytes = kMagic.size() + kHexDigits + 1;
 
-std::string sealed(const std::string& archive) { return std::string(kMagic) + sha256_hex(archive) + "\n" + archive; }
-
-// The archive inside a checkpoint object, once its checksum matches.
-std::string_view unsealed(const std::string& bytes, const std::string& where) {
-  if (bytes.size() < kHeaderBytes || bytes.compare(0, kMagic.size(), kMagic) != 0 || bytes[kHeaderBytes - 1] != '\n')
-    throw Error(where, "checkpoint is corrupt: it does not start with its SHA-256 line ('" + std::string(kMagic) +
-                           "...'); a checkpoint written before checkpoints carried one cannot be verified");
-  const std::string_view archive = std::string_view(bytes).substr(kHeaderBytes);
-  const std::string recorded = bytes.substr(kMagic.size(), kHexDigits), actual = sha256_hex(archive);
-  if (recorded != actual)
-    throw Error(where, "checkpoint is corrupt: its SHA-256 is " + actual + ", recorded " + recorded);
-  return archive;
-}
-
 TrainState state_of(torch::serialize::InputArchive& ar) {
   c10::IValue v;
   ar.read("state", v);
@@ -42,6 +28,22 @@ TrainState state_of(torch::serialize::InputArchive& ar) {
 }
 
 }  // namespace
+
+std::string seal_checkpoint(const std::string& archive) {
+  return std::string(kMagic) + sha256_hex(archive) + "\n" + archive;
+}
+
+// The archive inside a checkpoint object, once its checksum matches.
+std::string_view unseal_checkpoint(const std::string& bytes, const std::string& where) {
+  if (bytes.size() < kHeaderBytes || bytes.compare(0, kMagic.size(), kMagic) != 0 || bytes[kHeaderBytes - 1] != '\n')
+    throw Error(where, "checkpoint is corrupt: it does not start with its SHA-256 line ('" + std::string(kMagic) +
+                           "...'); a checkpoint written before checkpoints carried one cannot be verified");
+  const std::string_view archive = std::string_view(bytes).substr(kHeaderBytes);
+  const std::string recorded = bytes.substr(kMagic.size(), kHexDigits), actual = sha256_hex(archive);
+  if (recorded != actual)
+    throw Error(where, "checkpoint is corrupt: its SHA-256 is " + actual + ", recorded " + recorded);
+  return archive;
+}
 
 void save_checkpoint(ObjectStore& store, const std::string& key, NetworkImpl& net, torch::optim::Optimizer& opt,
                      const TrainState& st, NetworkImpl* ema) {
@@ -63,7 +65,7 @@ void save_checkpoint(ObjectStore& store, const std::string& key, NetworkImpl& ne
   ar.write("state", c10::IValue(s.dump()));
   std::ostringstream os;
   ar.save_to(os);
-  store.put(key, sealed(os.str()));
+  store.put(key, seal_checkpoint(os.str()));
 }
 
 bool load_checkpoint(const ObjectStore& store, const std::string& key, NetworkImpl& net, torch::optim::Optimizer& opt,
@@ -72,7 +74,7 @@ bool load_checkpoint(const ObjectStore& store, const std::string& key, NetworkIm
   const std::string where = store.uri() + "/" + key;
   const std::string bytes = store.get(key);
   try {
-    std::istringstream is{std::string(unsealed(bytes, where))};
+    std::istringstream is{std::string(unseal_checkpoint(bytes, where))};
     torch::serialize::InputArchive ar, model_ar, opt_ar;
     ar.load_from(is);
     TrainState saved = state_of(ar);

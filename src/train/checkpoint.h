@@ -9,12 +9,18 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "maskwatch.h"
 #include "model/network.h"
 #include "store/object_store.h"
 
 namespace mw {
+
+// The checkpoint object of an archive (its SHA-256 line, then the archive),
+// and back: the archive, once its checksum matches (else mw::Error naming `where`).
+std::string seal_checkpoint(const std::string& archive);
+std::string_view unseal_checkpoint(const std::string& bytes, const std::string& where);
 
 struct TrainState {
   int epoch = 0;        // finished epochs

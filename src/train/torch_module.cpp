@@ -13,6 +13,7 @@ const TorchModule kModule = [] {
   m.torch_version = TORCH_VERSION;
   m.train = &train;
   m.pipeline = &pipeline;
+  m.train_detector = &train_detector;
   m.ensure_plain_export = &ensure_plain_export;
   m.reference_engine = torch_engine_factory();
   return m;

@@ -2,6 +2,7 @@
 // one table: the CLI's LibTorch build (maskwatch-torch) links it; maskwatch
 // itself hands such commands to that build (cli/torch_loader.h).
 #pragma once
+#include "detect/train_detector.h"
 #include "infer/engine.h"
 #include "maskwatch.h"
 #include "store/object_store.h"
@@ -12,6 +13,7 @@ struct TorchModule {
   const char* torch_version = "";
   json (*train)(const TrainOptions&, const Reporter&) = nullptr;
   json (*pipeline)(const PipelineOptions&, const Reporter&) = nullptr;
+  json (*train_detector)(const DetectorTrainOptions&, const Reporter&) = nullptr;
   // Adds the plain engine's weights to a model published before they existed.
   bool (*ensure_plain_export)(ObjectStore&, const std::string&) = nullptr;
   EngineFactory reference_engine = nullptr;  // LibTorch as an Engine

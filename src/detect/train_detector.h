@@ -1,0 +1,83 @@
+// Fine-tuning FaceBoxes on the store's training split (maskwatch train-detector).
+//   data      the TRAIN split's photos and boxes; each step, per photo: a random
+//             scale (its longer side between min_scale and max_scale times the
+//             inference canvas, the size the detector sees it at), a random crop
+//             of crop x crop px (zeros past the photo), the boxes whose centre
+//             is inside it (clipped), a horizontal flip, brightness and contrast
+//             jitter. Every draw comes from Rng::derive(seed, epoch, position),
+//             so an epoch is the same whether or not the run was resumed.
+//   targets   anchors matched to the boxes (match_anchors, IoU 0.35), codes
+//             (ty, tx, th, tw) scaled 10, 10, 5, 5 as the graph decodes them;
+//   loss      detect/faceboxes_torch.h faceboxes_loss;
+//   epochs    validated on the VAL split's photos with the plain engine at the
+//             inference canvas (face AP@0.5, detect/detection_metrics.h);
+//             checkpointed to runs/<run>/checkpoint.pt (weights, optimiser,
+//             state) after each; the best epoch's tensors in runs/<run>/best.*;
+//             at the end the best epoch is published (detect/detector_artifact.h).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/rng.h"
+#include "detect/faceboxes.h"
+#include "maskwatch.h"
+
+namespace cv {
+class Mat;
+}
+
+namespace mw {
+
+inline const std::string kLatestDetectorRunKey = "runs/latest-detector";
+
+struct DetectorTrainOptions {
+  std::string store = "maskwatch-data";
+  std::string weights_dir;  // the pretrained start: "" -> faceboxes_dir()
+  int epochs = 10;
+  int batch = 8;
+  std::string optimizer = "adam";  // adam | sgd
+  double lr = 1e-4;
+  double momentum = 0.9;    // sgd
+  double weight_decay = 0;  // L2 on the filters
+  int crop = 512;           // training canvas side (a multiple of 128)
+  int canvas = 1024;        // inference canvas: the scale rule and validation
+  double min_scale = 0.6, max_scale = 1.6;
+  std::uint64_t seed = 0;
+  int threads = 0;
+  int limit = 0;      // the first N training photos only (0: all)
+  int val_limit = 0;  // the first N validation photos only (0: all)
+  std::string run;    // "" -> a new run (with resume: the latest)
+  bool resume = false;
+  long stop_after_batches = -1;  // abort, as a crash would (tests)
+};
+
+// One training canvas: crop x crop x 3 RGB bytes and its boxes in its pixels.
+struct TrainingCanvas {
+  std::vector<std::uint8_t> rgb;
+  std::vector<Box> boxes;
+};
+struct CanvasAugment {
+  int crop = 512;
+  int canvas = 1024;  // the photo's longer side is drawn between min and max times this
+  double min_scale = 0.6, max_scale = 1.6;
+  bool flip = true;
+  double brightness = 24, contrast = 0.25;  // +- pixel levels, +- fraction
+};
+TrainingCanvas make_training_canvas(const cv::Mat& rgb, const std::vector<Box>& boxes, const CanvasAugment& aug,
+                                    Rng& rng);
+
+// Per anchor: 1 face, 0 background, -1 ignored; and 4 codes (ty, tx, th, tw),
+// zero unless a face. Boxes in pixels of a canvas of side `side`; boxes under
+// a pixel wide or high are left out.
+struct AnchorTargets {
+  std::vector<std::int64_t> labels;
+  std::vector<float> codes;
+};
+inline constexpr double kMatchIou = 0.35;
+AnchorTargets faceboxes_targets(const std::vector<FaceBoxesAnchor>& anchors, const std::vector<Box>& boxes, int side);
+
+// Trains, publishes the best epoch; returns the detector's metadata (with "id").
+json train_detector(const DetectorTrainOptions& opt, const Reporter& rep = {});
+
+}  // namespace mw
