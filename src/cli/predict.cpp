@@ -8,7 +8,7 @@
 #include "api/faces.h"
 #include "cli/cli.h"
 #include "core/paths.h"
-#include "detect/detector.h"
+#include "detect/detector_artifact.h"
 #include "server/annotate.h"
 
 namespace fs = std::filesystem;
@@ -19,8 +19,8 @@ namespace {
 
 struct PredictArgs {
   std::vector<std::string> inputs;
-  std::string model = "latest", out_dir, detector_dir;
-  DetectorOptions detector;
+  std::string model = "latest", detector = "latest", out_dir;
+  DetectorOptions detector_options;
   double min_face = 0, min_confidence = 0;
   bool lines = false;
 };
@@ -72,7 +72,11 @@ Run add_predict(CLI::App& app, const Globals& g) {
   auto a = std::make_shared<PredictArgs>();
   c->add_option("photos", a->inputs, "photos (JPEG or PNG) or folders of them")->required();
   c->add_option("--model", a->model, "classifier: model id or 'latest'")->capture_default_str();
-  c->add_option("--min-score", a->detector.min_score, "the least face probability a face is reported at")
+  c->add_option("--detector", a->detector,
+                "face detector: a fine-tuned one's id, 'latest' (the newest, or the pretrained one while there is "
+                "none) or 'pretrained'")
+      ->capture_default_str();
+  c->add_option("--min-score", a->detector_options.min_score, "the least face probability a face is reported at")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
   c->add_option("--min-face", a->min_face, "drop faces whose shorter side is under this many pixels")
@@ -81,7 +85,8 @@ Run add_predict(CLI::App& app, const Globals& g) {
   c->add_option("--min-confidence", a->min_confidence, "answer 'unsure' for a face less sure than this (0..1)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
-  c->add_option("--canvas", a->detector.canvas, "the side a photo is resized to for the detector (multiple of 128)")
+  c->add_option("--canvas", a->detector_options.canvas,
+                "the side a photo is resized to for the detector (multiple of 128)")
       ->capture_default_str();
   c->add_option("--out", a->out_dir, "write an annotated copy of each photo here (<name>.jpg)");
   c->add_flag("--jsonl", a->lines, "one JSON line per photo as it is done (for many photos)");
@@ -90,7 +95,8 @@ Run add_predict(CLI::App& app, const Globals& g) {
     require_store(g.store);
     if (!a->out_dir.empty()) fs::create_directories(a->out_dir);
     const Classifier clf(g.store, a->model, g.threads);
-    const FaceDetector detector(faceboxes_dir(), a->detector);
+    std::string detector_name;
+    const FaceDetector detector = open_detector(*open_store(g.store), a->detector, a->detector_options, detector_name);
     const Reporter rep = reporter(g);
     json all = json::array();
     std::size_t failed = 0;

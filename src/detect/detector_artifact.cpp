@@ -83,4 +83,14 @@ FaceDetector load_detector(const ObjectStore& store, const std::string& id, cons
   return FaceDetector(load_detector_weights(store, id), options);
 }
 
+FaceDetector open_detector(const ObjectStore& store, const std::string& id, const DetectorOptions& options,
+                           std::string& name) {
+  if (id == kPretrainedDetector || (id == "latest" && !store.exists(kLatestDetectorKey))) {
+    name = kPretrainedDetector;
+    return FaceDetector(faceboxes_dir(), options);
+  }
+  name = resolve_detector_id(store, id);
+  return load_detector(store, name, options);
+}
+
 }  // namespace mw

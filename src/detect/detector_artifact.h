@@ -41,4 +41,12 @@ json load_detector_meta(const ObjectStore& store, const std::string& id);
 // A FaceDetector on a stored detector.
 FaceDetector load_detector(const ObjectStore& store, const std::string& id, const DetectorOptions& options = {});
 
+inline constexpr const char* kPretrainedDetector = "pretrained";
+// The detector a command runs: "latest" is the store's newest fine-tuned one,
+// or FaceBoxes as it ships (faceboxes_dir()) while the store has none;
+// "pretrained" is always the latter; anything else an id. `name` gets the id
+// or "pretrained".
+FaceDetector open_detector(const ObjectStore& store, const std::string& id, const DetectorOptions& options,
+                           std::string& name);
+
 }  // namespace mw

@@ -60,11 +60,8 @@ json evaluate_detection(const DetectEvaluateOptions& opt, const Reporter& rep) {
   Classifier clf(opt.store, opt.model, opt.threads);
   DetectorOptions det = opt.detector;
   det.min_score = kEvalMinScore;
-  const FaceDetector detector = opt.detector_id.empty()
-                                    ? FaceDetector(opt.detector_dir.empty() ? faceboxes_dir() : opt.detector_dir, det)
-                                    : load_detector(*store, opt.detector_id, det);
-  const std::string detector_name =
-      opt.detector_id.empty() ? "pretrained" : resolve_detector_id(*store, opt.detector_id);
+  std::string detector_name;
+  const FaceDetector detector = open_detector(*store, opt.detector_id, det, detector_name);
 
   std::vector<ImageDetections> faces, classes;
   std::vector<double> detect_ms, classify_ms;

@@ -24,8 +24,7 @@ struct DetectEvaluateOptions {
   std::string store = "maskwatch-data";
   std::string model = "latest";  // the classifier
   std::string split = "test";
-  std::string detector_dir;  // "" -> faceboxes_dir()
-  std::string detector_id;   // a fine-tuned detector of the store (id or "latest"); "" -> detector_dir
+  std::string detector_id = "latest";  // as open_detector() reads it: an id, "latest" or "pretrained"
   DetectorOptions detector;
   std::string plot;  // when set: the precision-recall curves as SVG
   int threads = 0;

@@ -15,7 +15,7 @@
 #include <sstream>
 
 #include "core/paths.h"
-#include "detect/detector.h"
+#include "detect/detector_artifact.h"
 #include "detect/faceboxes.h"
 #include "model/model_ref.h"
 #include "store/object_store.h"
@@ -146,7 +146,14 @@ json package_lambda(const PackageOptions& opt, const Reporter& rep) {
   model_store->put(ref.dir + "model.json", store->get(ref.dir + "model.json"));
   model_store->put(ref.dir + kPlainWeightsFile, store->get(ref.dir + kPlainWeightsFile));
   model_store->put(kLatestKey, ref.meta.at("id").get<std::string>() + "\n");
-  // The face detector, for photos sent without boxes.
+  // The face detector, for photos sent without boxes: the store's newest
+  // fine-tuned one where it has one, and FaceBoxes as it ships (the fallback).
+  if (store->exists(kLatestDetectorKey)) {
+    const std::string id = resolve_detector_id(*store, "latest"), dir = kDetectorsPrefix + id + "/";
+    for (const char* f : {kDetectorManifest, kDetectorShard, kDetectorMeta})
+      model_store->put(dir + f, store->get(dir + f));
+    model_store->put(kLatestDetectorKey, id + "\n");
+  }
   const fs::path detector = stage / "share" / "maskwatch" / "human-models";
   fs::create_directories(detector);
   for (const char* f : {kFaceBoxesGraph, kFaceBoxesWeights}) fs::copy_file(fs::path(faceboxes_dir()) / f, detector / f);

@@ -5,7 +5,7 @@
 
 #include "api/faces.h"
 #include "core/env.h"
-#include "detect/detector.h"
+#include "detect/detector_artifact.h"
 #include "lambda/events.h"
 
 namespace mw {
@@ -32,6 +32,7 @@ LambdaConfig lambda_config_from_env() {
   c.store = env_or("MASKWATCH_STORE", c.store);
   c.model_store = env_or("MASKWATCH_MODEL_STORE", c.model_store);
   c.model = env_or("MASKWATCH_MODEL", c.model);
+  c.detector = env_or("MASKWATCH_DETECTOR", c.detector);
   c.results = env_or("MASKWATCH_RESULTS", c.results);
   const std::string sizes = env_or("MASKWATCH_SIZES", "");
   if (!sizes.empty()) c.sizes = parse_sizes(sizes, "MASKWATCH_SIZES");
@@ -59,7 +60,9 @@ std::string classify_result(const Classifier& clf, const FaceDetector& detector,
 LambdaHandler make_lambda_handler(const LambdaConfig& config) {
   auto clf = std::make_shared<Classifier>(config.model_store.empty() ? config.store : config.model_store, config.model,
                                           config.threads);
-  auto detector = std::make_shared<FaceDetector>(faceboxes_dir());
+  std::string detector_name;
+  auto detector = std::make_shared<FaceDetector>(open_detector(
+      *open_store(config.model_store.empty() ? config.store : config.model_store), config.detector, {}, detector_name));
   return [config, clf, detector](const LambdaInvocation& inv) -> std::string {
     json event;
     try {

@@ -13,6 +13,7 @@ struct LambdaConfig {
   std::string store = "maskwatch-data";  // MASKWATCH_STORE: dataset and split
   std::string model_store;               // MASKWATCH_MODEL_STORE: where the model is (default: store)
   std::string model = "latest";          // MASKWATCH_MODEL
+  std::string detector = "latest";       // MASKWATCH_DETECTOR: in the model store (open_detector)
   std::string results;                   // MASKWATCH_RESULTS (default: default_results_uri(store); set it on Lambda)
   std::vector<int> sizes = {100, 200, 400};  // MASKWATCH_SIZES, e.g. "100,200,400"
   int threads = 0;                           // MASKWATCH_THREADS (0: all cores)

@@ -14,7 +14,7 @@
 #include "core/env.h"
 #include "core/hash.h"
 #include "core/paths.h"
-#include "detect/detector.h"
+#include "detect/detector_artifact.h"
 #include "model/catalog.h"
 #include "results/results_table.h"
 #include "server/annotate.h"
@@ -129,7 +129,8 @@ std::string find_web_dir() {
 struct Server::Impl {
   ServeOptions opt;
   Classifier clf;
-  FaceDetector detector;  // finds the faces of a photo sent without boxes
+  std::string detector_name;  // the detector's id, or "pretrained"
+  FaceDetector detector;      // finds the faces of a photo sent without boxes
   ServerMetrics metrics;
   BenchmarkJobs jobs;
   httplib::Server http;
@@ -139,7 +140,9 @@ struct Server::Impl {
   std::atomic<bool> stopping{false};
 
   explicit Impl(const ServeOptions& o, Clock::time_point start)
-      : opt(o), clf(o.store, o.model, o.threads), detector(faceboxes_dir()) {
+      : opt(o),
+        clf(o.store, o.model, o.threads),
+        detector(open_detector(*open_store(o.store), o.detector, {}, detector_name)) {
     metrics.set_model_load_seconds(seconds_since(start));
   }
 
@@ -305,7 +308,10 @@ struct Server::Impl {
   void models(const Request&, Response& res) {
     auto store = open_store(opt.store);
     const std::string id = clf.metadata().value("id", "");
-    send_json(res, {{"loaded", show_model(*store, id)}, {"engine", clf.engine()}, {"models", list_models(*store)}});
+    send_json(res, {{"loaded", show_model(*store, id)},
+                    {"engine", clf.engine()},
+                    {"detector", detector_name},
+                    {"models", list_models(*store)}});
   }
 
   std::string results_uri() const { return opt.results.empty() ? default_results_uri(opt.store) : opt.results; }

@@ -27,6 +27,8 @@ struct ServeOptions {
   int port = 8080;  // 0: any free port (bind() says which)
   std::string store = "maskwatch-data";
   std::string model = "latest";
+  std::string detector =
+      "latest";         // the face detector for photos without boxes (detect/detector_artifact.h open_detector)
   std::string results;  // the benchmark's results table; "" -> default_results_uri(store)
   int threads = 0;      // compute threads of the model (0: all cores)
   std::string token;    // a bearer token every route but /healthz asks for; "" -> none
