@@ -91,8 +91,10 @@ TEST(WatchVideo, CountsFramesAndKeepsIds) {
   int n = 0;
   const mw::AnalyzeFrame analyze = [&](const cv::Mat& rgb) {
     EXPECT_EQ(rgb.cols, 64);
-    const float x = 2.f * n++;
-    return std::vector<mw::Prediction>{face(x, 0, 30, {0.3f, 0.7f})};
+    const float x = 2.f * n;
+    std::vector<mw::Prediction> faces{face(x, 0, 30, {0.3f, 0.7f})};
+    if (n++ == 0) faces.push_back(face(0, 200, 30, {0.9f, 0.1f}));  // a one-frame false detection
+    return faces;
   };
   mw::WatchOptions o;
   o.every = 2, o.source_fps = 10, o.labels = {"with_mask", "without_mask"};
@@ -107,7 +109,9 @@ TEST(WatchVideo, CountsFramesAndKeepsIds) {
   EXPECT_EQ(s.frames_dropped, 0);
   EXPECT_EQ(ids, std::vector<int>(6, 1));
   EXPECT_DOUBLE_EQ(times.at(1), 0.2);
-  EXPECT_EQ(s.people.at("without_mask"), 1);
+  EXPECT_EQ(s.tracks, 2);
+  EXPECT_EQ(s.people, 1);  // the one-frame track is not a person
+  EXPECT_EQ(s.people_by_label.at("without_mask"), 1);
 }
 
 // A slow consumer of a fast live source drops frames and never queues them.

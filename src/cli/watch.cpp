@@ -77,8 +77,8 @@ void write_annotated(cv::VideoWriter& w, const WatchFrame& f, const std::vector<
 
 void print_summary(const WatchSummary& s) {
   std::cerr << s.frames_read << " frames read, " << s.frames_processed << " processed, " << s.frames_dropped
-            << " dropped; " << fixed(s.fps_processed, 1) << " frames per second; " << s.tracks << " people seen";
-  for (const auto& [label, n] : s.people) std::cerr << ", " << label << " " << n;
+            << " dropped; " << fixed(s.fps_processed, 1) << " frames per second; " << s.people << " people seen";
+  for (const auto& [label, n] : s.people_by_label) std::cerr << ", " << label << " " << n;
   std::cerr << "\n";
 }
 

@@ -30,6 +30,7 @@ FaceTracker::FaceTracker(const TrackerOptions& options) : options_(options) {}
 void FaceTracker::add_scores(Track& track, const Prediction& face) const {
   track.last = face;
   track.misses = 0;
+  ++track.hits;
   if (face.scores.empty()) return;
   track.history.push_back(face.scores);
   while (track.history.size() > std::max<std::size_t>(1, options_.smooth_frames)) track.history.pop_front();

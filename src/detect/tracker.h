@@ -28,6 +28,7 @@ struct Track {
   Prediction last;                         // the detection it was last matched to
   std::deque<std::vector<float>> history;  // class scores of its last smooth_frames detections
   int misses = 0;                          // frames in a row it went unmatched
+  int hits = 0;                            // frames it was matched in
   int smoothed_label = -1;                 // the best class of the scores averaged over the history
   float smoothed_confidence = 0;           // that class's averaged score
 };

@@ -56,7 +56,11 @@ WatchSummary watch_video(FrameSource& source, const AnalyzeFrame& analyze, const
                          const OnWatchFrame& on_frame) {
   WatchSummary s;
   FaceTracker tracker(options.tracker);
-  tracker.on_end([&](const Track& t) { ++s.people[label_name(t.smoothed_label, options.labels)]; });
+  tracker.on_end([&](const Track& t) {
+    if (t.hits < options.min_person_frames) return;
+    ++s.people;
+    ++s.people_by_label[label_name(t.smoothed_label, options.labels)];
+  });
   const auto start = Clock::now();
   const int every = std::max(1, options.every);
   cv::Mat bgr;
@@ -102,8 +106,9 @@ json watch_summary_json(const WatchSummary& s) {
             {"frames_dropped", s.frames_dropped},
             {"seconds", s.seconds},
             {"fps_processed", s.fps_processed},
-            {"people", s.tracks},
-            {"people_by_label", s.people}}}};
+            {"tracks", s.tracks},
+            {"people", s.people},
+            {"people_by_label", s.people_by_label}}}};
 }
 
 }  // namespace mw

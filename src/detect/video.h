@@ -64,12 +64,16 @@ class LiveSource : public FrameSource {
   std::thread reader_;
 };
 
+// A track seen in fewer frames is not counted as a person (a passing false detection).
+inline constexpr int kMinPersonFrames = 3;
+
 struct WatchOptions {
   int every = 1;                    // process every Nth frame the source gives
   long max_frames = 0;              // stop after processing this many (0: no limit)
   double source_fps = 0;            // a file's frame rate, for frame times (0: the wall clock's)
   std::vector<std::string> labels;  // the classes, for the summary
   TrackerOptions tracker;
+  int min_person_frames = kMinPersonFrames;
 };
 
 // One processed frame.
@@ -82,10 +86,11 @@ struct WatchFrame {
 
 struct WatchSummary {
   long frames_read = 0, frames_processed = 0, frames_dropped = 0;
-  double seconds = 0;                 // wall time of the loop
-  double fps_processed = 0;           // frames processed / seconds
-  int tracks = 0;                     // people seen (tracks started)
-  std::map<std::string, int> people;  // tracks by their last smoothed label ("unknown" when never labelled)
+  double seconds = 0;                          // wall time of the loop
+  double fps_processed = 0;                    // frames processed / seconds
+  int tracks = 0;                              // tracks started
+  int people = 0;                              // tracks seen in at least min_person_frames frames
+  std::map<std::string, int> people_by_label;  // those by their last smoothed label ("unknown" when never labelled)
 };
 
 using AnalyzeFrame = std::function<std::vector<Prediction>(const cv::Mat& rgb)>;
