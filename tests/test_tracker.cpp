@@ -121,14 +121,14 @@ TEST(WatchVideo, LiveSourceDropsFramesForASlowConsumer) {
     if (produced >= 200) return false;
     ++produced;
     bgr = cv::Mat(4, 4, CV_8UC3, cv::Scalar(produced.load()));
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
     return true;
   });
   cv::Mat f;
   long taken = 0;
   while (src.next(f)) {
     ++taken;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   EXPECT_EQ(produced, 200);
   EXPECT_LT(taken, 100);

@@ -15,10 +15,10 @@
 namespace mw {
 
 struct DetectorOptions {
-  int canvas = 1024;               // the canvas side, a multiple of kFaceBoxesStride (128)
-  float min_score = 0.5f;          // a face's least probability
-  double nms_iou = 0.3;            // boxes overlapping a better one by more than this are dropped (as the original)
-  int max_faces = 200;             // at most this many faces a photo, the best first
+  int canvas = 1024;       // the canvas side, a multiple of kFaceBoxesStride (128)
+  float min_score = 0.5f;  // a face's least probability
+  double nms_iou = 0.3;    // boxes overlapping a better one by more than this are dropped (as the original)
+  int max_faces = 200;     // at most this many faces a photo, the best first
   std::string precision = "auto";  // "fp32", "bf16", "int8" or "auto" (infer/plain_net.h): the pretrained
                                    // network has no int8 calibration, so auto is fp32
 };
