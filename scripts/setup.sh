@@ -9,6 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libtorch-dev                                   # tensors, training, inference
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
+  libopencv-videoio-dev                          # maskwatch watch (video in and out)
   libpugixml-dev nlohmann-json3-dev libcli11-dev
   libsqlite3-dev libssl-dev libcurl4-openssl-dev
   libgtest-dev

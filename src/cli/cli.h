@@ -30,6 +30,7 @@ Run add_train_detector(CLI::App& app, const Globals& g);
 Run add_evaluate(CLI::App& app, const Globals& g);
 Run add_classify(CLI::App& app, const Globals& g);
 Run add_predict(CLI::App& app, const Globals& g);
+Run add_watch(CLI::App& app, const Globals& g);
 Run add_pipeline(CLI::App& app, const Globals& g);
 Run add_benchmark(CLI::App& app, const Globals& g);
 Run add_results(CLI::App& app, const Globals& g);

@@ -20,17 +20,18 @@ cv::Scalar label_colour(const std::string& label) {
   return {240, 150, 20};
 }
 
-// The face's box in its label's colour (grey when unsure) and its answer above it.
-void draw_face(cv::Mat& img, const Prediction& p, const std::string& label) {
+}  // namespace
+
+void draw_face(cv::Mat& img, const Prediction& p, const std::string& label, const std::string& tag) {
   const cv::Scalar colour = p.unsure ? kUnsureColour : label_colour(label);
   const int thickness = std::max(2, std::min(img.cols, img.rows) / 200);
   const cv::Point a(int(p.box.xmin), int(p.box.ymin)), b(int(p.box.xmax), int(p.box.ymax));
   cv::rectangle(img, a, b, colour, thickness);
-  char text[96];
+  char text[128];
   if (p.unsure)
-    std::snprintf(text, sizeof text, "unsure (%s?) %.2f", label.c_str(), double(p.confidence));
+    std::snprintf(text, sizeof text, "%sunsure (%s?) %.2f", tag.c_str(), label.c_str(), double(p.confidence));
   else
-    std::snprintf(text, sizeof text, "%s %.2f", label.c_str(), double(p.confidence));
+    std::snprintf(text, sizeof text, "%s%s %.2f", tag.c_str(), label.c_str(), double(p.confidence));
   const double scale = std::max(0.4, std::min(img.cols, img.rows) / 900.0);
   int baseline = 0;
   const cv::Size size = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, scale, 1, &baseline);
@@ -39,8 +40,6 @@ void draw_face(cv::Mat& img, const Prediction& p, const std::string& label) {
   cv::putText(img, text, {a.x + 2, top + size.height + 1}, cv::FONT_HERSHEY_SIMPLEX, scale, {255, 255, 255}, 1,
               cv::LINE_AA);
 }
-
-}  // namespace
 
 std::string annotated_jpeg(const cv::Mat& rgb, const std::vector<Prediction>& faces,
                            const std::vector<std::string>& labels) {

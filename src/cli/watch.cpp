@@ -1,0 +1,143 @@
+// maskwatch watch: a video file, a camera or a stream in; each frame's faces
+// found, labelled and tracked (detect/video.h), an annotated video and a JSON
+// line per frame out, a summary at the end.
+#include <cctype>
+#include <iostream>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+
+#include "api/faces.h"
+#include "cli/cli.h"
+#include "detect/detector.h"
+#include "detect/video.h"
+#include "server/annotate.h"
+
+namespace mw::cli {
+
+namespace {
+
+inline constexpr double kDefaultOutFps = 25;  // when the source does not say its frame rate
+
+struct WatchArgs {
+  std::string source, model = "latest", out;
+  DetectorOptions detector;
+  double min_face = 0;
+  int every = 1;
+  long max_frames = 0;
+};
+
+bool is_camera_index(const std::string& s) {
+  return !s.empty() && s.size() <= 4 &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+bool is_live(const std::string& s) { return is_camera_index(s) || s.find("://") != std::string::npos; }
+
+cv::VideoCapture open_source(const std::string& source) {
+  cv::VideoCapture cap;
+  if (is_camera_index(source))
+    cap.open(std::stoi(source));
+  else
+    cap.open(source);
+  if (!cap.isOpened()) throw Error(source, "cannot be opened as a video, camera or stream");
+  return cap;
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() &&
+         std::equal(tail.rbegin(), tail.rend(), s.rbegin(), [](char a, char b) { return std::tolower(a) == b; });
+}
+
+// mp4v for .mp4, MJPG for .avi.
+cv::VideoWriter open_writer(const std::string& path, double fps, cv::Size size) {
+  int fourcc = 0;
+  if (ends_with(path, ".mp4"))
+    fourcc = cv::VideoWriter::fourcc('m', 'p', '4', 'v');
+  else if (ends_with(path, ".avi"))
+    fourcc = cv::VideoWriter::fourcc('M', 'J', 'P', 'G');
+  else
+    throw Error(path, "--out must end in .mp4 or .avi");
+  cv::VideoWriter w(path, fourcc, fps, size);
+  if (!w.isOpened()) throw Error(path, "cannot be written as a video");
+  return w;
+}
+
+void write_annotated(cv::VideoWriter& w, const WatchFrame& f, const std::vector<std::string>& labels) {
+  cv::Mat img = f.rgb.clone();
+  for (const auto& t : f.faces) {
+    Prediction p = t.face;
+    p.label = t.smoothed_label >= 0 ? t.smoothed_label : p.label;
+    p.confidence = t.smoothed_label >= 0 ? t.smoothed_confidence : p.confidence;
+    const std::string label = p.label >= 0 ? labels.at(std::size_t(p.label)) : "face";
+    draw_face(img, p, label, "#" + std::to_string(t.id) + " ");
+  }
+  cv::cvtColor(img, img, cv::COLOR_RGB2BGR);
+  w.write(img);
+}
+
+void print_summary(const WatchSummary& s) {
+  std::cerr << s.frames_read << " frames read, " << s.frames_processed << " processed, " << s.frames_dropped
+            << " dropped; " << fixed(s.fps_processed, 1) << " frames per second; " << s.people << " people seen";
+  for (const auto& [label, n] : s.people_by_label) std::cerr << ", " << label << " " << n;
+  std::cerr << "\n";
+}
+
+}  // namespace
+
+Run add_watch(CLI::App& app, const Globals& g) {
+  auto* c = app.add_subcommand("watch", "find, label and track the faces in a video, camera or stream");
+  auto a = std::make_shared<WatchArgs>();
+  c->add_option("source", a->source, "a video file, a camera index (0, 1, ...) or a stream URL")->required();
+  c->add_option("--model", a->model, "classifier: model id or 'latest'")->capture_default_str();
+  c->add_option("--min-score", a->detector.min_score, "the least face probability a face is reported at")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  c->add_option("--min-face", a->min_face, "drop faces whose shorter side is under this many pixels")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  c->add_option("--canvas", a->detector.canvas, "the side a frame is resized to for the detector (multiple of 128)")
+      ->capture_default_str();
+  c->add_option("--out", a->out, "write the annotated video here (.mp4 or .avi)");
+  c->add_option("--every", a->every, "process every Nth frame")->capture_default_str()->check(CLI::PositiveNumber);
+  c->add_option("--max-frames", a->max_frames, "stop after processing this many frames (0: all)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  return [&g, a] {
+    require_store(g.store);
+    const Classifier clf(g.store, a->model, g.threads);
+    const FaceDetector detector(faceboxes_dir(), a->detector);
+    cv::VideoCapture cap = open_source(a->source);
+    WatchOptions o;
+    o.every = a->every, o.max_frames = a->max_frames, o.labels = clf.labels();
+    o.source_fps = is_live(a->source) ? 0 : cap.get(cv::CAP_PROP_FPS);
+    const AnalyzeFrame analyze = [&](const cv::Mat& rgb) {
+      FacesRequest req;
+      req.source = a->source, req.detect = true, req.min_face = a->min_face;
+      return run_faces_request(clf, &detector, req, rgb);
+    };
+    cv::VideoWriter writer;
+    const double out_fps = (o.source_fps > 0 ? o.source_fps : kDefaultOutFps) / a->every;
+    const OnWatchFrame on_frame = [&](const WatchFrame& f) {
+      if (g.json) std::cout << watch_frame_json(f, o.labels).dump() << "\n" << std::flush;
+      if (a->out.empty()) return;
+      if (!writer.isOpened()) writer = open_writer(a->out, out_fps, f.rgb.size());
+      write_annotated(writer, f, o.labels);
+    };
+    const GrabFrame grab = [&cap](cv::Mat& bgr) { return cap.read(bgr) && !bgr.empty(); };
+    std::unique_ptr<FrameSource> source;
+    if (is_live(a->source))
+      source = std::make_unique<LiveSource>(grab);
+    else
+      source = std::make_unique<SequentialSource>(grab);
+    const WatchSummary s = watch_video(*source, analyze, o, on_frame);
+    source.reset();
+    writer.release();
+    if (g.json)
+      std::cout << watch_summary_json(s).dump() << "\n";
+    else if (!g.quiet)
+      print_summary(s);
+    return 0;
+  };
+}
+
+}  // namespace mw::cli

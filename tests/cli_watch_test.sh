@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# maskwatch watch on a short video made from a dataset photo (12 frames, the
+# photo moving 2 px a frame): every frame read and processed, the faces keep
+# their ids across frames, --out writes a readable video, --json lines parse.
+set -uo pipefail
+mw=$1
+make_video=$2
+data=${MASKWATCH_DATA:-../shared/data/face-mask-detection}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+source "$(dirname "$0")/small_store.sh"
+make_small_store 10 "$work/s" --epochs 1
+
+"$make_video" "$data/images/maksssksksss0.jpg" "$work/in.avi" 12 640 480 2 || fail "make_test_video"
+"$mw" --store "$work/s" --json --threads 2 watch --out "$work/out.avi" "$work/in.avi" >"$work/lines" 2>"$work/err" ||
+  fail "watch: $(cat "$work/err")"
+python3 - "$work/lines" <<'PY' || fail "watch --json: $(head -c 3000 "$work/lines")"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+frames, summary = lines[:-1], lines[-1]["summary"]
+assert [f["frame"] for f in frames] == list(range(12)), [f["frame"] for f in frames]
+assert summary["frames_read"] == 12 and summary["frames_processed"] == 12, summary
+assert summary["frames_dropped"] == 0, summary
+assert abs(frames[1]["time_s"] - 0.04) < 1e-6, frames[1]["time_s"]
+labels = ("with_mask", "without_mask", "mask_weared_incorrect")
+first = {f["id"] for f in frames[0]["faces"]}
+assert len(first) >= 2, frames[0]  # the photo has 3 faces; most are found
+for fr in frames:
+    ids = [f["id"] for f in fr["faces"]]
+    assert len(ids) == len(set(ids)), fr
+    for f in fr["faces"]:
+        assert f["label"] in labels and f["smoothed_label"] in labels, f
+        assert 0 <= f["confidence"] <= 1 and len(f["box"]) == 4, f
+# The same faces throughout: each id of the first frame is seen in at least 10 of the 12 frames.
+for i in first:
+    seen = sum(i in {f["id"] for f in fr["faces"]} for fr in frames)
+    assert seen >= 10, (i, seen, frames)
+assert len(first) <= summary["people"] <= 3, summary  # passing false detections are not people
+assert sum(summary["people_by_label"].values()) == summary["people"], summary
+PY
+
+# The annotated video reads back: 12 frames of 640x480.
+"$mw" --store "$work/s" --json watch "$work/out.avi" >"$work/lines2" 2>"$work/err" || fail "watch on --out: $(cat "$work/err")"
+python3 -c '
+import json, sys
+s = json.loads(open(sys.argv[1]).read().splitlines()[-1])["summary"]
+assert s["frames_read"] == 12, s' "$work/lines2" || fail "the annotated video: $(tail -1 "$work/lines2")"
+
+# Text summary, --every and --max-frames; an .mp4 out.
+"$mw" --store "$work/s" watch --every 2 --max-frames 4 --out "$work/out.mp4" "$work/in.avi" >/dev/null 2>"$work/err" ||
+  fail "watch --every: $(cat "$work/err")"
+grep -q "^7 frames read, 4 processed, 0 dropped" "$work/err" || fail "summary: $(cat "$work/err")"
+[ -s "$work/out.mp4" ] || fail "no .mp4 written"
+
+# A URL is a live source: read on its own thread, frames the model cannot keep up with dropped, none lost.
+"$mw" --store "$work/s" --json watch "file://$work/in.avi" >"$work/lines3" 2>"$work/err" || fail "watch URL: $(cat "$work/err")"
+python3 -c '
+import json, sys
+s = json.loads(open(sys.argv[1]).read().splitlines()[-1])["summary"]
+assert s["frames_read"] == 12 and s["frames_processed"] >= 1, s
+assert s["frames_processed"] + s["frames_dropped"] == 12, s' "$work/lines3" || fail "live source: $(tail -1 "$work/lines3")"
+
+# A source that is not a video is named.
+"$mw" --store "$work/s" watch "$work/missing.avi" >/dev/null 2>"$work/err" && fail "a missing video passed"
+grep -q "missing.avi" "$work/err" || fail "the missing video is not named: $(cat "$work/err")"
+echo "cli_watch: ok"
