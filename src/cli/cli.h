@@ -53,6 +53,8 @@ std::shared_ptr<PrepareOptions> add_prepare_options(CLI::App& c);
 // (keys as TrainOptions' fields); the rest come from the recipe or the run.
 std::function<json()> add_train_options(CLI::App& c, bool with_run);
 void add_results_option(CLI::App& c, std::string& uri);
+// --detector ID|latest|pretrained (detect/detector_artifact.h open_detector).
+void add_detector_option(CLI::App& c, std::string& id);
 void add_benchmark_options(CLI::App& c, BenchmarkOptions& bo, std::string& sizes);
 
 void print_ingest(const json& r);

@@ -39,6 +39,13 @@ std::shared_ptr<PrepareOptions> add_prepare_options(CLI::App& c) {
   return pr;
 }
 
+void add_detector_option(CLI::App& c, std::string& id) {
+  c.add_option("--detector", id,
+               "face detector: a fine-tuned one's id, 'latest' (the store's newest, or FaceBoxes as it ships while "
+               "there is none) or 'pretrained'")
+      ->capture_default_str();
+}
+
 void add_results_option(CLI::App& c, std::string& uri) {
   c.add_option("--results", uri,
                "results table: sqlite:///path.db or dynamodb://TABLE (default: sqlite://<store>/results.db)")

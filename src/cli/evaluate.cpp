@@ -49,10 +49,7 @@ Run add_evaluate(CLI::App& app, const Globals& g) {
       ->capture_default_str();
   c->add_option("--min-score", det->detector.min_score, "with --detect: the detector's operating score")
       ->capture_default_str();
-  c->add_option(
-      "--detector", det->detector_id,
-      "with --detect: a fine-tuned detector of the store (id), 'latest' (the newest, or the pretrained one while "
-      "there is none) or 'pretrained'");
+  add_detector_option(*c, det->detector_id);
   c->add_option("--plot", det->plot, "with --detect: write the precision-recall curves to this SVG");
   return [&g, ev, det, detect] {
     require_store(g.store);

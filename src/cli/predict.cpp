@@ -72,10 +72,7 @@ Run add_predict(CLI::App& app, const Globals& g) {
   auto a = std::make_shared<PredictArgs>();
   c->add_option("photos", a->inputs, "photos (JPEG or PNG) or folders of them")->required();
   c->add_option("--model", a->model, "classifier: model id or 'latest'")->capture_default_str();
-  c->add_option("--detector", a->detector,
-                "face detector: a fine-tuned one's id, 'latest' (the newest, or the pretrained one while there is "
-                "none) or 'pretrained'")
-      ->capture_default_str();
+  add_detector_option(*c, a->detector);
   c->add_option("--min-score", a->detector_options.min_score, "the least face probability a face is reported at")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));

@@ -64,10 +64,7 @@ Run add_serve(CLI::App& app, const Globals& g) {
   c->add_option("--host", o.host, "address to listen on")->capture_default_str();
   c->add_option("--port", o.port, "port to listen on (0: any free port, printed)")->capture_default_str();
   c->add_option("--model", o.model, "model id or 'latest'")->capture_default_str();
-  c->add_option("--detector", o.detector,
-                "face detector for photos without boxes: an id, 'latest' (the newest fine-tuned one, or the "
-                "pretrained one while there is none) or 'pretrained'")
-      ->capture_default_str();
+  add_detector_option(*c, o.detector);
   c->add_option("--token", o.token, "bearer token every route but /healthz asks for")->envname("MASKWATCH_TOKEN");
   add_results_option(*c, o.results);
   c->add_option("--benchmark-sizes", a->sizes, "set sizes of POST /v1/benchmarks without \"sizes\"")
