@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Load on `maskwatch serve` with wrk, on loopback only: POST /v1/predict with
-# one dataset photo and its annotated boxes (every face classified), for a
+# one dataset photo and its annotated boxes (every face classified), or with
+# --detect without boxes (the face detector finds them first), for a
 # bounded time at each concurrency; prints requests/s, latency percentiles,
 # the answers that were not 2xx (503s past --max-in-flight, 8) and socket
 # errors. The server runs with the store's latest model, 2 threads, its
 # access log on (to a file).
-# Usage: bench/serve_load.sh --store DIR [--bin build/maskwatch] [--seconds 10] [--connections "1 2 8"]
+# Usage: bench/serve_load.sh --store DIR [--bin build/maskwatch] [--seconds 10] [--connections "1 2 8"] [--detect]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-store="" bin=build/maskwatch seconds=10 connections="1 2 8"
+store="" bin=build/maskwatch seconds=10 connections="1 2 8" detect=0
 while [ $# -gt 0 ]; do
   case $1 in
     --store) store=$2; shift 2 ;;
     --bin) bin=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
+    --detect) detect=1; shift ;;
     *) echo "usage: $0 --store DIR [--bin PATH] [--seconds N] [--connections \"1 2 8\"]" >&2; exit 2 ;;
   esac
 done
@@ -48,8 +50,10 @@ done = function(summary, latency)
 end
 LUA
 faces=$(tr ';' '\n' <<<"$boxes" | wc -l)
-echo "POST /v1/predict: $(basename "$photo"), $faces faces by box, ${seconds} s per row"
+query="?boxes=$boxes" what="$faces faces by box"
+[ "$detect" = 1 ] && query="" what="no boxes: detect-then-classify"
+echo "POST /v1/predict: $(basename "$photo"), $what, ${seconds} s per row"
 for c in $connections; do
   printf "  %2d connections: " "$c"
-  wrk -t 1 -c "$c" -d "${seconds}s" -s "$work/post.lua" "$url/v1/predict?boxes=$boxes" | tail -1
+  wrk -t 1 -c "$c" -d "${seconds}s" -s "$work/post.lua" "$url/v1/predict$query" | tail -1
 done
