@@ -43,8 +43,8 @@ local f = io.open("$photo", "rb"); wrk.body = f:read("*a"); f:close()
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "image/jpeg"
 done = function(summary, latency)
-  io.write(string.format("requests/s %.1f  p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  not 2xx %d  socket errors %d\n",
-    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1e3, latency:percentile(90) / 1e3,
+  io.write(string.format("%d requests, requests/s %.1f  p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  not 2xx %d  socket errors %d\n",
+    summary.requests, summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1e3, latency:percentile(90) / 1e3,
     latency:percentile(99) / 1e3, summary.errors.status,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
@@ -52,8 +52,10 @@ LUA
 faces=$(tr ';' '\n' <<<"$boxes" | wc -l)
 query="?boxes=$boxes" what="$faces faces by box"
 [ "$detect" = 1 ] && query="" what="no boxes: detect-then-classify"
-echo "POST /v1/predict: $(basename "$photo"), $what, ${seconds} s per row"
+rss() { awk '/^VmRSS/ {printf "%.1f MB", $2 / 1024}' "/proc/$srv/status"; }
+echo "POST /v1/predict: $(basename "$photo"), $what, ${seconds} s per row; server resident memory at start $(rss)"
 for c in $connections; do
   printf "  %2d connections: " "$c"
   wrk -t 1 -c "$c" -d "${seconds}s" -s "$work/post.lua" "$url/v1/predict$query" | tail -1
+  echo "      resident memory after: $(rss)"
 done
