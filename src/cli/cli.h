@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 
+#include "detect/detector.h"
 #include "maskwatch.h"
 
 namespace mw::cli {
@@ -55,6 +56,13 @@ std::function<json()> add_train_options(CLI::App& c, bool with_run);
 void add_results_option(CLI::App& c, std::string& uri);
 // --detector ID|latest|pretrained (detect/detector_artifact.h open_detector).
 void add_detector_option(CLI::App& c, std::string& id);
+// What finds the faces: --detector, --min-score, --min-face, --canvas.
+struct DetectionArgs {
+  std::string detector = "latest";
+  DetectorOptions options;
+  double min_face = 0;
+};
+void add_detection_options(CLI::App& c, DetectionArgs& d);
 void add_benchmark_options(CLI::App& c, BenchmarkOptions& bo, std::string& sizes);
 
 void print_ingest(const json& r);

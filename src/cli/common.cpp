@@ -46,6 +46,19 @@ void add_detector_option(CLI::App& c, std::string& id) {
       ->capture_default_str();
 }
 
+void add_detection_options(CLI::App& c, DetectionArgs& d) {
+  add_detector_option(c, d.detector);
+  c.add_option("--min-score", d.options.min_score, "the least face probability a face is reported at")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  c.add_option("--min-face", d.min_face, "drop faces whose shorter side is under this many pixels")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  c.add_option("--canvas", d.options.canvas,
+               "the side a photo or frame is resized to for the detector (multiple of 128)")
+      ->capture_default_str();
+}
+
 void add_results_option(CLI::App& c, std::string& uri) {
   c.add_option("--results", uri,
                "results table: sqlite:///path.db or dynamodb://TABLE (default: sqlite://<store>/results.db)")

@@ -19,9 +19,9 @@ namespace {
 
 struct PredictArgs {
   std::vector<std::string> inputs;
-  std::string model = "latest", detector = "latest", out_dir;
-  DetectorOptions detector_options;
-  double min_face = 0, min_confidence = 0;
+  std::string model = "latest", out_dir;
+  DetectionArgs detection;
+  double min_confidence = 0;
   bool lines = false;
 };
 
@@ -72,19 +72,10 @@ Run add_predict(CLI::App& app, const Globals& g) {
   auto a = std::make_shared<PredictArgs>();
   c->add_option("photos", a->inputs, "photos (JPEG or PNG) or folders of them")->required();
   c->add_option("--model", a->model, "classifier: model id or 'latest'")->capture_default_str();
-  add_detector_option(*c, a->detector);
-  c->add_option("--min-score", a->detector_options.min_score, "the least face probability a face is reported at")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
-  c->add_option("--min-face", a->min_face, "drop faces whose shorter side is under this many pixels")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+  add_detection_options(*c, a->detection);
   c->add_option("--min-confidence", a->min_confidence, "answer 'unsure' for a face less sure than this (0..1)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
-  c->add_option("--canvas", a->detector_options.canvas,
-                "the side a photo is resized to for the detector (multiple of 128)")
-      ->capture_default_str();
   c->add_option("--out", a->out_dir, "write an annotated copy of each photo here (<name>.jpg)");
   c->add_flag("--jsonl", a->lines, "one JSON line per photo as it is done (for many photos)");
   return [&g, a] {
@@ -93,7 +84,8 @@ Run add_predict(CLI::App& app, const Globals& g) {
     if (!a->out_dir.empty()) fs::create_directories(a->out_dir);
     const Classifier clf(g.store, a->model, g.threads);
     std::string detector_name;
-    const FaceDetector detector = open_detector(*open_store(g.store), a->detector, a->detector_options, detector_name);
+    const FaceDetector detector =
+        open_detector(*open_store(g.store), a->detection.detector, a->detection.options, detector_name);
     const Reporter rep = reporter(g);
     json all = json::array();
     std::size_t failed = 0;
@@ -103,7 +95,7 @@ Run add_predict(CLI::App& app, const Globals& g) {
       try {
         FacesRequest req;
         req.source = path, req.image = read_file(path, kMaxImageBytes), req.detect = true;
-        req.min_face = a->min_face, req.min_confidence = a->min_confidence;
+        req.min_face = a->detection.min_face, req.min_confidence = a->min_confidence;
         const cv::Mat rgb = decode_request_image(req);
         const auto faces = run_faces_request(clf, &detector, req, rgb);
         row["width"] = rgb.cols, row["height"] = rgb.rows, row["faces"] = faces_json(faces, clf.labels());

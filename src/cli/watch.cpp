@@ -20,9 +20,7 @@ inline constexpr double kDefaultOutFps = 25;  // when the source does not say it
 
 struct WatchArgs {
   std::string source, model = "latest", out;
-  DetectorOptions detector_options;
-  std::string detector = "latest";
-  double min_face = 0;
+  DetectionArgs detection;
   int every = 1;
   long max_frames = 0;
 };
@@ -90,16 +88,7 @@ Run add_watch(CLI::App& app, const Globals& g) {
   auto a = std::make_shared<WatchArgs>();
   c->add_option("source", a->source, "a video file, a camera index (0, 1, ...) or a stream URL")->required();
   c->add_option("--model", a->model, "classifier: model id or 'latest'")->capture_default_str();
-  add_detector_option(*c, a->detector);
-  c->add_option("--min-score", a->detector_options.min_score, "the least face probability a face is reported at")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
-  c->add_option("--min-face", a->min_face, "drop faces whose shorter side is under this many pixels")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  c->add_option("--canvas", a->detector_options.canvas,
-                "the side a frame is resized to for the detector (multiple of 128)")
-      ->capture_default_str();
+  add_detection_options(*c, a->detection);
   c->add_option("--out", a->out, "write the annotated video here (.mp4 or .avi)");
   c->add_option("--every", a->every, "process every Nth frame")->capture_default_str()->check(CLI::PositiveNumber);
   c->add_option("--max-frames", a->max_frames, "stop after processing this many frames (0: all)")
@@ -109,14 +98,15 @@ Run add_watch(CLI::App& app, const Globals& g) {
     require_store(g.store);
     const Classifier clf(g.store, a->model, g.threads);
     std::string detector_name;
-    const FaceDetector detector = open_detector(*open_store(g.store), a->detector, a->detector_options, detector_name);
+    const FaceDetector detector =
+        open_detector(*open_store(g.store), a->detection.detector, a->detection.options, detector_name);
     cv::VideoCapture cap = open_source(a->source);
     WatchOptions o;
     o.every = a->every, o.max_frames = a->max_frames, o.labels = clf.labels();
     o.source_fps = is_live(a->source) ? 0 : cap.get(cv::CAP_PROP_FPS);
     const AnalyzeFrame analyze = [&](const cv::Mat& rgb) {
       FacesRequest req;
-      req.source = a->source, req.detect = true, req.min_face = a->min_face;
+      req.source = a->source, req.detect = true, req.min_face = a->detection.min_face;
       return run_faces_request(clf, &detector, req, rgb);
     };
     cv::VideoWriter writer;

@@ -291,30 +291,6 @@ void check_options(const DetectorTrainOptions& o) {
   if (o.weight_decay < 0) bad("--weight-decay", "must not be negative");
 }
 
-std::string new_run_id(std::uint64_t seed) {
-  std::string id = "detector-";
-  for (char c : utc_now_iso())
-    if (c != '-' && c != ':') id += c;
-  return id + "-s" + std::to_string(seed);
-}
-
-std::string choose_run(const ObjectStore& store, const DetectorTrainOptions& opt) {
-  std::string run = opt.run;
-  if (run.empty() && opt.resume) {
-    if (!store.exists(kLatestDetectorRunKey))
-      throw Error(store.uri() + "/" + kLatestDetectorRunKey, "no detector run to resume");
-    run = store.get(kLatestDetectorRunKey);
-    while (!run.empty() && run.back() == '\n') run.pop_back();
-  } else if (run.empty()) {
-    run = new_run_id(opt.seed);
-    for (int n = 2; !store.list("runs/" + run + "/").empty(); ++n) run = new_run_id(opt.seed) + "-" + std::to_string(n);
-  }
-  check_key("runs/" + run);
-  if (!opt.resume && store.exists(run_key(run, "checkpoint.pt")))
-    throw Error(store.uri() + "/runs/" + run, "run exists: continue it with --resume or name another with --run");
-  return run;
-}
-
 struct Learner {
   FaceBoxesTorch net{nullptr};
   std::unique_ptr<torch::optim::Optimizer> optimizer;
@@ -449,7 +425,7 @@ json train_detector(const DetectorTrainOptions& opt, const Reporter& rep) {
   const int threads = set_threads(opt.threads);
   auto store = open_store(opt.store);
   const DetectorData data = load_data(*store, opt, rep);
-  const std::string run = choose_run(*store, opt);
+  const std::string run = choose_run(*store, opt.run, opt.resume, opt.seed, kLatestDetectorRunKey, "detector-");
   torch::manual_seed(static_cast<std::uint64_t>(opt.seed));
   Learner l = make_learner(opt);
   DetectorRun book(*store, opt, run, threads, rep);

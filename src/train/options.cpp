@@ -1,5 +1,6 @@
 #include "train/options.h"
 
+#include "core/paths.h"
 #include "model/arch.h"
 #include "store/object_store.h"
 
@@ -87,6 +88,32 @@ TrainOptions resolve_train_options(const std::string& store, const json& given) 
   TrainOptions o = base->get<TrainOptions>();
   o.store = store;
   return o;
+}
+
+namespace {
+std::string new_run_id(const std::string& prefix, std::uint64_t seed) {
+  std::string id = prefix;
+  for (char c : utc_now_iso())
+    if (c != '-' && c != ':') id += c;
+  return id + "-s" + std::to_string(seed);
+}
+}  // namespace
+
+std::string choose_run(const ObjectStore& store, std::string run, bool resume, std::uint64_t seed,
+                       const std::string& latest_key, const std::string& prefix) {
+  if (run.empty() && resume) {
+    if (!store.exists(latest_key)) throw Error(store.uri() + "/" + latest_key, "no run to resume");
+    run = store.get(latest_key);
+    while (!run.empty() && run.back() == '\n') run.pop_back();
+  } else if (run.empty()) {
+    run = new_run_id(prefix, seed);
+    for (int n = 2; !store.list("runs/" + run + "/").empty(); ++n)
+      run = new_run_id(prefix, seed) + "-" + std::to_string(n);
+  }
+  check_key("runs/" + run);
+  if (!resume && store.exists(run_key(run, "checkpoint.pt")))
+    throw Error(store.uri() + "/runs/" + run, "run exists: continue it with --resume or name another with --run");
+  return run;
 }
 
 }  // namespace mw

@@ -85,14 +85,6 @@ json fingerprint_of(const TrainOptions& o, int threads, const json& shard_meta, 
           {"crop_size", shard_meta.value("crop_size", 0)}};
 }
 
-std::string new_run_id(std::uint64_t seed) {
-  auto t = utc_now_iso();
-  std::string id;
-  for (char c : t)
-    if (c != '-' && c != ':') id += c;
-  return id + "-s" + std::to_string(seed);
-}
-
 // The crops a run trains and validates on.
 struct TrainData {
   json shard_meta;  // shards/meta.json
@@ -113,23 +105,6 @@ TrainData load_data(const ObjectStore& store, const TrainOptions& opt) {
                           : load_shard(store, "train").head(opt.limit);
   if (d.train_set.count() < 2 || d.val_set.count() < 1) throw Error(store.uri(), "too few crops to train on");
   return d;
-}
-
-// --run, else the latest run (--resume) or a new run id; a new run must not overwrite one.
-std::string choose_run(const ObjectStore& store, const TrainOptions& opt) {
-  std::string run = opt.run;
-  if (run.empty() && opt.resume) {
-    if (!store.exists(kLatestRunKey)) throw Error(store.uri() + "/" + kLatestRunKey, "no run to resume");
-    run = store.get(kLatestRunKey);
-    while (!run.empty() && run.back() == '\n') run.pop_back();
-  } else if (run.empty()) {
-    run = new_run_id(opt.seed);
-    for (int n = 2; !store.list("runs/" + run + "/").empty(); ++n) run = new_run_id(opt.seed) + "-" + std::to_string(n);
-  }
-  check_key("runs/" + run);
-  if (!opt.resume && store.exists(run_key(run, "checkpoint.pt")))
-    throw Error(store.uri() + "/runs/" + run, "run exists: continue it with --resume or name another with --run");
-  return run;
 }
 
 // What learns: the network, its weight average, the optimiser, the teacher.
@@ -238,7 +213,7 @@ json train(const TrainOptions& opt, const Reporter& rep) {
   const int threads = set_threads(opt.threads);
   auto store = open_store(opt.store);
   const TrainData data = load_data(*store, opt);
-  const std::string run = choose_run(*store, opt);
+  const std::string run = choose_run(*store, opt.run, opt.resume, opt.seed, kLatestRunKey);
   Learner learner = make_learner(*store, opt, data.shard_meta, rep);
   RunBook book(*store, opt, {run, data.shard_meta, data.train_set.size, data.fit_val, learner.teacher.get()},
                data.val_set, rep);
