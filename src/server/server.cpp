@@ -5,10 +5,12 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <future>
 #include <iostream>
 #include <optional>
+#include <thread>
 
 #include "api/faces.h"
 #include "core/env.h"
@@ -126,6 +128,53 @@ std::string find_web_dir() {
   return "";
 }
 
+// Threads that run requests' work, started once and kept: a thread keeps its
+// buffers (the detector's are tens of megabytes) from one request to the
+// next, where a thread per request faulted them in anew every time and left
+// them in a malloc arena of its own. Requests in flight are bounded by the
+// slots, so the queue never holds more than max_in_flight.
+class WorkerPool {
+ public:
+  explicit WorkerPool(int n) {
+    for (int i = 0; i < n; ++i) threads_.emplace_back([this] { loop(); });
+  }
+  ~WorkerPool() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  void post(std::function<void()> task) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void loop() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        task = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      task();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  std::vector<std::thread> threads_;
+  bool stop_ = false;
+};
+
 struct Server::Impl {
   ServeOptions opt;
   Classifier clf;
@@ -138,11 +187,13 @@ struct Server::Impl {
   std::condition_variable drained;
   int held = 0;  // slots held (under drain_mu): a request's handler, or its work after a 504
   std::atomic<bool> stopping{false};
+  WorkerPool workers;  // last: stopped (joined) first, before what its work uses
 
   explicit Impl(const ServeOptions& o, Clock::time_point start)
       : opt(o),
         clf(o.store, o.model, o.threads),
-        detector(open_detector(*open_store(o.store), o.detector, {}, detector_name)) {
+        detector(open_detector(*open_store(o.store), o.detector, {}, detector_name)),
+        workers(std::max(1, o.max_in_flight)) {
     metrics.set_model_load_seconds(seconds_since(start));
   }
 
@@ -252,14 +303,14 @@ struct Server::Impl {
     }
   }
 
-  // Runs the work on a thread of its own, holding the slot until it ends;
+  // Runs the work on a worker thread, holding the slot until it ends;
   // answers 504 when the request's time is up first.
   Outcome run_with_deadline(std::function<Outcome()> work, std::shared_ptr<int> slot, Clock::time_point start) {
     auto promise = std::make_shared<std::promise<Outcome>>();
     auto result = promise->get_future();
     // The slot is given back before the answer is: a client that sends its
     // next request as soon as it has this one's answer finds it free.
-    std::thread([work = std::move(work), promise, slot]() mutable {
+    workers.post([work = std::move(work), promise, slot]() mutable {
       try {
         Outcome out = work();
         slot.reset();
@@ -268,7 +319,7 @@ struct Server::Impl {
         slot.reset();
         promise->set_exception(std::current_exception());
       }
-    }).detach();
+    });
     if (result.wait_until(start + std::chrono::milliseconds(opt.timeout_ms)) == std::future_status::ready)
       return result.get();
     return error_outcome(
