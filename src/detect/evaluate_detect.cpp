@@ -25,15 +25,13 @@ struct PhotoResult {
 
 PhotoResult run_photo(const FaceDetector& detector, const Classifier& clf, const ImageRecord& rec, const cv::Mat& rgb) {
   PhotoResult r;
-  for (std::size_t i = 0; i < rec.boxes.size(); ++i) {
-    r.faces.truths.push_back({rec.boxes[i], 0, false});
-    r.classes.truths.push_back({rec.boxes[i], rec.labels[i], false});
-  }
+  for (std::size_t i = 0; i < rec.boxes.size(); ++i) r.classes.truths.push_back({rec.boxes[i], rec.labels[i], false});
   auto t = Clock::now();
   const auto found = detector.detect(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows);
   r.detect_ms = ms_since(t);
+  r.faces = face_detections(rec.boxes, found);
   std::vector<Box> boxes;
-  for (const auto& f : found) r.faces.detections.push_back({f.box, 0, f.score}), boxes.push_back(f.box);
+  for (const auto& f : found) boxes.push_back(f.box);
   t = Clock::now();
   const auto preds =
       boxes.empty() ? std::vector<Prediction>{} : clf.classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, boxes);
@@ -51,6 +49,13 @@ double median(std::vector<double> v) {
 }
 
 }  // namespace
+
+ImageDetections face_detections(const std::vector<Box>& truths, const std::vector<FaceBox>& found) {
+  ImageDetections im;
+  for (const auto& b : truths) im.truths.push_back({b, 0, false});
+  for (const auto& f : found) im.detections.push_back({f.box, 0, f.score});
+  return im;
+}
 
 json evaluate_detection(const DetectEvaluateOptions& opt, const Reporter& rep) {
   const int split = split_index(opt.split);

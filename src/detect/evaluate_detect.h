@@ -12,7 +12,9 @@
 // the detector's min_score.
 #pragma once
 #include <string>
+#include <vector>
 
+#include "detect/detection_metrics.h"
 #include "detect/detector.h"
 #include "maskwatch.h"
 
@@ -31,5 +33,9 @@ struct DetectEvaluateOptions {
 };
 
 json evaluate_detection(const DetectEvaluateOptions& opt, const Reporter& rep = {});
+
+// One photo scored as faces (one class): its annotated boxes and what the
+// detector found. evaluate --detect and train-detector's validation share it.
+ImageDetections face_detections(const std::vector<Box>& truths, const std::vector<FaceBox>& found);
 
 }  // namespace mw

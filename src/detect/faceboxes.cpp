@@ -195,15 +195,8 @@ std::map<std::string, TfjsTensor> load_faceboxes_weights(const std::string& dir)
     throw Error(graph_path, std::string("not a TensorFlow.js graph: ") + e.what());
   }
   if (!graph.contains("weightsManifest")) throw Error(graph_path, "no weightsManifest");
-  std::string data;
-  for (const auto& group : graph["weightsManifest"])
-    for (const auto& p : group.value("paths", json::array())) {
-      const auto name = p.get<std::string>();
-      if (name.find('/') != std::string::npos || name.find("..") != std::string::npos)
-        throw Error(graph_path, "shard path '" + name + "' must be a plain file name");
-      data += read_file((std::filesystem::path(dir) / name).string(), kMaxWeightBytes);
-    }
-  return decode_tfjs_weights(graph["weightsManifest"].dump(), data, graph_path);
+  const json& manifest = graph["weightsManifest"];
+  return decode_tfjs_weights(manifest.dump(), read_tfjs_shards(manifest, dir, graph_path, kMaxWeightBytes), graph_path);
 }
 
 PlainNet load_faceboxes(const std::string& dir, int side) {

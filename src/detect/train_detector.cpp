@@ -202,11 +202,7 @@ Validation validate(FaceBoxesTorchImpl& net, const std::vector<Photo>& val, int 
   const FaceDetector detector(net.export_weights(), o);
   std::vector<ImageDetections> images;
   for (const auto& p : val) {
-    ImageDetections im;
-    for (const auto& b : p.boxes) im.truths.push_back({b, 0, false});
-    for (const auto& f : detector.detect(p.rgb.ptr<std::uint8_t>(), p.rgb.cols, p.rgb.rows))
-      im.detections.push_back({f.box, 0, f.score});
-    images.push_back(std::move(im));
+    images.push_back(face_detections(p.boxes, detector.detect(p.rgb.ptr<std::uint8_t>(), p.rgb.cols, p.rgb.rows)));
     rep.tick("validate", static_cast<long>(images.size()), static_cast<long>(val.size()));
   }
   set_threads(threads);

@@ -139,16 +139,21 @@ std::map<std::string, TfjsTensor> load_tfjs_weights(const std::string& manifest_
   } catch (const json::exception& e) {
     throw Error(manifest_path, std::string("manifest is not JSON: ") + e.what());
   }
-  auto dir = std::filesystem::path(manifest_path).parent_path();
+  const std::string dir = std::filesystem::path(manifest_path).parent_path().string();
+  return decode_tfjs_weights(text, read_tfjs_shards(manifest, dir, manifest_path, kMaxShardBytes), manifest_path);
+}
+
+std::string read_tfjs_shards(const json& manifest, const std::string& dir, const std::string& source,
+                             std::size_t max_bytes) {
   std::string data;
   for (const auto& group : manifest)
     for (const auto& p : group.value("paths", json::array())) {
       auto name = p.get<std::string>();
       if (name.find("..") != std::string::npos || name.find('/') != std::string::npos)
-        throw Error(manifest_path, "shard path '" + name + "' must be a plain file name");
-      data += read_file((dir / name).string(), kMaxShardBytes);
+        throw Error(source, "shard path '" + name + "' must be a plain file name");
+      data += read_file((std::filesystem::path(dir) / name).string(), max_bytes);
     }
-  return decode_tfjs_weights(text, data, manifest_path);
+  return data;
 }
 
 }  // namespace mw

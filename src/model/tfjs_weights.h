@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "maskwatch.h"
+
 namespace mw {
 
 struct TfjsTensor {
@@ -22,6 +24,11 @@ struct TfjsTensor {
 // mw::Error naming the tensor when the manifest and the bytes disagree
 // (size, shape, dtype, quantisation).
 std::map<std::string, TfjsTensor> load_tfjs_weights(const std::string& manifest_path);
+// The shards a manifest (its array of weight groups) names, read from `dir`
+// and concatenated in order; a shard path must be a plain file name, and each
+// shard at most max_bytes. `source` names the manifest in errors.
+std::string read_tfjs_shards(const json& manifest, const std::string& dir, const std::string& source,
+                             std::size_t max_bytes);
 // The same from bytes already in memory: the manifest text and the shards
 // concatenated in path order; `source` names them in errors.
 std::map<std::string, TfjsTensor> decode_tfjs_weights(const std::string& manifest_json, const std::string& data,
