@@ -236,6 +236,31 @@ class Classifier {
 // Boxes from a Pascal VOC annotation file (the labels are ignored).
 std::vector<Box> read_voc_boxes(const std::string& xml_path);
 
+// ---- train-detector -------------------------------------------------------
+// Fine-tuning the face detector (FaceBoxes) on the training split's boxes;
+// detect/train_detector.h has the recipe.
+struct DetectorTrainOptions {
+  std::string store = "maskwatch-data";
+  std::string weights_dir;  // the pretrained start: "" -> faceboxes_dir()
+  int epochs = 10;
+  int batch = 8;
+  std::string optimizer = "adam";  // adam | sgd
+  double lr = 1e-4;
+  std::string lr_schedule = "constant";  // constant | cosine (to 0 over the epochs, per step)
+  double momentum = 0.9;                 // sgd
+  double weight_decay = 0;               // L2 on the filters
+  int crop = 512;                        // training canvas side (a multiple of 128)
+  int canvas = 1024;                     // inference canvas: the scale rule and validation
+  double min_scale = 0.6, max_scale = 1.6;
+  std::uint64_t seed = 0;
+  int threads = 0;
+  int limit = 0;      // the first N training photos only (0: all)
+  int val_limit = 0;  // the first N validation photos only (0: all)
+  std::string run;    // "" -> a new run (with resume: the latest)
+  bool resume = false;
+  long stop_after_batches = -1;  // abort, as a crash would (tests)
+};
+
 // ---- benchmark ------------------------------------------------------------
 // The scheduled job: for each set size, a seeded random set of images from
 // the store; model load, read, decode, crop and classify are timed together,
@@ -250,6 +275,10 @@ struct BenchmarkOptions {
   std::uint64_t seed = 0;
   int threads = 0;
   bool record = true;  // false: measure without writing to the table
+  // Detect-then-classify: each set's photos go through the face detector
+  // (its time counted), and each record carries mAP@0.5 beside accuracy.
+  bool detect = false;
+  std::string detector = "latest";  // the store's detector: an id, "latest" or "pretrained"
 };
 json benchmark(const BenchmarkOptions& opt, const Reporter& rep = {});
 // sqlite://<folder>/results.db for a folder store, else sqlite://maskwatch-results.db.
@@ -273,6 +302,10 @@ struct PipelineOptions {
   PrepareOptions prepare;
   TrainOptions train;
   BenchmarkOptions benchmark;  // its store, model and threads follow train's
+  // The face detector, fine-tuned after the classifier and published, so that
+  // the job ends with models that work on any photo; 0 epochs: not trained
+  // (commands then use the pretrained detector). Its store, seed and threads follow train's.
+  DetectorTrainOptions detector;
 };
 json pipeline(const PipelineOptions& opt, const Reporter& rep = {});
 

@@ -1,5 +1,7 @@
 #include <chrono>
 
+#include "detect/evaluate_detect.h"
+#include "detect/train_detector.h"
 #include "maskwatch.h"
 #include "store/object_store.h"
 
@@ -39,13 +41,44 @@ json pipeline(const PipelineOptions& opt, const Reporter& rep) {
   report["evaluate"] = evaluate(ev, rep);
   report["evaluate"]["seconds"] = secs(t);
 
-  // The scheduled job's first record: sets of images through the new model, into the results table.
+  std::string detector_id;
+  if (opt.detector.epochs > 0) {
+    t = clock::now();
+    rep.say("== train-detector");
+    DetectorTrainOptions dt = opt.detector;
+    dt.store = opt.train.store;
+    dt.seed = opt.train.seed;
+    dt.threads = opt.train.threads;
+    const json det = train_detector(dt, rep);
+    detector_id = det.at("id");
+    report["train_detector"] = {
+        {"detector", detector_id}, {"best_epoch", det.at("best_epoch")}, {"val", det.at("val")}, {"seconds", secs(t)}};
+
+    t = clock::now();
+    rep.say("== evaluate --detect (test split)");
+    DetectEvaluateOptions de;
+    de.store = opt.train.store;
+    de.model = model.at("id");
+    de.detector_id = detector_id;
+    de.threads = opt.train.threads;
+    report["evaluate_detect"] = evaluate_detection(de, rep);
+    report["evaluate_detect"]["seconds"] = secs(t);
+  }
+
+  // The scheduled job's first records: sets of images through the new model,
+  // into the results table; with a new detector, detect-then-classify too.
   rep.say("== benchmark");
   BenchmarkOptions bo = opt.benchmark;
   bo.store = opt.train.store;
   bo.model = model.at("id");
   bo.threads = opt.train.threads;
   report["benchmark"] = benchmark(bo, rep);
+  if (!detector_id.empty()) {
+    rep.say("== benchmark --detect");
+    bo.detect = true;
+    bo.detector = detector_id;
+    report["benchmark_detect"] = benchmark(bo, rep);
+  }
   auto store = open_store(opt.train.store);
   store->put("reports/pipeline-" + model.at("id").get<std::string>() + ".json", report.dump(2));
   return report;

@@ -40,12 +40,31 @@ grep -q "did you mean --split" <<<"$out" || fail "no suggestion in: $out"
 "$mw" train --epochs >/dev/null 2>&1 && fail "missing value accepted"
 "$mw" --help | grep -q "pipeline" || fail "--help lists no pipeline"
 # The main job end to end, tiny: the text report reaches the test split.
-out=$("$mw" -q --store "$work/p" --threads 2 pipeline --data "$data" --arch resnet18 --input-size 32 --epochs 1 --limit 64 --val-limit 32 2>&1) \
-  || fail "pipeline failed: $out"
+out=$("$mw" -q --store "$work/p" --threads 2 pipeline --data "$data" --arch resnet18 --input-size 32 --epochs 1 --limit 64 --val-limit 32 \
+  --detector-epochs 1 --detector-limit 8 --detector-val-limit 8 2>&1) || fail "pipeline failed: $out"
 grep -q "on the test split" <<<"$out" && grep -q "macro-F1" <<<"$out" || fail "no test report in: $out"
 grep -q "^   400     400" <<<"$out" || fail "no benchmark set of 400 in: $out"
 [ -f "$work/p/results.db" ] || fail "the pipeline's benchmark wrote no results table"
 ls "$work/p/reports/" | grep -q "pipeline-" || fail "no pipeline report stored"
+# It also fine-tuned and published a detector, scored it on the test split, and
+# benchmarked detect-then-classify: the results table holds both modes.
+grep -q "^trained detector " <<<"$out" && grep -q "detect-then-classify:  mAP@0.5 0" <<<"$out" \
+  || fail "no detector training or detection report in: $out"
+[ -f "$work/p/detectors/latest" ] || fail "the pipeline published no detector"
+"$mw" --store "$work/p" --json results | python3 -c '
+import json, sys
+recs = json.load(sys.stdin)
+modes = sorted(r["mode"] for r in recs)
+assert modes == ["boxes"] * 3 + ["detect"] * 3, modes
+for r in recs:
+    if r["mode"] == "detect":
+        assert 0 < r["map_50"] <= 1 and 0 < r["face_recall"] <= 1 and r["detector"], r
+        assert r["objects"] > 0 and 0 <= r["accuracy"] <= 1, r
+    else:
+        assert r["map_50"] is None and r["detector"] is None, r
+' || fail "the results table lacks the detect records"
+out=$("$mw" --store "$work/p" pipeline --detector-epochs -1 2>&1) && fail "a negative --detector-epochs was accepted"
+grep -q -- "--detector-epochs" <<<"$out" || fail "a negative --detector-epochs: $out"
 
 # Global options before or after the command, in any order.
 a=$("$mw" --store "$work/p" --json evaluate --split val 2>/dev/null) || fail "evaluate with options first"

@@ -25,6 +25,11 @@ inline mw::BenchmarkRecord record(const std::string& run_id, const std::string& 
   r.threads = 2;
   r.host = "bench-host.example";
   r.rejects = 7;
+  r.mode = "detect";
+  r.detector_id = "8b0a4eb2ca9c03d0";
+  r.map_50 = 0.612345678901234;
+  r.heldout_map_50 = 2.0 / 3.0;
+  r.face_recall = 0.875;
   return r;
 }
 
@@ -43,6 +48,11 @@ inline void expect_same(const mw::BenchmarkRecord& a, const mw::BenchmarkRecord&
   EXPECT_EQ(a.threads, b.threads);
   EXPECT_EQ(a.host, b.host);
   EXPECT_EQ(a.rejects, b.rejects);
+  EXPECT_EQ(a.mode, b.mode);
+  EXPECT_EQ(a.detector_id, b.detector_id);
+  EXPECT_EQ(a.map_50, b.map_50);
+  EXPECT_EQ(a.heldout_map_50, b.heldout_map_50);
+  EXPECT_EQ(a.face_recall, b.face_recall);
 }
 
 }  // namespace fixture

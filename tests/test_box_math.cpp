@@ -166,3 +166,23 @@ TEST(BoxMath, NmsTiesKeepTheLowerIndex) {
   EXPECT_TRUE(non_max_suppression({}, {}, 0.5, 10).empty());
   EXPECT_THROW(non_max_suppression(boxes, {0.1f}, 0.5, 10), Error);
 }
+
+// Detections in order take the best free ground truth at IoU >= 0.5.
+TEST(BoxMath, MatchDetectionsGreedyInOrder) {
+  const std::vector<Box> truths{{0, 0, 10, 10}, {20, 0, 30, 10}};
+  const std::vector<Box> found{
+      {0, 0, 10, 9},    // truth 0 (IoU 0.9)
+      {1, 0, 11, 10},   // truth 0 again, but taken: none (IoU with truth 1 is 0)
+      {20, 0, 30, 10},  // truth 1
+      {50, 50, 60, 60}  // nothing
+  };
+  EXPECT_EQ(match_detections(truths, found, 0.5), (std::vector<int>{0, -1, 1, -1}));
+  // IoU exactly at the threshold matches: (0,0,10,10) against (0,0,10,5) is 0.5.
+  EXPECT_EQ(match_detections({{0, 0, 10, 10}}, {{0, 0, 10, 5}}, 0.5), (std::vector<int>{0}));
+  EXPECT_EQ(match_detections({{0, 0, 10, 10}}, {{0, 0, 10, 4.9f}}, 0.5), (std::vector<int>{-1}));
+  // Equal IoUs with two truths: the lower index; the next detection gets the other.
+  const std::vector<Box> twins{{0, 0, 10, 10}, {0, 0, 10, 10}};
+  EXPECT_EQ(match_detections(twins, {{0, 0, 10, 10}, {0, 0, 10, 10}}, 0.5), (std::vector<int>{0, 1}));
+  EXPECT_TRUE(match_detections({}, {{0, 0, 1, 1}}, 0.5) == std::vector<int>{-1});
+  EXPECT_TRUE(match_detections(truths, {}, 0.5).empty());
+}

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -47,6 +48,39 @@ TEST(SqliteResults, NonFiniteNumbersReadBackAsNaNAndEmptyTextsStayEmpty) {
   EXPECT_EQ(all[0].accuracy, 0.1);
   EXPECT_EQ(all[0].model_id, "");
   EXPECT_EQ(all[0].host, "");
+}
+
+// A results file written before the detector's columns existed: opening it
+// adds them; its old rows read as the annotated-boxes mode without mAP.
+TEST(SqliteResults, TableFromBeforeDetectionGainsItsColumns) {
+  const std::string dir = fixture::temp_dir("results-old");
+  const std::string path = dir + "/results.db";
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const char* old_schema =
+        "CREATE TABLE benchmark (set_size INTEGER NOT NULL, started_at TEXT NOT NULL, run_id TEXT NOT NULL,"
+        " images INTEGER NOT NULL, objects INTEGER NOT NULL, seconds REAL, accuracy REAL,"
+        " heldout_objects INTEGER NOT NULL, heldout_accuracy REAL, throughput REAL, model_id TEXT NOT NULL,"
+        " threads INTEGER NOT NULL, host TEXT NOT NULL, rejects INTEGER NOT NULL,"
+        " PRIMARY KEY (set_size, started_at, run_id));"
+        "INSERT INTO benchmark VALUES (100, '2026-11-01T00:00:00Z', 'old', 100, 410, 2.5, 0.9, 80, 0.85, 164,"
+        " 'm', 2, 'h', 0);";
+    ASSERT_EQ(sqlite3_exec(db, old_schema, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto table = open_results("sqlite://" + path);
+  table->put(record("new", "2026-12-01T00:00:00Z", 100));
+  const auto all = table->history();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].run_id, "old");
+  EXPECT_EQ(all[0].mode, "boxes");
+  EXPECT_EQ(all[0].objects, 410);
+  EXPECT_TRUE(std::isnan(all[0].map_50));
+  EXPECT_TRUE(std::isnan(all[0].face_recall));
+  expect_same(all[1], record("new", "2026-12-01T00:00:00Z", 100));
+  // Opening it again finds the columns there and adds nothing.
+  EXPECT_EQ(open_results("sqlite://" + path)->history().size(), 2u);
 }
 
 TEST(SqliteResults, RunsWithTheSameSetSizeAreAllKept) {
@@ -179,7 +213,8 @@ TEST(ResultsPlot, EscapesRunIdsAndTimesInTheSvg) {
   auto r = record("<script>&", "2026-11-24T20:00:00Z\"'<b>", 10);
   auto svg = plot_seconds_vs_size_svg({r});
   EXPECT_NE(svg.find("newest run &lt;script&gt;&amp;"), std::string::npos) << svg;
-  EXPECT_NE(svg.find("<title>2026-11-24T20:00:00Z&quot;&apos;&lt;b&gt;: "), std::string::npos) << svg;
+  EXPECT_NE(svg.find("<title>2026-11-24T20:00:00Z&quot;&apos;&lt;b&gt; (detect): "), std::string::npos) << svg;
+  EXPECT_NE(svg.find("green dots: faces found by the detector"), std::string::npos) << svg;
   EXPECT_EQ(svg.find("<script>"), std::string::npos) << svg;
   EXPECT_EQ(svg.find("<b>"), std::string::npos) << svg;
 }

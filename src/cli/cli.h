@@ -70,5 +70,6 @@ void print_prepare(const json& r);
 void print_model(const json& m);
 void print_eval(const json& r);
 void print_benchmark(const json& r);
+void print_detect_eval(const json& r);  // evaluate --detect's report
 
 }  // namespace mw::cli

@@ -70,6 +70,10 @@ void add_benchmark_options(CLI::App& c, BenchmarkOptions& bo, std::string& sizes
   c.add_option("--model", bo.model, "model id or 'latest'")->capture_default_str();
   c.add_option("--model-store", bo.model_store, "store holding the model (default: --store)");
   c.add_option("--seed", bo.seed, "which images make each set")->capture_default_str();
+  c.add_flag("--detect", bo.detect,
+             "find the faces with the face detector (timed with the rest) instead of using the annotated boxes; "
+             "records mAP@0.5 and face recall too");
+  add_detector_option(c, bo.detector);
 }
 
 void print_ingest(const json& r) {
@@ -131,25 +135,66 @@ namespace {
 double number_or_nan(const json& v) { return v.is_number() ? v.get<double>() : std::nan(""); }
 }  // namespace
 
+namespace {
+bool detecting(const json& run) {
+  for (const auto& s : run["sets"])
+    if (s["mode"] == "detect") return true;
+  return false;
+}
+}  // namespace
+
 void print_benchmark(const json& r) {
   std::cout << "benchmark run " << r["run_id"].get<std::string>() << " (" << r["started_at"].get<std::string>()
             << (r["results"].is_string() ? "), recorded in " + r["results"].get<std::string>()
                                          : std::string("), not recorded"))
             << "\n"
-            << "   set  images   faces  seconds   faces/s  accuracy  held-out (faces)  load  decode  infer\n";
+            << "   set  images   faces  seconds   faces/s  accuracy  held-out (faces)  load  decode  infer"
+            << (detecting(r) ? "  mAP@0.5  held-out  face recall\n" : "\n");
   for (const auto& s : r["sets"]) {
+    const bool detect = s["mode"] == "detect";
+    const auto& timing = s["timing"];
     char line[256];
-    std::snprintf(line, sizeof line, "  %4d  %6d  %6d  %7.2f  %8.0f  %8.3f  %8.3f (%5d)  %4.2f  %6.2f  %5.2f\n",
+    std::snprintf(line, sizeof line, "  %4d  %6d  %6d  %7.2f  %8.0f  %8.3f  %8.3f (%5d)  %4.2f  %6.2f  %5.2f",
                   s["set_size"].get<int>(), s["images"].get<int>(), s["objects"].get<int>(), s["seconds"].get<double>(),
                   s["objects_per_second"].get<double>(), number_or_nan(s["accuracy"]),
-                  number_or_nan(s["heldout_accuracy"]), s["heldout_objects"].get<int>(),
-                  s["timing"]["load_s"].get<double>(), s["timing"]["read_decode_crop_s"].get<double>(),
-                  s["timing"]["inference_s"].get<double>());
+                  number_or_nan(s["heldout_accuracy"]), s["heldout_objects"].get<int>(), timing["load_s"].get<double>(),
+                  timing[detect ? "read_decode_detect_crop_s" : "read_decode_crop_s"].get<double>(),
+                  timing["inference_s"].get<double>());
     std::cout << line;
+    if (detect) {
+      std::snprintf(line, sizeof line, "  %7.3f  %8.3f  %11.3f", number_or_nan(s["map_50"]),
+                    number_or_nan(s["heldout_map_50"]), number_or_nan(s["face_recall"]));
+      std::cout << line;
+    }
+    std::cout << "\n";
     for (const auto& e : s["rejected"])
       std::cout << "        rejected " << e["image"].get<std::string>() << ": " << e["error"].get<std::string>()
                 << "\n";
   }
+}
+
+namespace {
+std::string optional_fixed(const json& v) { return v.is_number() ? fixed(v.get<double>(), 3) : "-"; }
+}  // namespace
+
+void print_detect_eval(const json& r) {
+  const auto& faces = r["faces"];
+  const auto& dc = r["detect_then_classify"];
+  std::cout << "detector " << r["detector"]["id"].get<std::string>() << " on the " << r["split"].get<std::string>()
+            << " split (" << r["photos"] << " photos, canvas " << r["detector"]["canvas"] << " px), classifier "
+            << r["model"].get<std::string>() << "\n\n"
+            << "faces:  AP@0.5 " << optional_fixed(faces["map_50"]) << ", AP@0.5:0.95 "
+            << optional_fixed(faces["map_50_95"]) << ", " << fixed(faces["false_positives_per_image"], 2)
+            << " false positives a photo at score " << fixed(faces["score_threshold"], 2) << "\n"
+            << "  recall at IoU 0.5 by face size (shorter side):";
+  for (auto& [band, v] : faces["recall_by_face_size"].items())
+    std::cout << " " << band << " " << optional_fixed(v["recall"]) << " (" << v["faces"] << ")";
+  std::cout << "\ndetect-then-classify:  mAP@0.5 " << optional_fixed(dc["map_50"]) << ", mAP@0.5:0.95 "
+            << optional_fixed(dc["map_50_95"]) << "\n";
+  for (auto& [name, c] : dc["per_class"].items())
+    std::cout << "  " << name << ": AP@0.5 " << optional_fixed(c["ap_50"]) << " (" << c["truths"] << " faces)\n";
+  std::cout << "milliseconds a photo (median): detect " << fixed(r["ms_per_photo"]["detect_median"], 1) << ", classify "
+            << fixed(r["ms_per_photo"]["classify_median"], 1) << "\n";
 }
 
 }  // namespace mw::cli

@@ -7,32 +7,6 @@
 
 namespace mw::cli {
 
-namespace {
-
-std::string optional_fixed(const json& v) { return v.is_number() ? fixed(v.get<double>(), 3) : "-"; }
-
-void print_detect_eval(const json& r) {
-  const auto& faces = r["faces"];
-  const auto& dc = r["detect_then_classify"];
-  std::cout << "detector " << r["detector"]["id"].get<std::string>() << " on the " << r["split"].get<std::string>()
-            << " split (" << r["photos"] << " photos, canvas " << r["detector"]["canvas"] << " px), classifier "
-            << r["model"].get<std::string>() << "\n\n"
-            << "faces:  AP@0.5 " << optional_fixed(faces["map_50"]) << ", AP@0.5:0.95 "
-            << optional_fixed(faces["map_50_95"]) << ", " << fixed(faces["false_positives_per_image"], 2)
-            << " false positives a photo at score " << fixed(faces["score_threshold"], 2) << "\n"
-            << "  recall at IoU 0.5 by face size (shorter side):";
-  for (auto& [band, v] : faces["recall_by_face_size"].items())
-    std::cout << " " << band << " " << optional_fixed(v["recall"]) << " (" << v["faces"] << ")";
-  std::cout << "\ndetect-then-classify:  mAP@0.5 " << optional_fixed(dc["map_50"]) << ", mAP@0.5:0.95 "
-            << optional_fixed(dc["map_50_95"]) << "\n";
-  for (auto& [name, c] : dc["per_class"].items())
-    std::cout << "  " << name << ": AP@0.5 " << optional_fixed(c["ap_50"]) << " (" << c["truths"] << " faces)\n";
-  std::cout << "milliseconds a photo (median): detect " << fixed(r["ms_per_photo"]["detect_median"], 1) << ", classify "
-            << fixed(r["ms_per_photo"]["classify_median"], 1) << "\n";
-}
-
-}  // namespace
-
 Run add_evaluate(CLI::App& app, const Globals& g) {
   auto* c = app.add_subcommand("evaluate",
                                "accuracy, per-class precision/recall/F1, confusion matrix, calibration, risk-coverage");

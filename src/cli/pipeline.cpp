@@ -18,8 +18,16 @@ void print_pipeline(const json& r) {
   std::cout << "trained model " << r["train"]["model"].get<std::string>() << " in " << fixed(r["train"]["seconds"], 1)
             << " s\n\n";
   print_eval(r["evaluate"]);
+  if (r.contains("train_detector")) {
+    const auto& d = r["train_detector"];
+    std::cout << "\ntrained detector " << d["detector"].get<std::string>() << " in " << fixed(d["seconds"], 1)
+              << " s (best epoch " << d["best_epoch"] << ", val face AP@0.5 " << fixed(d["val"]["face_ap_50"], 3)
+              << ")\n\n";
+    print_detect_eval(r["evaluate_detect"]);
+  }
   std::cout << "\n";
   print_benchmark(r["benchmark"]);
+  if (r.contains("benchmark_detect")) print_benchmark(r["benchmark_detect"]);
 }
 }  // namespace
 
@@ -30,8 +38,15 @@ Run add_pipeline(CLI::App& app, const Globals& g) {
   auto pr = add_prepare_options(*c);
   auto given = add_train_options(*c, false);
   c->add_option("--sizes", a->sizes, "benchmark set sizes, comma-separated")->capture_default_str();
+  auto det = std::make_shared<DetectorTrainOptions>();
+  c->add_option("--detector-epochs", det->epochs,
+                "epochs of face-detector fine-tuning (0: none; commands then use the pretrained detector)")
+      ->capture_default_str();
+  c->add_option("--detector-limit", det->limit, "train the detector on the first N photos only (0: all)");
+  c->add_option("--detector-val-limit", det->val_limit, "validate the detector on the first N photos only (0: all)");
   add_results_option(*c, a->results);
-  return [&g, a, pr, given] {
+  return [&g, a, pr, given, det] {
+    if (det->epochs < 0) throw Error("pipeline --detector-epochs", "must be 0 (no detector training) or more");
     const auto& torch = load_torch_module();
     PipelineOptions po;
     po.ingest.store = po.prepare.store = g.store;
@@ -42,6 +57,7 @@ Run add_pipeline(CLI::App& app, const Globals& g) {
     po.train.threads = g.threads;
     po.benchmark.sizes = parse_sizes(a->sizes, "--sizes");
     po.benchmark.results = a->results;
+    po.detector = *det;
     auto r = torch.pipeline(po, reporter(g));
     if (!g.json) return print_pipeline(r), 0;
     r["evaluate"].erase("text");

@@ -21,13 +21,14 @@ struct ResultsArgs {
 void print_records(const std::vector<BenchmarkRecord>& records, const std::string& uri) {
   std::cout << records.size() << " record" << (records.size() == 1 ? "" : "s") << " in " << uri << "\n";
   if (records.empty()) return;
-  std::cout << "  started_at            run       set  images  faces  seconds  faces/s  accuracy  held-out  model"
-               "             threads  host\n";
+  std::cout << "  started_at            run       set  mode    images  faces  seconds  faces/s  accuracy  held-out  "
+               "mAP@0.5  model             threads  host\n";
   for (const auto& r : records) {
     char line[320];
-    std::snprintf(line, sizeof line, "  %-20s  %-8s  %4d  %6d  %5d  %7.2f  %7.0f  %8.3f  %8.3f  %-16s  %7d  %s\n",
-                  r.started_at.c_str(), r.run_id.c_str(), r.set_size, r.images, r.objects, r.seconds, r.throughput,
-                  r.accuracy, r.heldout_accuracy, r.model_id.c_str(), r.threads, r.host.c_str());
+    std::snprintf(
+        line, sizeof line, "  %-20s  %-8s  %4d  %-6s  %6d  %5d  %7.2f  %7.0f  %8.3f  %8.3f  %7.3f  %-16s  %7d  %s\n",
+        r.started_at.c_str(), r.run_id.c_str(), r.set_size, r.mode.c_str(), r.images, r.objects, r.seconds,
+        r.throughput, r.accuracy, r.heldout_accuracy, r.map_50, r.model_id.c_str(), r.threads, r.host.c_str());
     std::cout << line;
   }
 }

@@ -25,6 +25,7 @@ Run add_train_detector(CLI::App& app, const Globals& g) {
   c->add_option("--batch", o->batch, "photos a step")->capture_default_str();
   c->add_option("--optimizer", o->optimizer, "adam | sgd")->capture_default_str();
   c->add_option("--lr", o->lr, "learning rate (small: it starts pretrained)")->capture_default_str();
+  c->add_option("--lr-schedule", o->lr_schedule, "constant | cosine (to 0 over the run)")->capture_default_str();
   c->add_option("--momentum", o->momentum, "SGD momentum")->capture_default_str();
   c->add_option("--weight-decay", o->weight_decay, "L2 on every tensor")->capture_default_str();
   c->add_option("--crop", o->crop, "training canvas side (multiple of 128)")->capture_default_str();

@@ -60,6 +60,20 @@ IouMatrix iou_matrix(const std::vector<Box>& a, const std::vector<Box>& b) {
   return m;
 }
 
+std::vector<int> match_detections(const std::vector<Box>& truths, const std::vector<Box>& detections,
+                                  double iou_threshold) {
+  const IouMatrix m = iou_matrix(detections, truths);
+  std::vector<bool> taken(truths.size(), false);
+  std::vector<int> match(detections.size(), -1);
+  for (std::size_t d = 0; d < detections.size(); ++d) {
+    double best = iou_threshold;
+    for (std::size_t t = 0; t < truths.size(); ++t)
+      if (!taken[t] && m.at(d, t) >= best && (match[d] < 0 || m.at(d, t) > best)) best = m.at(d, t), match[d] = int(t);
+    if (match[d] >= 0) taken[match[d]] = true;
+  }
+  return match;
+}
+
 BoxOffsets encode_box(const Box& truth, const CenterBox& anchor, const Variances& var) {
   check_positive_size(truth.width(), truth.height(), "the box to encode");
   check_positive_size(anchor.w, anchor.h, "the anchor");

@@ -64,6 +64,13 @@ inline constexpr int kBackgroundAnchor = -1, kIgnoredAnchor = -2;
 std::vector<int> match_anchors(const std::vector<Box>& truths, const std::vector<Box>& anchors,
                                const MatchOptions& options = {});
 
+// Detections (in order, best first) matched to ground truths: each takes the
+// ground truth not yet taken that it overlaps most (equal IoUs: the lower
+// index), when that IoU is >= iou_threshold. Per detection: the ground
+// truth's index, or -1.
+std::vector<int> match_detections(const std::vector<Box>& truths, const std::vector<Box>& detections,
+                                  double iou_threshold);
+
 // Greedy hard non-maximum suppression: boxes in order of score (highest first;
 // equal scores: lower index first); a box is kept unless its IoU with a box
 // already kept is > iou_threshold; stops after max_outputs. Returns the kept

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <numeric>
 #include <opencv2/imgproc.hpp>
@@ -279,6 +280,7 @@ void check_options(const DetectorTrainOptions& o) {
   if (o.batch < 1) bad("--batch", "must be at least 1");
   if (o.lr <= 0) bad("--lr", "must be positive");
   if (o.optimizer != "adam" && o.optimizer != "sgd") bad("--optimizer", "must be adam or sgd");
+  if (o.lr_schedule != "constant" && o.lr_schedule != "cosine") bad("--lr-schedule", "must be constant or cosine");
   if (o.crop <= 0 || o.crop % kFaceBoxesStride != 0)
     bad("--crop", "must be a positive multiple of " + std::to_string(kFaceBoxesStride));
   if (o.canvas <= 0 || o.canvas % kFaceBoxesStride != 0)
@@ -312,6 +314,7 @@ json fingerprint_of(const DetectorTrainOptions& o, int threads, const DetectorDa
           {"batch", o.batch},
           {"optimizer", o.optimizer},
           {"lr", o.lr},
+          {"lr_schedule", o.lr_schedule},
           {"momentum", o.momentum},
           {"weight_decay", o.weight_decay},
           {"crop", o.crop},
@@ -389,6 +392,16 @@ class DetectorRun {
   bool latest_ = false;
 };
 
+// The rate of step `step` of `total`: --lr throughout, or cosine from --lr to 0.
+double learning_rate_at(const DetectorTrainOptions& opt, long step, long total) {
+  if (opt.lr_schedule == "constant") return opt.lr;
+  return opt.lr * 0.5 * (1 + std::cos(M_PI * static_cast<double>(step) / static_cast<double>(std::max(1L, total))));
+}
+
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+}
+
 // The steps of one epoch; returns the mean loss. `batches_run` counts this process's steps.
 double run_epoch(const DetectorTrainOptions& opt, int epoch, Learner& l, const std::vector<Photo>& photos,
                  const std::vector<FaceBoxesAnchor>& anchors, long& batches_run, const Reporter& rep) {
@@ -402,6 +415,7 @@ double run_epoch(const DetectorTrainOptions& opt, int epoch, Learner& l, const s
   for (long s = 0; s < steps; ++s) {
     const std::size_t first = static_cast<std::size_t>(s) * batch;
     const Batch b = make_batch(opt, photos, order, first, std::min(batch, order.size() - first), epoch, anchors);
+    set_learning_rate(*l.optimizer, learning_rate_at(opt, (epoch - 1) * steps + s, opt.epochs * steps));
     l.optimizer->zero_grad();
     const FaceBoxesLoss loss = faceboxes_loss(l.net->forward(b.input), b.labels, b.codes);
     loss.total.backward();

@@ -31,27 +31,6 @@ namespace mw {
 
 inline const std::string kLatestDetectorRunKey = "runs/latest-detector";
 
-struct DetectorTrainOptions {
-  std::string store = "maskwatch-data";
-  std::string weights_dir;  // the pretrained start: "" -> faceboxes_dir()
-  int epochs = 10;
-  int batch = 8;
-  std::string optimizer = "adam";  // adam | sgd
-  double lr = 1e-4;
-  double momentum = 0.9;    // sgd
-  double weight_decay = 0;  // L2 on the filters
-  int crop = 512;           // training canvas side (a multiple of 128)
-  int canvas = 1024;        // inference canvas: the scale rule and validation
-  double min_scale = 0.6, max_scale = 1.6;
-  std::uint64_t seed = 0;
-  int threads = 0;
-  int limit = 0;      // the first N training photos only (0: all)
-  int val_limit = 0;  // the first N validation photos only (0: all)
-  std::string run;    // "" -> a new run (with resume: the latest)
-  bool resume = false;
-  long stop_after_batches = -1;  // abort, as a crash would (tests)
-};
-
 // One training canvas: crop x crop x 3 RGB bytes and its boxes in its pixels.
 struct TrainingCanvas {
   std::vector<std::uint8_t> rgb;

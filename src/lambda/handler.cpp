@@ -37,6 +37,9 @@ LambdaConfig lambda_config_from_env() {
   const std::string sizes = env_or("MASKWATCH_SIZES", "");
   if (!sizes.empty()) c.sizes = parse_sizes(sizes, "MASKWATCH_SIZES");
   c.threads = std::atoi(env_or("MASKWATCH_THREADS", "0").c_str());
+  const std::string detect = env_or("MASKWATCH_BENCHMARK_DETECT", "0");
+  if (detect != "0" && detect != "1") throw Error("MASKWATCH_BENCHMARK_DETECT", "must be 0 or 1, not '" + detect + "'");
+  c.benchmark_detect = detect == "1";
   return c;
 }
 
@@ -79,6 +82,8 @@ LambdaHandler make_lambda_handler(const LambdaConfig& config) {
         bo.results = config.results;
         bo.sizes = config.sizes;
         bo.threads = config.threads;
+        bo.detect = config.benchmark_detect;
+        bo.detector = config.detector;
         return benchmark(bo).dump();
       }
       case LambdaEventKind::Classify:

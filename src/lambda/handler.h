@@ -17,6 +17,7 @@ struct LambdaConfig {
   std::string results;                   // MASKWATCH_RESULTS (default: default_results_uri(store); set it on Lambda)
   std::vector<int> sizes = {100, 200, 400};  // MASKWATCH_SIZES, e.g. "100,200,400"
   int threads = 0;                           // MASKWATCH_THREADS (0: all cores)
+  bool benchmark_detect = false;             // MASKWATCH_BENCHMARK_DETECT=1: the scheduled job detects the faces
 };
 
 LambdaConfig lambda_config_from_env();

@@ -54,9 +54,14 @@ json to_item(const BenchmarkRecord& r) {
   real("accuracy", r.accuracy);
   real("heldout_accuracy", r.heldout_accuracy);
   real("throughput", r.throughput);
+  real("map_50", r.map_50);
+  real("heldout_map_50", r.heldout_map_50);
+  real("face_recall", r.face_recall);
   // Empty strings are left out too (older DynamoDB versions refuse them).
   if (!r.model_id.empty()) item["model_id"] = text(r.model_id);
   if (!r.host.empty()) item["host"] = text(r.host);
+  item["mode"] = text(r.mode);
+  if (!r.detector_id.empty()) item["detector_id"] = text(r.detector_id);
   return item;
 }
 
@@ -118,6 +123,11 @@ BenchmarkRecord from_item(const json& item, const std::string& where) {
   r.threads = in.integer("threads");
   r.host = in.text("host");
   r.rejects = in.integer("rejects");
+  if (auto mode = in.text("mode"); !mode.empty()) r.mode = mode;  // records from before modes: boxes
+  r.detector_id = in.text("detector_id");
+  r.map_50 = in.real("map_50");
+  r.heldout_map_50 = in.real("heldout_map_50");
+  r.face_recall = in.real("face_recall");
   return r;
 }
 

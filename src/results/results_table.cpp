@@ -39,7 +39,12 @@ json to_json(const BenchmarkRecord& r) {
           {"model", r.model_id},
           {"threads", r.threads},
           {"host", r.host},
-          {"rejects", r.rejects}};
+          {"rejects", r.rejects},
+          {"mode", r.mode},
+          {"detector", r.detector_id.empty() ? json(nullptr) : json(r.detector_id)},
+          {"map_50", r.map_50},
+          {"heldout_map_50", r.heldout_map_50},
+          {"face_recall", r.face_recall}};
 }
 
 }  // namespace mw

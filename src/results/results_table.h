@@ -3,6 +3,7 @@
 //   sqlite:///path/results.db  (default: <store>/results.db for a file store)
 //   dynamodb://TABLE           (AWS DynamoDB, or AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL)
 #pragma once
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,17 @@ struct BenchmarkRecord {
   int threads = 0;
   std::string host;
   int rejects = 0;  // images that could not be read or decoded
+  // How the faces were found: "boxes" (the annotated ones) or "detect" (the
+  // face detector; then objects are the faces found, and the accuracies are
+  // over those that match an annotated face at IoU 0.5).
+  std::string mode = "boxes";
+  std::string detector_id;  // detect: the detector's id ("pretrained" for the bundled one)
+  // detect only (NaN otherwise): detect-then-classify mAP@0.5 at the
+  // detector's operating point, over all the set's photos and over its
+  // test-split photos; the share of annotated faces found.
+  double map_50 = std::numeric_limits<double>::quiet_NaN();
+  double heldout_map_50 = std::numeric_limits<double>::quiet_NaN();
+  double face_recall = std::numeric_limits<double>::quiet_NaN();
 };
 
 class ResultsTable {

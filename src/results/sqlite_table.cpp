@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <set>
+#include <utility>
 
 #include "maskwatch.h"
 
@@ -35,9 +37,15 @@ constexpr const char* kCreate =
     " rejects INTEGER NOT NULL,"
     " PRIMARY KEY (set_size, started_at, run_id))";
 
+// Columns added since the first schema, with their types: a table made
+// before them gets them on open (ALTER TABLE), its rows reading as NULL there.
+constexpr std::pair<const char*, const char*> kAddedColumns[] = {
+    {"mode", "TEXT"}, {"detector_id", "TEXT"}, {"map_50", "REAL"}, {"heldout_map_50", "REAL"}, {"face_recall", "REAL"}};
+
 constexpr const char* kColumns =
     "set_size, started_at, run_id, images, objects, seconds, accuracy, heldout_objects, heldout_accuracy, "
-    "throughput, model_id, threads, host, rejects";
+    "throughput, model_id, threads, host, rejects, mode, detector_id, map_50, heldout_map_50, face_recall";
+constexpr int kColumnCount = 19;
 
 using Statement = std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)>;
 
@@ -83,6 +91,7 @@ SqliteTable::SqliteTable(const std::string& path) {
     sqlite3_busy_timeout(db_, kBusyTimeoutMs);
     exec("PRAGMA journal_mode=WAL", "cannot switch to the WAL journal");
     exec(kCreate, "cannot create the benchmark table");
+    add_missing_columns();
   } catch (...) {
     sqlite3_close(db_);
     db_ = nullptr;
@@ -103,9 +112,25 @@ void SqliteTable::exec(const char* sql, const std::string& what) const {
   }
 }
 
+void SqliteTable::add_missing_columns() const {
+  std::set<std::string> have;
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db_, "PRAGMA table_info(benchmark)", -1, &raw, nullptr) != SQLITE_OK)
+    fail("cannot read the table's columns");
+  Statement st(raw, &sqlite3_finalize);
+  while (sqlite3_step(raw) == SQLITE_ROW) have.insert(column_text(raw, 1));
+  for (const auto& [name, type] : kAddedColumns)
+    if (!have.count(name)) {
+      const std::string sql = std::string("ALTER TABLE benchmark ADD COLUMN ") + name + " " + type;
+      exec(sql.c_str(), std::string("cannot add the column ") + name);
+    }
+}
+
 void SqliteTable::put(const BenchmarkRecord& r) {
   if (r.run_id.empty() || r.started_at.empty()) throw Error(uri(), "a record needs a run_id and a started_at");
-  std::string sql = std::string("INSERT INTO benchmark (") + kColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+  std::string sql = std::string("INSERT INTO benchmark (") + kColumns + ") VALUES (?";
+  for (int i = 1; i < kColumnCount; ++i) sql += ",?";
+  sql += ")";
   sqlite3_stmt* raw = nullptr;
   if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) fail("cannot prepare the insert");
   Statement st(raw, &sqlite3_finalize);
@@ -123,6 +148,11 @@ void SqliteTable::put(const BenchmarkRecord& r) {
   sqlite3_bind_int(raw, 12, r.threads);
   bind_text(raw, 13, r.host);
   sqlite3_bind_int(raw, 14, r.rejects);
+  bind_text(raw, 15, r.mode);
+  bind_text(raw, 16, r.detector_id);
+  bind_real(raw, 17, r.map_50);
+  bind_real(raw, 18, r.heldout_map_50);
+  bind_real(raw, 19, r.face_recall);
   int rc = sqlite3_step(raw);
   if (rc == SQLITE_CONSTRAINT)
     throw Error(uri(), "a record for set size " + std::to_string(r.set_size) + ", run " + r.run_id + " started at " +
@@ -156,6 +186,11 @@ std::vector<BenchmarkRecord> SqliteTable::history(std::optional<int> set_size) c
     r.threads = sqlite3_column_int(raw, 11);
     r.host = column_text(raw, 12);
     r.rejects = sqlite3_column_int(raw, 13);
+    if (sqlite3_column_type(raw, 14) != SQLITE_NULL) r.mode = column_text(raw, 14);  // older rows: boxes
+    r.detector_id = column_text(raw, 15);
+    r.map_50 = column_real(raw, 16);
+    r.heldout_map_50 = column_real(raw, 17);
+    r.face_recall = column_real(raw, 18);
     out.push_back(std::move(r));
   }
   if (rc != SQLITE_DONE) fail("cannot read the history");

@@ -12,7 +12,8 @@ namespace mw {
 
 class SqliteTable : public ResultsTable {
  public:
-  // Creates the file's folder, the file and the table when missing.
+  // Creates the file's folder, the file and the table when missing; adds
+  // the columns a table made by an older version lacks.
   explicit SqliteTable(const std::string& path);
   ~SqliteTable() override;
   SqliteTable(const SqliteTable&) = delete;
@@ -25,6 +26,7 @@ class SqliteTable : public ResultsTable {
 
  private:
   void exec(const char* sql, const std::string& what) const;
+  void add_missing_columns() const;
   [[noreturn]] void fail(const std::string& what) const;
   std::string path_;
   sqlite3* db_ = nullptr;

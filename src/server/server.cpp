@@ -392,7 +392,8 @@ struct Server::Impl {
     bo.threads = opt.threads;
     bo.sizes = opt.benchmark_sizes;
     const json j = body.empty() ? json::object() : json::parse(body);
-    if (!j.is_object()) throw Error("body", "expected a JSON object {\"sizes\": [...], \"seed\": N}");
+    if (!j.is_object())
+      throw Error("body", "expected a JSON object {\"sizes\": [...], \"seed\": N, \"detect\": false}");
     if (j.contains("sizes")) {
       bo.sizes.clear();
       if (!j["sizes"].is_array() || j["sizes"].empty()) throw Error("sizes", "expected an array of set sizes");
@@ -405,6 +406,11 @@ struct Server::Impl {
     if (j.contains("seed")) {
       if (!j["seed"].is_number_unsigned()) throw Error("seed", "expected a whole number");
       bo.seed = j["seed"].get<std::uint64_t>();
+    }
+    if (j.contains("detect")) {
+      if (!j["detect"].is_boolean()) throw Error("detect", "expected true or false");
+      bo.detect = j["detect"].get<bool>();
+      bo.detector = opt.detector;
     }
     return bo;
   }
