@@ -377,3 +377,28 @@ TEST(Server, RunsOneBenchmarkAtATime) {
   EXPECT_EQ(c.Post("/v1/benchmarks", R"({"sizes": [0]})", "application/json")->status, 400);
   EXPECT_EQ(c.Post("/v1/benchmarks", "{not json", "application/json")->status, 400);
 }
+
+TEST(Server, BenchmarkDetectsTheFacesWhenAsked) {
+  Running s(options());
+  auto c = s.client();
+  auto bad = c.Post("/v1/benchmarks", R"({"sizes": [5], "detect": "yes"})", "application/json");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("detect"), std::string::npos) << bad->body;
+  auto r = c.Post("/v1/benchmarks", R"({"sizes": [5], "detect": true})", "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 202) << r->body;
+  const std::string id = json::parse(r->body)["id"];
+  json status;
+  for (int i = 0; i < 600; ++i) {
+    status = json::parse(c.Get("/v1/benchmarks/runs/" + id)->body);
+    if (status["status"] != "running") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(status["status"], "done") << status.dump();
+  const json& set = status["report"]["sets"][0];
+  EXPECT_EQ(set["mode"], "detect");
+  EXPECT_GT(set["objects"].get<int>(), 0) << set.dump();
+  EXPECT_GT(set["face_recall"].get<double>(), 0) << set.dump();
+  EXPECT_TRUE(set["map_50"].is_number()) << set.dump();
+}
