@@ -92,6 +92,17 @@ struct Running {
   }
 };
 
+// A benchmark run's status once it is no longer running (or after 30 s).
+json wait_for_run(httplib::Client& c, const std::string& id) {
+  json status;
+  for (int i = 0; i < 600; ++i) {
+    status = json::parse(c.Get("/v1/benchmarks/runs/" + id)->body);
+    if (status["status"] != "running") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return status;
+}
+
 std::string error_code(const httplib::Result& r) {
   if (!r) return "no response";
   try {
@@ -362,12 +373,7 @@ TEST(Server, RunsOneBenchmarkAtATime) {
     EXPECT_EQ(second->status, 409);
     EXPECT_EQ(error_code(second), "conflict");
   }
-  json status;
-  for (int i = 0; i < 300; ++i) {
-    status = json::parse(c.Get("/v1/benchmarks/runs/" + id)->body);
-    if (status["status"] != "running") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  const json status = wait_for_run(c, id);
   ASSERT_EQ(status["status"], "done") << status.dump();
   EXPECT_EQ(status["report"]["sets"][0]["set_size"], 25);
   r = c.Get("/v1/benchmarks?size=25");
@@ -389,12 +395,7 @@ TEST(Server, BenchmarkDetectsTheFacesWhenAsked) {
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 202) << r->body;
   const std::string id = json::parse(r->body)["id"];
-  json status;
-  for (int i = 0; i < 600; ++i) {
-    status = json::parse(c.Get("/v1/benchmarks/runs/" + id)->body);
-    if (status["status"] != "running") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  const json status = wait_for_run(c, id);
   ASSERT_EQ(status["status"], "done") << status.dump();
   const json& set = status["report"]["sets"][0];
   EXPECT_EQ(set["mode"], "detect");
