@@ -586,3 +586,20 @@ TEST(PlainOps, CpuFeaturesNameWhatTheEngineWasBuiltFor) {
 }
 
 }  // namespace
+
+// A precision oneDNN cannot run on this CPU at all (bf16 below AVX-512) is
+// refused by name, not with oneDNN's own message.
+TEST(PlainOps, PrecisionTheCpuCannotRunIsNamed) {
+  if (fast_conv_isa().find("avx512") != std::string::npos)
+    GTEST_SKIP() << "this CPU runs bf16 (" << fast_conv_isa() << ")";
+  PlainOp op;
+  op.kind = PlainOp::Kind::Conv;
+  op.k = 3, op.stride = 1, op.pad = 1, op.cin = 4, op.cout = 8;
+  const std::vector<float> weights(3 * 3 * 4 * 8, 0.1f), bias(8, 0.f);
+  try {
+    FastConv conv(op, 8, weights.data(), bias.data(), Precision::bf16);
+    FAIL() << "bf16 was built on " << fast_conv_isa();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("precision bf16"), std::string::npos) << e.what();
+  }
+}

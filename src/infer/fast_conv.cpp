@@ -153,7 +153,13 @@ struct FastConv::Impl {
     attr.set_post_ops(post);
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);  // one per thread: run() may be called concurrently
     if (precision == Precision::int8) attr.set_output_scales(kChannelMask, out_scales);
-    return {d, attr, cpu()};
+    try {
+      return {d, attr, cpu()};
+    } catch (const dnnl::error&) {  // e.g. bf16 asked for on a CPU without AVX-512
+      throw Error(std::string("precision ") + precision_name(precision),
+                  "oneDNN has no convolution for it on this CPU (" + fast_conv_isa() +
+                      "); use fp32 or auto (MASKWATCH_PRECISION)");
+    }
   }
 
   std::shared_ptr<const ConvShape> shape(int n, int h, int w, Fuse fuse) const {
