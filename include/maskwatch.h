@@ -121,6 +121,14 @@ struct TrainOptions {
                              // weights, validated and published (0: off)
   bool augment = true;
   double augment_strength = 1.0;  // scales every augmentation range (0: none)
+  // Framing (data/framing.h): each training face is framed as the box plus a
+  // margin drawn from [framing_min, framing_max] of its side, the frame's
+  // centre shifted by up to framing_shift of the side each way, cut from the
+  // photo (the shard's fixed margin holds too little context). Off when
+  // framing_max < 0.
+  double framing_min = 0;
+  double framing_max = -1;
+  double framing_shift = 0;
   std::uint64_t seed = 0;
   int threads = 0;  // 0: all cores
   bool resume = false;
@@ -142,8 +150,9 @@ struct TrainOptions {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainOptions, store, arch, input_size, epochs, batch, optimizer, lr,
                                                 momentum, weight_decay, freeze, balance, balance_power, label_smoothing,
                                                 mixup, synthesize, teacher, distill, temperature, ema, augment,
-                                                augment_strength, seed, threads, resume, run, init, warmup_epochs,
-                                                body_lr_scale, holdout, limit, val_limit, stop_after_batches)
+                                                augment_strength, framing_min, framing_max, framing_shift, seed,
+                                                threads, resume, run, init, warmup_epochs, body_lr_scale, holdout,
+                                                limit, val_limit, stop_after_batches)
 // The tuned settings for an architecture (chosen on the validation split):
 // input size, epochs, optimiser, learning rates, weight decay, frozen stages;
 // the rest as in TrainOptions{}.
@@ -190,6 +199,7 @@ struct Prediction {
   std::vector<float> scores;  // one calibrated softmax score per label
   float confidence = 0;       // scores[label]
   bool unsure = false;        // confidence under the caller's minimum: answered "unsure", label the guess
+  std::string framing;        // a photo classified as one face: how it was framed (api/faces.h); else empty
 };
 
 class Classifier {

@@ -69,6 +69,41 @@ TEST(Training, SynthesizeTrainsOnCompositeFaces) {
   EXPECT_NE(a["history"][0]["train_loss"], b["history"][0]["train_loss"]);
 }
 
+// Framing: each view is a window of the face cut again from its photo with
+// more context. The run trains on other pixels than without it, records the
+// setting, and resumes after a crash to the same weights (the windows are
+// drawn from the seed, the epoch and the position alone).
+TEST(Training, FramingTrainsOnReframedFacesAndResumes) {
+  auto framed = [](const std::string& run) {
+    auto t = fixture::tiny_training(run);
+    t.epochs = 2;
+    t.synthesize = 0.5;  // composites of the context crops, too
+    t.framing_min = 0, t.framing_max = 0.6, t.framing_shift = 0.25;
+    return t;
+  };
+  auto plain = framed("unframed");
+  plain.framing_max = -1;
+  const auto a = train(plain), b = train(framed("framed"));
+  EXPECT_NE(a["id"], b["id"]);
+  EXPECT_NE(a["history"][0]["train_loss"], b["history"][0]["train_loss"]);
+  EXPECT_TRUE(a["train"]["framing"].is_null());
+  EXPECT_EQ(b["train"]["framing"], json({{"margin_min", 0.0}, {"margin_max", 0.6}, {"shift", 0.25}}));
+
+  auto crashing = framed("framed-crashed");
+  crashing.stop_after_batches = 15;
+  EXPECT_THROW(train(crashing), Error);
+  auto resumed = framed("framed-crashed");
+  resumed.resume = true;
+  EXPECT_EQ(train(resumed)["id"], b["id"]);
+
+  auto bad = framed("framed-bad");
+  bad.framing_min = 0.7;  // above the largest
+  EXPECT_THROW(train(bad), Error);
+  bad = framed("framed-bad");
+  bad.framing_shift = 0.8;
+  EXPECT_THROW(train(bad), Error);
+}
+
 TEST(Training, ResumeRefusesChangedSettings) {
   auto t = fixture::tiny_training("changed");
   t.epochs = 1;

@@ -120,7 +120,55 @@ std::string answer_label(const Prediction& face, const std::vector<std::string>&
   return face.unsure ? kUnsureLabel : labels.at(static_cast<std::size_t>(face.label));
 }
 
+// Measured on the validation split's photos of one large face (docs/measurements.md).
+const char* const kWholeImageRule = "face";
+
+std::string check_whole_image_rule(const std::string& rule, const std::string& where) {
+  for (const char* r : kWholeImageRules)
+    if (rule == r) return rule;
+  throw Error(where + " " + rule, "expected auto, face, image or centre");
+}
+
 namespace {
+
+// The box whose crop region (box plus the model's margin) is `region`.
+Box box_for_region(const Box& region, double margin) {
+  const float k = static_cast<float>(1 + 2 * margin);
+  const float cx = 0.5f * (region.xmin + region.xmax), cy = 0.5f * (region.ymin + region.ymax);
+  const float hw = 0.5f * region.width() / k, hh = 0.5f * region.height() / k;
+  return {cx - hw, cy - hh, cx + hw, cy + hh};
+}
+
+// A photo that is one face, framed by the request's rule.
+Prediction classify_whole(const Classifier& classifier, const FaceDetector* detector, const FacesRequest& request,
+                          const cv::Mat& rgb) {
+  std::string rule = check_whole_image_rule(request.whole_image_rule, "whole_image_rule");
+  if (rule == "auto") rule = kWholeImageRule;
+  const float w = static_cast<float>(rgb.cols), h = static_cast<float>(rgb.rows);
+  const double margin = classifier.metadata().value("margin", 0.15);
+  if (rule == "face") {
+    if (!detector) throw Error(request.source, "the face framing of a whole image needs a face detector");
+    const FaceBox* largest = nullptr;
+    const auto found = detector->detect(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows);
+    for (const auto& f : found)
+      if (!largest || f.box.width() * f.box.height() > largest->box.width() * largest->box.height()) largest = &f;
+    if (largest) {
+      auto p = classifier.classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, {largest->box}).at(0);
+      p.box_score = largest->score;
+      p.framing = "face";
+      return p;
+    }
+  }
+  Box region{0, 0, w, h};
+  if (rule == "centre") {
+    const float s = std::min(w, h);
+    region = {0.5f * (w - s), 0.5f * (h - s), 0.5f * (w + s), 0.5f * (h + s)};
+  }
+  auto p = classifier.classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, {box_for_region(region, margin)}).at(0);
+  p.box = region;
+  p.framing = rule == "face" ? kNoFaceFraming : rule;
+  return p;
+}
 
 // The detector's faces at least min_face pixels on their shorter side, classified.
 std::vector<Prediction> detect_then_classify(const Classifier& classifier, const FaceDetector& detector,
@@ -142,10 +190,9 @@ std::vector<Prediction> run_faces_request(const Classifier& classifier, const Fa
                                           const FacesRequest& request, const cv::Mat& rgb) {
   if (request.detect && !detector) throw Error(request.source, "no boxes given, and no face detector is loaded");
   std::vector<Prediction> faces =
-      request.detect ? detect_then_classify(classifier, *detector, request, rgb)
-      : request.whole_image
-          ? std::vector<Prediction>{classifier.classify_whole_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows)}
-          : classifier.classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, request.boxes);
+      request.detect        ? detect_then_classify(classifier, *detector, request, rgb)
+      : request.whole_image ? std::vector<Prediction>{classify_whole(classifier, detector, request, rgb)}
+                            : classifier.classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, request.boxes);
   mark_unsure(faces, request.min_confidence);
   return faces;
 }
@@ -170,6 +217,7 @@ json faces_json(const std::vector<Prediction>& faces, const std::vector<std::str
                  {"face_score", p.box_score},
                  {"scores", scores}};
     if (p.unsure) face["guess"] = labels.at(static_cast<std::size_t>(p.label));
+    if (!p.framing.empty()) face["framing"] = p.framing;
     out.push_back(std::move(face));
   }
   return out;

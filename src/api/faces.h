@@ -20,15 +20,31 @@ inline constexpr long kMaxRequestPixels = 60'000'000;     // a decoded photo, wi
 inline constexpr int kMaxRequestSide = 16384;             // each side of a decoded photo
 inline constexpr const char* kUnsureLabel = "unsure";     // the answer for a face under the minimum confidence
 
+// How a photo sent as one face (whole_image) is framed, the rule's name
+// being what the answer's "framing" says:
+//   "face":   the face detector's largest face, cropped as a given box is
+//             (the model's margin); "image" when it finds none
+//             ("image, no face found");
+//   "image":  the photo is the crop region (its shorter side padded by
+//             repeating the edge to make it square);
+//   "centre": the centred square of the photo's shorter side is the crop region;
+//   "auto":   the rule that measured best on the dataset's photos of one
+//             large face (kWholeImageRule; docs/measurements.md).
+inline constexpr const char* kWholeImageRules[] = {"auto", "face", "image", "centre"};
+extern const char* const kWholeImageRule;
+// The answer's "framing" when the face rule found no face.
+inline constexpr const char* kNoFaceFraming = "image, no face found";
+
 struct FacesRequest {
-  std::string source = "image";         // where the photo came from (a path, "image"), for errors
-  std::string image;                    // encoded bytes (JPEG or PNG)
-  std::vector<Box> boxes;               // the faces; empty with whole_image
-  bool whole_image = false;             // the photo is one face crop
-  long max_pixels = kMaxRequestPixels;  // a photo over this is refused from its header
-  double min_confidence = 0;            // a face less sure than this is answered "unsure" (0: never)
-  bool detect = false;                  // no boxes given: the face detector finds them
-  double min_face = 0;                  // with detect: faces whose shorter side is under this (px) are dropped
+  std::string source = "image";           // where the photo came from (a path, "image"), for errors
+  std::string image;                      // encoded bytes (JPEG or PNG)
+  std::vector<Box> boxes;                 // the faces; empty with whole_image
+  bool whole_image = false;               // the photo is one face crop
+  std::string whole_image_rule = "auto";  // how whole_image frames it (kWholeImageRules)
+  long max_pixels = kMaxRequestPixels;    // a photo over this is refused from its header
+  double min_confidence = 0;              // a face less sure than this is answered "unsure" (0: never)
+  bool detect = false;                    // no boxes given: the face detector finds them
+  double min_face = 0;                    // with detect: faces whose shorter side is under this (px) are dropped
 };
 
 class FaceDetector;
@@ -69,6 +85,9 @@ void mark_unsure(std::vector<Prediction>& faces, double min_confidence);
 // A face's answer: "unsure" for an unsure face, else its label's name.
 std::string answer_label(const Prediction& face, const std::vector<std::string>& labels);
 
+// A whole_image_rule that is one of kWholeImageRules, else mw::Error naming `where`.
+std::string check_whole_image_rule(const std::string& rule, const std::string& where);
+
 // Runs one request on a loaded classifier (faces under the request's
 // min_confidence marked unsure); `rgb` is decode_request_image's.
 std::vector<Prediction> run_faces_request(const Classifier& classifier, const FacesRequest& request,
@@ -76,12 +95,16 @@ std::vector<Prediction> run_faces_request(const Classifier& classifier, const Fa
 // The same, decoding the photo itself.
 std::vector<Prediction> run_faces_request(const Classifier& classifier, const FacesRequest& request);
 // The same with a face detector, which a request with `detect` needs
-// (detect-then-classify: each found face's box_score is its face probability).
+// (detect-then-classify: each found face's box_score is its face probability),
+// and a whole_image request under the face rule. A whole_image answer's
+// Prediction::framing names the rule applied; its box is the face's box (face)
+// or the crop region (image, centre), clipped to the photo.
 std::vector<Prediction> run_faces_request(const Classifier& classifier, const FaceDetector* detector,
                                           const FacesRequest& request, const cv::Mat& rgb);
 
 // [{"box": [...], "label": "...", "confidence": p, "scores": {"<label>": p, ...}}, ...];
-// an unsure face's label is "unsure" and its best guess is in "guess".
+// an unsure face's label is "unsure" and its best guess is in "guess"; a
+// whole-image face has "framing" (the rule applied).
 json faces_json(const std::vector<Prediction>& faces, const std::vector<std::string>& labels);
 
 // One request's failure as every caller reports it: an HTTP-style status, a

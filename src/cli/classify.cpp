@@ -1,10 +1,12 @@
 // maskwatch classify: label the faces in photos, given their boxes.
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "api/faces.h"
 #include "cli/cli.h"
 #include "core/paths.h"
+#include "detect/detector_artifact.h"
 
 namespace fs = std::filesystem;
 
@@ -17,6 +19,8 @@ struct ClassifyArgs {
   std::string model = "latest";
   std::string min_confidence = "0";
   bool whole = false;
+  std::string whole_rule = "auto";
+  std::string detector = "latest";
 };
 
 void check_args(const ClassifyArgs& a) {
@@ -40,6 +44,7 @@ FacesRequest request_for(const ClassifyArgs& a, std::size_t i, const std::vector
   req.source = a.images[i];
   req.image = read_file(a.images[i], kMaxImageBytes);
   req.whole_image = a.whole;
+  req.whole_image_rule = a.whole_rule;
   req.boxes = given;
   if (!a.box_files.empty()) {
     std::string xml = a.box_files.size() == 1 ? a.box_files[0] : a.box_files[i];
@@ -57,6 +62,7 @@ void print_faces(const std::string& path, const json& faces) {
     std::cout << "  [" << b[0] << "," << b[1] << "," << b[2] << "," << b[3] << "] " << f["label"].get<std::string>();
     if (f.contains("guess")) std::cout << " (best guess " << f["guess"].get<std::string>() << ")";
     std::cout << " " << fixed(f["confidence"].get<double>(), 3) << "\n";
+    if (f.contains("framing")) std::cout << "  framing: " << f["framing"].get<std::string>() << "\n";
   }
 }
 
@@ -71,7 +77,14 @@ Run add_classify(CLI::App& app, const Globals& g) {
       ->allow_extra_args(false);
   c->add_option("--box", a->boxes_text, "a face box XMIN,YMIN,XMAX,YMAX (repeatable, applies to every image)")
       ->allow_extra_args(false);
-  c->add_flag("--whole-image", a->whole, "each image is one face crop");
+  c->add_flag("--whole-image", a->whole, "each image is one face, framed by --whole-image-rule");
+  c->add_option("--whole-image-rule", a->whole_rule,
+                "how --whole-image frames the face: face (the face detector's largest face with the model's "
+                "margin; the whole image when it finds none) | image (the whole image) | centre (its centred "
+                "square) | auto (" +
+                    std::string(kWholeImageRule) + ", the rule that measured best)")
+      ->capture_default_str();
+  add_detector_option(*c, a->detector);
   c->add_option("--min-confidence", a->min_confidence,
                 "answer 'unsure' for a face whose calibrated confidence is under this (0 to 1)")
       ->capture_default_str();
@@ -81,6 +94,13 @@ Run add_classify(CLI::App& app, const Globals& g) {
     const std::vector<Box> given = given_boxes(*a);
     require_store(g.store);
     Classifier clf(g.store, a->model, g.threads);
+    // The face detector, only where the whole-image rule needs it.
+    std::optional<FaceDetector> detector;
+    const std::string rule = check_whole_image_rule(a->whole_rule, "classify --whole-image-rule");
+    if (a->whole && (rule == "face" || (rule == "auto" && std::string(kWholeImageRule) == "face"))) {
+      std::string name;
+      detector.emplace(open_detector(*open_store(g.store), a->detector, {}, name));
+    }
     json out = json::array();
     std::size_t failed = 0;
     for (std::size_t i = 0; i < a->images.size(); ++i) {
@@ -88,7 +108,8 @@ Run add_classify(CLI::App& app, const Globals& g) {
       try {
         FacesRequest req = request_for(*a, i, given);
         req.min_confidence = min_confidence;
-        json faces = faces_json(run_faces_request(clf, req), clf.labels());
+        const cv::Mat rgb = decode_request_image(req);
+        json faces = faces_json(run_faces_request(clf, detector ? &*detector : nullptr, req, rgb), clf.labels());
         if (!g.json) print_faces(path, faces);
         out.push_back({{"image", path}, {"faces", faces}});
       } catch (...) {  // one image's failure, whatever it is, is that image's: the rest go on

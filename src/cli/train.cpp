@@ -29,12 +29,51 @@ void flag(CLI::App& c, TrainFlags& f, const std::string& name, const char* field
   });
 }
 
+// --framing MIN,MAX,SHIFT | off: three settings from one flag.
+void add_framing_flag(CLI::App& c, TrainFlags& f) {
+  auto text = std::make_shared<std::string>();
+  CLI::Option* o = c.add_option(
+      "--framing", *text,
+      "frame each training face as the box plus a margin drawn from MIN..MAX of its side, its centre shifted by up "
+      "to SHIFT of the side each way (e.g. 0,0.6,0.25), cut from the photo; 'off': the shard's crops as prepared");
+  f.given_if_set.push_back([o, text](json& j) {
+    if (o->count() == 0) return;
+    if (*text == "off") {
+      j["framing_min"] = 0.0, j["framing_max"] = -1.0, j["framing_shift"] = 0.0;
+      return;
+    }
+    double v[3];
+    std::size_t start = 0;
+    for (int i = 0; i < 3; ++i) {
+      const std::size_t comma = i < 2 ? text->find(',', start) : text->size();
+      std::size_t used = 0;
+      const std::string part = comma == std::string::npos ? "" : text->substr(start, comma - start);
+      try {
+        v[i] = std::stod(part, &used);
+      } catch (const std::exception&) {
+        used = std::string::npos;
+      }
+      if (used != part.size() || part.empty())
+        throw Error("train --framing " + *text, "expected MIN,MAX,SHIFT (three numbers) or off");
+      start = comma + 1;
+    }
+    j["framing_min"] = v[0], j["framing_max"] = v[1], j["framing_shift"] = v[2];
+  });
+}
+
+std::string framing_text(const TrainOptions& r) {
+  if (r.framing_max < 0) return "off";
+  std::ostringstream s;
+  s << r.framing_min << "-" << r.framing_max << " shifted " << r.framing_shift;
+  return s.str();
+}
+
 std::string recipe_line(const std::string& arch) {
   const TrainOptions r = train_recipe(arch);
   std::ostringstream s;
   s << "  " << arch << ": " << r.input_size << " px, " << r.epochs << " epochs, " << r.optimizer << " lr " << r.lr
     << " (body x" << r.body_lr_scale << "), weight decay " << r.weight_decay << ", freeze " << r.freeze
-    << ", synthesize " << r.synthesize << ", balance " << r.balance << "\n";
+    << ", synthesize " << r.synthesize << ", balance " << r.balance << ", framing " << framing_text(r) << "\n";
   return s.str();
 }
 
@@ -80,6 +119,7 @@ std::function<json()> add_train_options(CLI::App& c, bool with_run) {
   flag(c, t, "--distill", "distill", &TrainOptions::distill, "weight of the teacher's term (the labels get 1 - it)");
   flag(c, t, "--temperature", "temperature", &TrainOptions::temperature, "softmax temperature of the teacher's term");
   flag(c, t, "--augment", "augment", &TrainOptions::augment, "augment training crops (true/false)");
+  add_framing_flag(c, t);
   flag(c, t, "--train-seed", "seed", &TrainOptions::seed, "initialisation, order and augmentation seed");
   flag(c, t, "--init", "init", &TrainOptions::init,
        "start from a torchvision ResNet state_dict (FILE.pth from torch.save; fc skipped if classes differ)");

@@ -16,6 +16,7 @@ namespace {
 constexpr std::uint64_t kMixupStream = 1ULL << 40;
 constexpr std::uint64_t kSynthStream = 2ULL << 40;
 constexpr std::uint64_t kAugmentStream = 2;
+constexpr std::uint64_t kFramingStream = 3ULL << 40;
 
 // Mixup: the weight of each sample (lambda ~ Beta(a, a)) and the partner it
 // is blended with (a seeded permutation of the batch).
@@ -42,9 +43,11 @@ std::size_t rgb_bytes(int side) { return std::size_t(side) * side * 3; }
 // --synthesize: a drawn mask_weared_incorrect (or with_mask) example is, with
 // chance p, replaced by a composite of a without_mask face over a with_mask
 // face, the seam below (or above) the nose. Its own stream of draws.
+// With framing, it composes the faces' context crops, the seam moved to the same row of the face.
 class BatchMaker::Synthesizer {
  public:
-  Synthesizer(const Shard& s, double p) : s_(s), p_(p), buf_(s.crop_bytes()) {
+  Synthesizer(const Shard& s, double p, const FramingOptions* framing = nullptr)
+      : s_(s), p_(p), framing_(framing ? std::optional<FramingOptions>(*framing) : std::nullopt), buf_(s.crop_bytes()) {
     for (std::size_t i = 0; i < s.count(); ++i) {
       if (s.labels[i] == without_) tops_.push_back(i);
       if (s.labels[i] == with_) bottoms_.push_back(i);
@@ -57,7 +60,8 @@ class BatchMaker::Synthesizer {
     Rng rng = Rng::derive(seed, static_cast<std::uint64_t>(epoch), kSynthStream + j);
     if (rng.uniform() >= p_) return s_.crop(i);
     const std::size_t top = tops_[rng.below(tops_.size())], bottom = bottoms_[rng.below(bottoms_.size())];
-    const double seam = draw_seam(rng, label == incorrect_ ? kSeamBelowNose : kSeamAboveNose);
+    double seam = draw_seam(rng, label == incorrect_ ? kSeamBelowNose : kSeamAboveNose);
+    if (framing_) seam = seam_in_context(seam, *framing_);
     composite_faces(s_.crop(top), s_.crop(bottom), s_.size, seam, buf_.data());
     return buf_.data();
   }
@@ -65,6 +69,7 @@ class BatchMaker::Synthesizer {
  private:
   const Shard& s_;
   double p_;
+  std::optional<FramingOptions> framing_;
   std::vector<std::uint8_t> buf_;
   std::vector<std::size_t> tops_, bottoms_;
   const int with_ = class_index("with_mask"), without_ = class_index("without_mask"),
@@ -82,6 +87,14 @@ BatchMaker::BatchMaker(const TrainOptions& o, const Shard& train_set, InputSpec 
       synth_(std::make_unique<Synthesizer>(train_set, o.synthesize)) {}
 
 BatchMaker::~BatchMaker() = default;
+
+void BatchMaker::frame_from(const Shard& context, const FramingOptions& framing) {
+  if (context.count() != set_.count() || context.labels != set_.labels)
+    throw Error("train --framing", "the context crops are not the training faces");
+  context_ = &context;
+  framing_ = framing;
+  synth_ = std::make_unique<Synthesizer>(context, o_.synthesize, &framing_);
+}
 
 void BatchMaker::start_epoch(int epoch) {
   epoch_ = epoch;
@@ -111,7 +124,15 @@ std::optional<Batch> BatchMaker::make(long b) {
 
 void BatchMaker::view(std::size_t j, std::uint8_t* dst, std::uint8_t* tdst) {
   const std::uint8_t* src = synth_->crop(order_[j], o_.seed, epoch_, j);
-  const int crop = set_.size;
+  int crop = set_.size;
+  if (context_) {  // a window of the context crop, at its own resolution
+    Rng rng = Rng::derive(o_.seed, static_cast<std::uint64_t>(epoch_), kFramingStream + j);
+    const cv::Rect w = framed_window(draw_framing(rng, framing_), context_margin(framing_), context_->size);
+    window_.resize(rgb_bytes(w.width));
+    copy_window(src, context_->size, w, window_.data());
+    src = window_.data();
+    crop = w.width;
+  }
   if (!o_.augment) {
     resize_crop(src, crop, dst, student_.size);
     if (teacher_) resize_crop(src, crop, tdst, teacher_->size);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "data/augment.h"
+#include "data/framing.h"
 #include "data/shard.h"
 #include "maskwatch.h"
 #include "model/network.h"
@@ -39,6 +40,10 @@ class BatchMaker {
   // `teacher`: the teacher's input, when there is one; it sees the same views.
   BatchMaker(const TrainOptions& o, const Shard& train_set, InputSpec student, std::optional<InputSpec> teacher);
   ~BatchMaker();
+  // Framing augmentation (data/framing.h): each view is a window of the face's
+  // context crop (`context`: train_set's faces in the same order, with the
+  // context framing needs), then augmented as without it. Before the first epoch.
+  void frame_from(const Shard& context, const FramingOptions& framing);
   long steps_per_epoch() const { return steps_; }
   void start_epoch(int epoch);
   // Batch b of the epoch; nullopt when it holds fewer than two crops
@@ -62,6 +67,9 @@ class BatchMaker {
   std::vector<std::uint8_t> px_, teacher_px_;
   std::vector<std::int64_t> labels_;
   std::unique_ptr<Synthesizer> synth_;
+  const Shard* context_ = nullptr;  // frame_from's; null without framing
+  FramingOptions framing_;
+  std::vector<std::uint8_t> window_;
 };
 
 }  // namespace mw

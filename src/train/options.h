@@ -11,6 +11,9 @@ inline const std::string kLatestRunKey = "runs/latest";
 // runs/<run>/options.json: the run's options as it started (recorded_json).
 inline const std::string kOptionsFile = "options.json";
 
+// --framing is on (TrainOptions::framing_max >= 0).
+inline bool framing_on(const TrainOptions& o) { return o.framing_max >= 0; }
+
 // "runs/<run>/<file>"
 std::string run_key(const std::string& run, const std::string& file);
 

@@ -2,6 +2,7 @@
 
 #include "core/hash.h"
 #include "core/paths.h"
+#include "data/framing.h"
 #include "data/shard.h"
 #include "model/artifact.h"
 #include "model/network.h"
@@ -38,6 +39,10 @@ void check_options(const TrainOptions& o) {
   if (o.temperature <= 0 || o.temperature > 20) bad("--temperature", "must be in (0, 20]");
   if (o.body_lr_scale <= 0 || o.body_lr_scale > 1) bad("--body-lr-scale", "must be in (0, 1]");
   if (o.holdout != "val" && o.holdout != "none") bad("--holdout", "must be val or none");
+  if (framing_on(o) && !(o.framing_min >= 0 && o.framing_min <= o.framing_max && o.framing_max <= 1))
+    bad("--framing", "margins must be 0 <= MIN <= MAX <= 1");
+  if (framing_on(o) && !(o.framing_shift >= 0 && o.framing_shift <= 0.5))
+    bad("--framing", "the shift must be in 0..0.5 (of the box's side)");
   if (!o.init.empty() && o.arch != "resnet18" && o.arch != "resnet34")
     bad("--init", "a torchvision checkpoint fits only --arch resnet18 or resnet34, not " + o.arch);
 }
@@ -52,6 +57,12 @@ std::string load_init(const std::string& path, NetworkImpl& net, const Reporter&
   for (std::size_t k = 0; k < skipped.size(); ++k) line += (k ? ", " : " (skipped ") + skipped[k];
   rep.say(skipped.empty() ? line : line + ": its class count differs)");
   return sha256_hex(bytes);
+}
+
+// --framing's settings, null when off.
+json framing_json(const TrainOptions& o) {
+  if (!framing_on(o)) return nullptr;
+  return {{"margin_min", o.framing_min}, {"margin_max", o.framing_max}, {"shift", o.framing_shift}};
 }
 
 json fingerprint_of(const TrainOptions& o, int threads, const json& shard_meta, std::size_t n_train) {
@@ -70,6 +81,7 @@ json fingerprint_of(const TrainOptions& o, int threads, const json& shard_meta, 
           {"synthesize", o.synthesize},
           {"augment", o.augment},
           {"augment_strength", o.augment_strength},
+          {"framing", framing_json(o)},
           {"ema", o.ema},
           {"balance_power", balance_power_of(o)},
           {"teacher", o.teacher},
@@ -92,6 +104,9 @@ struct TrainData {
   // --holdout none: the validation crops join the training set (the recipe was
   // chosen with them held out).
   bool fit_val = false;
+  // --framing: the training faces with the context framings need (data/framing.h), in train_set's order.
+  std::optional<FramingOptions> framing;
+  Shard context_set;
 };
 
 TrainData load_data(const ObjectStore& store, const TrainOptions& opt) {
@@ -104,6 +119,19 @@ TrainData load_data(const ObjectStore& store, const TrainOptions& opt) {
   d.train_set = d.fit_val ? load_shard(store, "train").head(opt.limit).joined(d.val_set)
                           : load_shard(store, "train").head(opt.limit);
   if (d.train_set.count() < 2 || d.val_set.count() < 1) throw Error(store.uri(), "too few crops to train on");
+  if (framing_on(opt)) {
+    FramingOptions f;
+    f.margin_min = opt.framing_min, f.margin_max = opt.framing_max, f.shift = opt.framing_shift;
+    f.prepare_margin = d.shard_meta.value("margin", 0.15);
+    const double margin = context_margin(f);
+    const int size = context_size(f, d.train_set.size);
+    auto context = [&](const std::string& split) {
+      return context_shard(store, split, load_shard(store, split), margin, size, opt.threads);
+    };
+    d.context_set = d.fit_val ? context("train").head(opt.limit).joined(context("val").head(opt.val_limit))
+                              : context("train").head(opt.limit);
+    d.framing = f;
+  }
   return d;
 }
 
@@ -196,6 +224,7 @@ void run_epochs(const TrainOptions& opt, const TrainData& d, Learner& l, RunBook
   std::optional<InputSpec> teacher_input;
   if (l.teacher) teacher_input = InputSpec{l.teacher->input_size, l.teacher->model.net->normalisation()};
   BatchMaker batches(opt, d.train_set, {opt.input_size, l.net->normalisation()}, teacher_input);
+  if (d.framing) batches.frame_from(d.context_set, *d.framing);
   Stepper stepper(opt, d.train_set, *l.net, *l.optimizer, l.ema.get(), l.teacher.get());
   long batches_run = 0;
   for (int epoch = book.state().epoch + 1; epoch <= opt.epochs; ++epoch) {
