@@ -37,4 +37,11 @@ inline mw::TrainOptions tiny_training(const std::string& run) {
   return t;
 }
 
+// A tiny model trained and published in the small store (run `run`, `epochs` epochs).
+inline mw::json train_tiny(const std::string& run, int epochs) {
+  auto t = tiny_training(run);
+  t.epochs = epochs;
+  return mw::train(t);
+}
+
 }  // namespace fixture

@@ -18,11 +18,7 @@ using namespace mw;
 
 namespace {
 const json& trained_model() {
-  static const json m = [] {
-    auto t = fixture::tiny_training("classifier");
-    t.epochs = 2;
-    return train(t);
-  }();
+  static const json m = fixture::train_tiny("classifier", 2);
   return m;
 }
 // An ingested image of the store, as ingest stored it.

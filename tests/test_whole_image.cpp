@@ -14,11 +14,7 @@ using namespace mw;
 
 namespace {
 const json& trained_model() {
-  static const json m = [] {
-    auto t = fixture::tiny_training("whole-image");
-    t.epochs = 1;
-    return train(t);
-  }();
+  static const json m = fixture::train_tiny("whole-image", 1);
   return m;
 }
 }  // namespace
