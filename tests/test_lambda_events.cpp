@@ -75,6 +75,13 @@ TEST(LambdaEvents, ClassifyRequestDirectAndOverHttp) {
   EXPECT_TRUE(whole.whole_image);
   EXPECT_FALSE(whole.detect);
   EXPECT_FALSE(parse_classify_request(json{{"image", base64_encode("x")}, {"boxes", {{1, 2, 3, 4}}}}).detect);
+  EXPECT_EQ(whole.whole_image_rule, "auto");
+  EXPECT_EQ(
+      parse_classify_request(json{{"image", base64_encode("x")}, {"whole_image", true}, {"whole_image_rule", "image"}})
+          .whole_image_rule,
+      "image");
+  EXPECT_THROW(parse_classify_request(json{{"image", base64_encode("x")}, {"whole_image_rule", "middle"}}), Error);
+  EXPECT_THROW(parse_classify_request(json{{"image", base64_encode("x")}, {"whole_image_rule", 3}}), Error);
   EXPECT_THROW(parse_classify_request(json{{"image", base64_encode("x")}, {"whole_image", "yes"}}), Error);
   EXPECT_THROW(
       parse_classify_request(json{{"image", base64_encode("x")}, {"whole_image", true}, {"boxes", {{1, 2, 3, 4}}}}),

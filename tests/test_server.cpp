@@ -181,12 +181,22 @@ TEST(Server, PredictsFromARawBodyAFormAndBoxes) {
   EXPECT_GT(body["timings_ms"]["total"].get<double>(), 0);
   EXPECT_EQ(body["image"]["width"], 512);
 
-  r = c.Post("/v1/predict?whole_image=1", jpeg, "image/jpeg");  // the photo is one face
+  r = c.Post("/v1/predict?whole_image=1", jpeg, "image/jpeg");  // the photo is one face: its largest
   ASSERT_TRUE(r && r->status == 200);
   body = json::parse(r->body);
   ASSERT_EQ(body["faces"].size(), 1u);
   EXPECT_TRUE(body["whole_image"].get<bool>());
+  EXPECT_EQ(body["faces"][0]["framing"], "face") << r->body;
+  EXPECT_LT(body["faces"][0]["box"][2].get<double>() - body["faces"][0]["box"][0].get<double>(), 256) << r->body;
+  r = c.Post("/v1/predict?whole_image=1&whole_image_rule=image", jpeg, "image/jpeg");  // the whole photo
+  ASSERT_TRUE(r && r->status == 200);
+  body = json::parse(r->body);
+  EXPECT_EQ(body["faces"][0]["framing"], "image") << r->body;
   EXPECT_EQ(body["faces"][0]["box"], json({0, 0, 512, 366}));
+  r = c.Post("/v1/predict?whole_image=1&whole_image_rule=middle", jpeg, "image/jpeg");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("whole_image_rule"), std::string::npos) << r->body;
 
   r = c.Post("/v1/predict", jpeg, "image/jpeg");  // no boxes: the detector finds the faces
   ASSERT_TRUE(r && r->status == 200);

@@ -88,6 +88,11 @@ FacesRequest parse_faces_request(const json& payload) {
   if (whole != payload.end() && !whole->is_null() && !whole->is_boolean())
     throw Error("whole_image", "expected true or false");
   req.whole_image = whole != payload.end() && whole->is_boolean() && whole->get<bool>();
+  auto rule = payload.find("whole_image_rule");
+  if (rule != payload.end() && !rule->is_null()) {
+    if (!rule->is_string()) throw Error("whole_image_rule", "expected one of auto, face, image, centre");
+    req.whole_image_rule = check_whole_image_rule(rule->get<std::string>(), "whole_image_rule");
+  }
   const bool no_boxes = boxes == payload.end() || boxes->is_null();
   if (req.whole_image && !no_boxes) throw Error("whole_image", "give boxes or whole_image, not both");
   req.detect = no_boxes && !req.whole_image;

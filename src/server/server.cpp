@@ -272,6 +272,8 @@ struct Server::Impl {
     if (!whole.empty() && whole != "0" && whole != "1")
       throw Error("whole_image", "expected 0 or 1, got '" + whole + "'");
     fr.whole_image = whole == "1";
+    if (req.has_param("whole_image_rule"))
+      fr.whole_image_rule = check_whole_image_rule(req.get_param_value("whole_image_rule"), "whole_image_rule");
     if (fr.whole_image && !box_values.empty()) throw Error("whole_image", "give boxes or whole_image=1, not both");
     fr.detect = box_values.empty() && !fr.whole_image;
     if (req.has_param("min_confidence"))
