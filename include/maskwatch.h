@@ -252,15 +252,15 @@ std::vector<Box> read_voc_boxes(const std::string& xml_path);
 struct DetectorTrainOptions {
   std::string store = "maskwatch-data";
   std::string weights_dir;  // the pretrained start: "" -> faceboxes_dir()
-  int epochs = 8;  // about 5 minutes on 2 cores
+  int epochs = 8;           // about 5 minutes on 2 cores
   int batch = 8;
   std::string optimizer = "adam";  // adam | sgd
   double lr = 2e-4;
   std::string lr_schedule = "cosine";  // cosine (to 0 over the epochs, per step) | constant
-  double momentum = 0.9;                 // sgd
-  double weight_decay = 0;               // L2 on the filters
-  int crop = 512;                        // training canvas side (a multiple of 128)
-  int canvas = 1024;                     // inference canvas: the scale rule and validation
+  double momentum = 0.9;               // sgd
+  double weight_decay = 0;             // L2 on the filters
+  int crop = 512;                      // training canvas side (a multiple of 128)
+  int canvas = 1024;                   // inference canvas: the scale rule and validation
   double min_scale = 0.6, max_scale = 1.6;
   std::uint64_t seed = 0;
   int threads = 0;
