@@ -38,6 +38,10 @@ grep -q "did you mean --split" <<<"$out" || fail "no suggestion in: $out"
 # Unknown options and subcommands are refused with help.
 "$mw" frobnicate >/dev/null 2>&1 && fail "unknown subcommand accepted"
 "$mw" train --epochs >/dev/null 2>&1 && fail "missing value accepted"
+for framing in "0,x,0.25" "0,0.6" "0,0.6,0.25,1" "nan,0.6,0.25"; do
+  out=$("$mw" --store "$work/none" train --framing "$framing" 2>&1) && fail "--framing $framing accepted"
+  grep -q "expected MIN,MAX,SHIFT" <<<"$out" || fail "--framing $framing: $out"
+done
 "$mw" --help | grep -q "pipeline" || fail "--help lists no pipeline"
 # The main job end to end, tiny: the text report reaches the test split.
 out=$("$mw" -q --store "$work/p" --threads 2 pipeline --data "$data" --arch resnet18 --input-size 32 --epochs 1 --limit 64 --val-limit 32 \

@@ -2,25 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <new>
 #include <opencv2/core.hpp>
 
 #include "core/base64.h"
+#include "core/text.h"
 #include "data/image_decode.h"
 #include "detect/detector.h"
 
 namespace mw {
 
 namespace {
-
-// A decimal number, nothing else: strtod alone also takes hex, "inf" and "nan".
-bool parse_decimal(const std::string& text, double& out) {
-  if (text.empty() || text.find_first_not_of("0123456789+-.eE") != std::string::npos) return false;
-  char* end = nullptr;
-  out = std::strtod(text.c_str(), &end);
-  return end == text.c_str() + text.size();
-}
 
 Box checked_box(const double v[4], const std::string& where) {
   for (int i = 0; i < 4; ++i)
@@ -36,13 +28,8 @@ Box checked_box(const double v[4], const std::string& where) {
 
 Box parse_box(const std::string& text, const std::string& where) {
   double v[4];
-  std::size_t start = 0;
-  for (int i = 0; i < 4; ++i) {
-    const std::size_t comma = i < 3 ? text.find(',', start) : text.size();
-    if (comma == std::string::npos || !parse_decimal(text.substr(start, comma - start), v[i]))
-      throw Error(where + " " + text, "expected XMIN,YMIN,XMAX,YMAX (four decimal numbers)");
-    start = comma + 1;
-  }
+  if (!parse_decimals(text, v, 4))
+    throw Error(where + " " + text, "expected XMIN,YMIN,XMAX,YMAX (four decimal numbers)");
   return checked_box(v, where + " " + text);
 }
 
@@ -134,6 +121,11 @@ std::string check_whole_image_rule(const std::string& rule, const std::string& w
   throw Error(where + " " + rule, "expected auto, face, image or centre");
 }
 
+std::string applied_whole_image_rule(const std::string& rule, const std::string& where) {
+  const std::string checked = check_whole_image_rule(rule, where);
+  return checked == "auto" ? kWholeImageRule : checked;
+}
+
 namespace {
 
 // The box whose crop region (box plus the model's margin) is `region`.
@@ -147,8 +139,7 @@ Box box_for_region(const Box& region, double margin) {
 // A photo that is one face, framed by the request's rule.
 Prediction classify_whole(const Classifier& classifier, const FaceDetector* detector, const FacesRequest& request,
                           const cv::Mat& rgb) {
-  std::string rule = check_whole_image_rule(request.whole_image_rule, "whole_image_rule");
-  if (rule == "auto") rule = kWholeImageRule;
+  const std::string rule = applied_whole_image_rule(request.whole_image_rule, "whole_image_rule");
   const float w = static_cast<float>(rgb.cols), h = static_cast<float>(rgb.rows);
   const double margin = classifier.metadata().value("margin", 0.15);
   if (rule == "face") {

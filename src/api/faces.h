@@ -87,6 +87,8 @@ std::string answer_label(const Prediction& face, const std::vector<std::string>&
 
 // A whole_image_rule that is one of kWholeImageRules, else mw::Error naming `where`.
 std::string check_whole_image_rule(const std::string& rule, const std::string& where);
+// The rule a whole_image request applies: `rule` checked, "auto" taken as kWholeImageRule.
+std::string applied_whole_image_rule(const std::string& rule, const std::string& where);
 
 // Runs one request on a loaded classifier (faces under the request's
 // min_confidence marked unsure); `rgb` is decode_request_image's.

@@ -96,8 +96,8 @@ Run add_classify(CLI::App& app, const Globals& g) {
     Classifier clf(g.store, a->model, g.threads);
     // The face detector, only where the whole-image rule needs it.
     std::optional<FaceDetector> detector;
-    const std::string rule = check_whole_image_rule(a->whole_rule, "classify --whole-image-rule");
-    if (a->whole && (rule == "face" || (rule == "auto" && std::string(kWholeImageRule) == "face"))) {
+    const std::string rule = applied_whole_image_rule(a->whole_rule, "classify --whole-image-rule");
+    if (a->whole && rule == "face") {
       std::string name;
       detector.emplace(open_detector(*open_store(g.store), a->detector, {}, name));
     }

@@ -133,14 +133,13 @@ void print_eval(const json& r) {
 namespace {
 // JSON writes NaN (an accuracy over no faces) as null.
 double number_or_nan(const json& v) { return v.is_number() ? v.get<double>() : std::nan(""); }
-}  // namespace
-
-namespace {
+// Whether a benchmark run has a detect-then-classify set (its table gets the mAP columns).
 bool detecting(const json& run) {
   for (const auto& s : run["sets"])
     if (s["mode"] == "detect") return true;
   return false;
 }
+std::string optional_fixed(const json& v) { return v.is_number() ? fixed(v.get<double>(), 3) : "-"; }
 }  // namespace
 
 void print_benchmark(const json& r) {
@@ -172,10 +171,6 @@ void print_benchmark(const json& r) {
                 << "\n";
   }
 }
-
-namespace {
-std::string optional_fixed(const json& v) { return v.is_number() ? fixed(v.get<double>(), 3) : "-"; }
-}  // namespace
 
 void print_detect_eval(const json& r) {
   const auto& faces = r["faces"];

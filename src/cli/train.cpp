@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 #include "cli/torch_loader.h"
+#include "core/text.h"
 
 namespace mw::cli {
 
@@ -43,20 +44,8 @@ void add_framing_flag(CLI::App& c, TrainFlags& f) {
       return;
     }
     double v[3];
-    std::size_t start = 0;
-    for (int i = 0; i < 3; ++i) {
-      const std::size_t comma = i < 2 ? text->find(',', start) : text->size();
-      std::size_t used = 0;
-      const std::string part = comma == std::string::npos ? "" : text->substr(start, comma - start);
-      try {
-        v[i] = std::stod(part, &used);
-      } catch (const std::exception&) {
-        used = std::string::npos;
-      }
-      if (used != part.size() || part.empty())
-        throw Error("train --framing " + *text, "expected MIN,MAX,SHIFT (three numbers) or off");
-      start = comma + 1;
-    }
+    if (!parse_decimals(*text, v, 3))
+      throw Error("train --framing " + *text, "expected MIN,MAX,SHIFT (three numbers) or off");
     j["framing_min"] = v[0], j["framing_max"] = v[1], j["framing_shift"] = v[2];
   });
 }

@@ -25,7 +25,6 @@ struct PhotoResult {
 
 PhotoResult run_photo(const FaceDetector& detector, const Classifier& clf, const ImageRecord& rec, const cv::Mat& rgb) {
   PhotoResult r;
-  for (std::size_t i = 0; i < rec.boxes.size(); ++i) r.classes.truths.push_back({rec.boxes[i], rec.labels[i], false});
   auto t = Clock::now();
   const auto found = detector.detect(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows);
   r.detect_ms = ms_since(t);
@@ -36,9 +35,7 @@ PhotoResult run_photo(const FaceDetector& detector, const Classifier& clf, const
   const auto preds =
       boxes.empty() ? std::vector<Prediction>{} : clf.classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, boxes);
   r.classify_ms = ms_since(t);
-  for (std::size_t i = 0; i < preds.size(); ++i)
-    for (std::size_t c = 0; c < preds[i].scores.size(); ++c)
-      r.classes.detections.push_back({found[i].box, static_cast<int>(c), found[i].score * preds[i].scores[c]});
+  r.classes = class_detections(rec.boxes, rec.labels, found, preds.data());
   return r;
 }
 
@@ -54,6 +51,16 @@ ImageDetections face_detections(const std::vector<Box>& truths, const std::vecto
   ImageDetections im;
   for (const auto& b : truths) im.truths.push_back({b, 0, false});
   for (const auto& f : found) im.detections.push_back({f.box, 0, f.score});
+  return im;
+}
+
+ImageDetections class_detections(const std::vector<Box>& truths, const std::vector<int>& labels,
+                                 const std::vector<FaceBox>& found, const Prediction* preds) {
+  ImageDetections im;
+  for (std::size_t i = 0; i < truths.size(); ++i) im.truths.push_back({truths[i], labels[i], false});
+  for (std::size_t i = 0; i < found.size(); ++i)
+    for (std::size_t c = 0; c < preds[i].scores.size(); ++c)
+      im.detections.push_back({found[i].box, static_cast<int>(c), found[i].score * preds[i].scores[c]});
   return im;
 }
 

@@ -37,5 +37,11 @@ json evaluate_detection(const DetectEvaluateOptions& opt, const Reporter& rep = 
 // One photo scored as faces (one class): its annotated boxes and what the
 // detector found. evaluate --detect and train-detector's validation share it.
 ImageDetections face_detections(const std::vector<Box>& truths, const std::vector<FaceBox>& found);
+// One photo scored as the classes (detect-then-classify): its annotated boxes
+// with their labels, and for each found face one detection per class, scored
+// face probability x class probability; preds[i] is found[i]'s prediction.
+// evaluate --detect and benchmark --detect share it.
+ImageDetections class_detections(const std::vector<Box>& truths, const std::vector<int>& labels,
+                                 const std::vector<FaceBox>& found, const Prediction* preds);
 
 }  // namespace mw

@@ -20,6 +20,7 @@
 #include "detect/box_math.h"
 #include "detect/detection_metrics.h"
 #include "detect/detector_artifact.h"
+#include "detect/evaluate_detect.h"
 #include "results/results_table.h"
 #include "store/object_store.h"
 
@@ -56,8 +57,8 @@ std::vector<std::size_t> pick_images(std::size_t total, int n, std::uint64_t see
 
 struct ImageWork {
   std::vector<std::uint8_t> crops;
-  std::vector<Box> boxes;          // the faces classified: the annotated ones, or the detector's
-  std::vector<float> face_scores;  // with detect: each face's probability
+  std::vector<Box> boxes;      // the faces classified: the annotated ones, or the detector's
+  std::vector<FaceBox> found;  // with detect: the detector's faces (boxes and probabilities)
   bool rejected = false;
   std::string error;
 };
@@ -74,12 +75,9 @@ void score_detections(const std::vector<const ImageRecord*>& photos, const std::
   std::size_t p = 0;
   for (std::size_t i = 0; i < photos.size(); ++i) {
     const auto& rec = *photos[i];
+    ImageDetections im = class_detections(rec.boxes, rec.labels, work[i]->found, preds.data() + p);
     const auto match = match_detections(rec.boxes, work[i]->boxes, kVocIou);
-    ImageDetections im;
-    for (std::size_t t = 0; t < rec.boxes.size(); ++t) im.truths.push_back({rec.boxes[t], rec.labels[t], false});
     for (std::size_t d = 0; d < match.size(); ++d, ++p) {
-      for (std::size_t c = 0; c < preds[p].scores.size(); ++c)
-        im.detections.push_back({work[i]->boxes[d], static_cast<int>(c), work[i]->face_scores[d] * preds[p].scores[c]});
       if (match[d] < 0) continue;
       const bool ok = preds[p].label == rec.labels[match[d]];
       ++matched, correct += ok;
@@ -174,10 +172,12 @@ json benchmark(const BenchmarkOptions& opt, const Reporter& rep) {
       try {
         auto rgb = decode_rgb(bytes, store->uri() + "/" + rec.image.key);
         auto& w = work[i];
-        if (!detector) w.boxes = rec.boxes;
-        if (detector)
-          for (const auto& f : detector->detect(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows))
-            w.boxes.push_back(f.box), w.face_scores.push_back(f.score);
+        if (detector) {
+          w.found = detector->detect(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows);
+          for (const auto& f : w.found) w.boxes.push_back(f.box);
+        } else {
+          w.boxes = rec.boxes;
+        }
         if (!w.boxes.empty()) w.crops = clf.crop_faces(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, w.boxes);
       } catch (const std::exception& e) {  // counted and reported; the rest of the set goes on
         work[i].rejected = true;

@@ -45,7 +45,14 @@ constexpr std::pair<const char*, const char*> kAddedColumns[] = {
 constexpr const char* kColumns =
     "set_size, started_at, run_id, images, objects, seconds, accuracy, heldout_objects, heldout_accuracy, "
     "throughput, model_id, threads, host, rejects, mode, detector_id, map_50, heldout_map_50, face_recall";
-constexpr int kColumnCount = 19;
+
+// The insert's placeholders: "?" for each of kColumns.
+std::string placeholders() {
+  std::string p = "?";
+  for (const char* c = kColumns; *c; ++c)
+    if (*c == ',') p += ",?";
+  return p;
+}
 
 using Statement = std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)>;
 
@@ -128,9 +135,7 @@ void SqliteTable::add_missing_columns() const {
 
 void SqliteTable::put(const BenchmarkRecord& r) {
   if (r.run_id.empty() || r.started_at.empty()) throw Error(uri(), "a record needs a run_id and a started_at");
-  std::string sql = std::string("INSERT INTO benchmark (") + kColumns + ") VALUES (?";
-  for (int i = 1; i < kColumnCount; ++i) sql += ",?";
-  sql += ")";
+  const std::string sql = std::string("INSERT INTO benchmark (") + kColumns + ") VALUES (" + placeholders() + ")";
   sqlite3_stmt* raw = nullptr;
   if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) fail("cannot prepare the insert");
   Statement st(raw, &sqlite3_finalize);
