@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # maskwatch predict and evaluate --detect on real photos: the detector finds
 # most of a dataset photo's annotated faces, a folder with a corrupt photo
-# goes on past it, annotated copies are JPEGs, and the detection figures are
-# numbers in range.
+# goes on past it, annotated copies are JPEGs and never replace a photo or an
+# earlier copy, and the detection figures are numbers in range.
 set -uo pipefail
 mw=$1
 data=${MASKWATCH_DATA:-../shared/data/face-mask-detection}
@@ -43,6 +43,47 @@ for f in maksssksksss0 maksssksksss14; do
   head -c 3 "$work/out/$f.jpg" | od -An -tx1 | grep -q "ff d8 ff" || fail "no annotated JPEG for $f"
 done
 [ -e "$work/out/broken.jpg" ] && fail "an annotated copy of the corrupt photo"
+
+# --out never replaces a photo: the input folder (however it is written), a
+# photo's own name, or two photos with one name are refused up front (exit 2,
+# nothing written); an existing annotated copy is kept unless --overwrite.
+refused() {  # refused WHAT TEXT ARGS...: predict ARGS exits 2 naming TEXT
+  local what=$1 text=$2
+  shift 2
+  (cd "$work" && "$mw" --store s predict "$@" >/dev/null 2>"$work/err")
+  local rc=$?
+  [ "$rc" -eq 2 ] || fail "$what: exit $rc, expected 2: $(cat "$work/err")"
+  grep -qF -- "$text" "$work/err" || fail "$what: no '$text' in: $(cat "$work/err")"
+  [ "$(wc -l <"$work/err")" -eq 1 ] || fail "$what: expected one line: $(cat "$work/err")"
+}
+sums() { (cd "$1" && md5sum -- *); }
+before=$(sums "$work/photos")
+refused "--out the input folder" "is the input folder" --out "$work/photos" "$work/photos"
+refused "--out ./photos for photos/" "--out ./photos is the input folder photos/" --out ./photos photos/
+refused "--out photos/ for ./photos" "is the input folder ./photos" --out photos/ ./photos
+refused "--out a photo's folder" "the annotated copy of photos/maksssksksss0.jpg would replace it" \
+  --out ./photos/. photos/maksssksksss0.jpg
+[ "$(sums "$work/photos")" = "$before" ] || fail "a refused run changed the photos"
+mkdir -p "$work/same-name"
+cp "$data/images/maksssksksss0.jpg" "$work/same-name/a.jpg"
+cp "$data/images/maksssksksss0.jpg" "$work/same-name/a.png"
+refused "two photos with one name" "same-name/a.jpg and same-name/a.png would both be written as new/a.jpg" \
+  --out new same-name
+[ -e "$work/new" ] && fail "a refused run made its --out folder"
+: >"$work/out/maksssksksss0.jpg"
+before=$(sums "$work/out")
+refused "existing copies" "2 of the annotated copies exist already: " --out out photos
+[ "$(sums "$work/out")" = "$before" ] || fail "a refused run changed the annotated copies"
+mkdir -p "$work/many" "$work/many-out"
+for i in 1 2 3 4 5; do
+  cp "$data/images/maksssksksss0.jpg" "$work/many/p$i.jpg" && touch "$work/many-out/p$i.jpg"
+done
+refused "many existing copies" "5 of the annotated copies exist already: many-out/p1.jpg, many-out/p2.jpg, many-out/p3.jpg and 2 more; --overwrite replaces them" \
+  --out many-out many
+"$mw" --store "$work/s" predict --overwrite --out "$work/out" "$work/photos" >/dev/null 2>"$work/err" &&
+  fail "--overwrite: the corrupt photo passed"
+grep -q "1 of 3 photos failed" "$work/err" || fail "--overwrite: $(cat "$work/err")"
+head -c 3 "$work/out/maksssksksss0.jpg" | od -An -tx1 | grep -q "ff d8 ff" || fail "--overwrite did not replace the copy"
 
 # --min-face drops the small faces; --min-score outside 0..1 is refused.
 out=$("$mw" --store "$work/s" predict --json --min-face 1000 "$data/images/maksssksksss0.jpg") || fail "--min-face: $out"

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "api/faces.h"
 #include "cli/cli.h"
@@ -17,12 +18,17 @@ namespace mw::cli {
 
 namespace {
 
+// The exit status when --out would replace photos or files: nothing is done.
+inline constexpr int kExitRefused = 2;
+// How many existing files a refusal names before it counts the rest.
+inline constexpr std::size_t kExistingNamed = 3;
+
 struct PredictArgs {
   std::vector<std::string> inputs;
   std::string model = "latest", out_dir;
   DetectionArgs detection;
   double min_confidence = 0;
-  bool lines = false;
+  bool lines = false, overwrite = false;
 };
 
 bool is_photo(const fs::path& p) {
@@ -62,7 +68,78 @@ void print_photo(const std::string& path, const json& faces) {
 
 // Where the annotated copy of `path` goes: <out>/<stem>.jpg.
 std::string annotated_path(const std::string& out_dir, const std::string& path) {
-  return (fs::path(out_dir) / (fs::path(path).stem().string() + ".jpg")).string();
+  return (fs::path(out_dir) / (fs::path(path).stem().string() + ".jpg")).lexically_normal().string();
+}
+
+// `p` absolute, its links resolved as far as it exists, without a trailing
+// separator: "./dir" and "dir/" come out the same.
+fs::path normal_path(const fs::path& p) {
+  std::error_code ec;
+  fs::path n = fs::weakly_canonical(p, ec);
+  if (ec) n = fs::absolute(p, ec).lexically_normal();
+  if (!n.has_filename() && n != n.root_path()) n = n.parent_path();
+  return n;
+}
+
+// Whether two paths name one file: the same file on disk when both exist, else the same normal path.
+bool same_file(const fs::path& a, const fs::path& b) {
+  std::error_code ec;
+  return fs::equivalent(a, b, ec) || normal_path(a) == normal_path(b);
+}
+
+bool path_exists(const fs::path& p) {
+  std::error_code ec;
+  return fs::exists(fs::symlink_status(p, ec));
+}
+
+// --out being one of the folders named as input.
+std::string out_is_input_folder(const std::vector<std::string>& inputs, const std::string& out_dir) {
+  std::error_code ec;
+  for (const auto& in : inputs)
+    if (fs::is_directory(in, ec) && same_file(in, out_dir))
+      return "--out " + out_dir + " is the input folder " + in +
+             ": the annotated copies would replace its photos; choose another --out folder";
+  return "";
+}
+
+// An annotated copy that would replace its own photo, or two photos written to one name.
+std::string clashing_outputs(const std::vector<std::string>& photos, const std::string& out_dir) {
+  std::map<fs::path, std::string> written_by;  // normal output path -> the photo written there
+  for (const auto& photo : photos) {
+    const std::string out = annotated_path(out_dir, photo);
+    if (same_file(out, photo))
+      return "the annotated copy of " + photo + " would replace it (" + out + "); choose another --out folder";
+    const auto [it, fresh] = written_by.emplace(normal_path(out), photo);
+    if (!fresh)
+      return it->second + " and " + photo + " would both be written as " + out +
+             "; rename one, or predict them in separate runs";
+  }
+  return "";
+}
+
+// The annotated copies whose file exists already.
+std::string existing_outputs(const std::vector<std::string>& photos, const std::string& out_dir) {
+  std::vector<std::string> existing;
+  for (const auto& photo : photos)
+    if (const std::string out = annotated_path(out_dir, photo); path_exists(out)) existing.push_back(out);
+  if (existing.empty()) return "";
+  std::string named;
+  for (std::size_t i = 0; i < std::min(existing.size(), kExistingNamed); ++i) named += (i ? ", " : "") + existing[i];
+  const std::size_t more = existing.size() - std::min(existing.size(), kExistingNamed);
+  return std::to_string(existing.size()) + " of the annotated copies exist already: " + named +
+         (more ? " and " + std::to_string(more) + " more" : "") + "; --overwrite replaces them";
+}
+
+// Why writing the annotated copies into --out would harm the photos or other
+// files, or "" when it would not.
+std::string refuse_outputs(const PredictArgs& a, const std::vector<std::string>& photos) {
+  if (a.out_dir.empty()) return "";
+  std::error_code ec;
+  if (path_exists(a.out_dir) && !fs::is_directory(a.out_dir, ec)) return "--out " + a.out_dir + " is not a folder";
+  std::string why = out_is_input_folder(a.inputs, a.out_dir);
+  if (why.empty()) why = clashing_outputs(photos, a.out_dir);
+  if (why.empty() && !a.overwrite) why = existing_outputs(photos, a.out_dir);
+  return why;
 }
 
 }  // namespace
@@ -76,10 +153,17 @@ Run add_predict(CLI::App& app, const Globals& g) {
   c->add_option("--min-confidence", a->min_confidence, "answer 'unsure' for a face less sure than this (0..1)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
-  c->add_option("--out", a->out_dir, "write an annotated copy of each photo here (<name>.jpg)");
+  c->add_option("--out", a->out_dir,
+                "write an annotated copy of each photo here (<name>.jpg); never an input folder, and no file in it "
+                "is replaced without --overwrite");
+  c->add_flag("--overwrite", a->overwrite, "replace annotated copies that exist already in --out");
   c->add_flag("--jsonl", a->lines, "one JSON line per photo as it is done (for many photos)");
   return [&g, a] {
     const auto photos = expand(a->inputs);
+    if (const std::string why = refuse_outputs(*a, photos); !why.empty()) {
+      std::cerr << "error: " << why << "\n";
+      return kExitRefused;
+    }
     require_store(g.store);
     if (!a->out_dir.empty()) fs::create_directories(a->out_dir);
     const Classifier clf(g.store, a->model, g.threads);
