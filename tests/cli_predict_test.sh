@@ -44,6 +44,58 @@ for f in maksssksksss0 maksssksksss14; do
 done
 [ -e "$work/out/broken.jpg" ] && fail "an annotated copy of the corrupt photo"
 
+# A folder that cannot be walked in full: each entry that cannot be read is
+# named and counted as failed, the photos are all done (exit 1). A symbolic
+# link in a loop or to nothing named as a photo is such an entry; one not named
+# as a photo, and a subfolder, are not photos and are passed over.
+mkdir -p "$work/odd/sub"
+cp "$data/images/maksssksksss0.jpg" "$data/images/maksssksksss14.jpg" "$work/odd/"
+ln -s loop "$work/odd/loop"
+ln -s loop.jpg "$work/odd/loop.jpg"
+ln -s "$work/nowhere.jpg" "$work/odd/gone.jpg"
+ln -s self "$work/self"
+walked() {  # walked WHAT FAILED TOTAL ERROR_LINE... -- COMMAND...: run in $work, exit 1, those lines, the rest done
+  local what=$1 failed=$2 total=$3 lines=()
+  shift 3
+  while [ "$1" != "--" ]; do lines+=("$1") && shift; done
+  shift
+  out=$(cd "$work" && "$@" 2>"$work/err")
+  local rc=$?
+  [ "$rc" -eq 1 ] || fail "$what: exit $rc, expected 1: $(cat "$work/err")"
+  for l in "${lines[@]}" "$failed of $total photos failed"; do
+    grep -qxF -- "$l" "$work/err" || fail "$what: no line '$l' in: $(cat "$work/err")"
+  done
+  [ "$(grep -c '"faces"' <<<"$out")" -eq $((total - failed)) ] || fail "$what: not every photo done: $out"
+}
+walked "links in a loop or to nothing" 3 5 \
+  "error: odd/gone.jpg: cannot read: No such file or directory" \
+  "error: odd/loop.jpg: cannot read: Too many levels of symbolic links" \
+  "error: self: cannot read: Too many levels of symbolic links" \
+  -- "$mw" -q --store s predict --jsonl odd self
+
+# What the user cannot read: a folder that cannot be listed, one whose entries
+# cannot be looked at, a photo. Root reads them all, so as root the run drops
+# the capabilities that let it (setpriv); without setpriv the part is skipped.
+as_user=()
+[ "$(id -u)" -eq 0 ] &&
+  as_user=(setpriv --inh-caps=-dac_override,-dac_read_search --bounding-set=-dac_override,-dac_read_search --)
+if "${as_user[@]}" true 2>/dev/null; then
+  mkdir -p "$work/locked" "$work/unsearchable"
+  cp "$data/images/maksssksksss0.jpg" "$work/locked/"
+  cp "$data/images/maksssksksss0.jpg" "$work/unsearchable/a.jpg"
+  cp "$data/images/maksssksksss14.jpg" "$work/unreadable.jpg"
+  chmod 000 "$work/locked" "$work/unreadable.jpg"
+  chmod 600 "$work/unsearchable"
+  walked "unreadable folders and photos" 3 4 \
+    "error: locked: cannot be listed: Permission denied" \
+    "error: unsearchable/a.jpg: cannot read: Permission denied" \
+    "error: unreadable.jpg: cannot open: Permission denied" \
+    -- "${as_user[@]}" "$mw" -q --store s predict --jsonl locked unsearchable unreadable.jpg photos/maksssksksss0.jpg
+  chmod 755 "$work/locked" "$work/unsearchable"
+else
+  echo "cli_predict: no setpriv to drop root's capabilities; unreadable folders not tested"
+fi
+
 # --out never replaces a photo: the input folder (however it is written), a
 # photo's own name, or two photos with one name are refused up front (exit 2,
 # nothing written); an existing annotated copy is kept unless --overwrite.

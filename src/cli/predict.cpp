@@ -37,22 +37,70 @@ bool is_photo(const fs::path& p) {
   return ext == ".jpg" || ext == ".jpeg" || ext == ".png";
 }
 
-// The photos named, a folder standing for its JPEG and PNG files (sorted, not recursive).
-std::vector<std::string> expand(const std::vector<std::string>& inputs) {
-  std::vector<std::string> out;
+// A photo to do, or an entry of a folder that cannot be: the run reports it
+// by name and counts it as failed, and the other photos go on.
+struct PhotoInput {
+  std::string path;
+  std::string error;  // why it cannot be read; "" for a photo to try
+  bool operator<(const PhotoInput& o) const { return path < o.path; }
+};
+
+// A folder entry named as a photo: a photo when it is a file; reported when
+// what it names cannot be told (a symbolic link to nothing or in a loop, a
+// folder that cannot be searched); skipped when it is a folder or a device.
+void add_folder_entry(const fs::directory_entry& e, std::vector<PhotoInput>& found) {
+  if (!is_photo(e.path())) return;
+  std::error_code ec;
+  const fs::file_status st = e.status(ec);
+  if (fs::is_regular_file(st))
+    found.push_back({e.path().string(), ""});
+  else if (ec || !fs::exists(st))
+    found.push_back({e.path().string(), "cannot read: " + (ec ? ec.message() : std::string("no such file"))});
+}
+
+// A folder's JPEG and PNG files, sorted (not recursive); a folder that cannot
+// be listed, in full or at all, is reported with what it gave.
+std::vector<PhotoInput> list_folder(const std::string& dir) {
+  std::vector<PhotoInput> found;
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  while (!ec && it != fs::directory_iterator()) {
+    add_folder_entry(*it, found);
+    it.increment(ec);
+  }
+  std::sort(found.begin(), found.end());
+  if (ec) found.push_back({dir, "cannot be listed: " + ec.message()});
+  if (found.empty()) throw Error(dir, "holds no .jpg, .jpeg or .png photo");
+  return found;
+}
+
+// The photos named, a folder standing for its JPEG and PNG files.
+std::vector<PhotoInput> expand(const std::vector<std::string>& inputs) {
+  std::vector<PhotoInput> out;
   for (const auto& in : inputs) {
-    if (!fs::is_directory(in)) {
-      out.push_back(in);
+    std::error_code ec;
+    if (!fs::is_directory(in, ec)) {  // a file, or a path that cannot be read: the read names why
+      out.push_back({in, ""});
       continue;
     }
-    std::vector<std::string> found;
-    for (const auto& e : fs::directory_iterator(in))
-      if (e.is_regular_file() && is_photo(e.path())) found.push_back(e.path().string());
-    std::sort(found.begin(), found.end());
-    if (found.empty()) throw Error(in, "holds no .jpg, .jpeg or .png photo");
+    const auto found = list_folder(in);
     out.insert(out.end(), found.begin(), found.end());
   }
   return out;
+}
+
+// The photos to try (the entries already known bad left out).
+std::vector<std::string> photos_to_try(const std::vector<PhotoInput>& inputs) {
+  std::vector<std::string> out;
+  for (const auto& in : inputs)
+    if (in.error.empty()) out.push_back(in.path);
+  return out;
+}
+
+void make_out_dir(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw Error(dir, "cannot be made: " + ec.message());
 }
 
 void print_photo(const std::string& path, const json& faces) {
@@ -160,12 +208,12 @@ Run add_predict(CLI::App& app, const Globals& g) {
   c->add_flag("--jsonl", a->lines, "one JSON line per photo as it is done (for many photos)");
   return [&g, a] {
     const auto photos = expand(a->inputs);
-    if (const std::string why = refuse_outputs(*a, photos); !why.empty()) {
+    if (const std::string why = refuse_outputs(*a, photos_to_try(photos)); !why.empty()) {
       std::cerr << "error: " << why << "\n";
       return kExitRefused;
     }
     require_store(g.store);
-    if (!a->out_dir.empty()) fs::create_directories(a->out_dir);
+    if (!a->out_dir.empty()) make_out_dir(a->out_dir);
     const Classifier clf(g.store, a->model, g.threads);
     std::string detector_name;
     const FaceDetector detector =
@@ -174,9 +222,10 @@ Run add_predict(CLI::App& app, const Globals& g) {
     json all = json::array();
     std::size_t failed = 0;
     for (std::size_t i = 0; i < photos.size(); ++i) {
-      const std::string& path = photos[i];
+      const std::string& path = photos[i].path;
       json row = {{"image", path}};
       try {
+        if (!photos[i].error.empty()) throw Error(path, photos[i].error);
         FacesRequest req;
         req.source = path, req.image = read_file(path, kMaxImageBytes), req.detect = true;
         req.min_face = a->detection.min_face, req.min_confidence = a->min_confidence;
