@@ -284,6 +284,10 @@ hostile = [
     ("HTTP: not an image", http_event(request(image=b64(f"{cases}/gif.jpg"))), (415, "not a JPEG or PNG file")),
     ("HTTP: 60000x1000 PNG", http_event(request(image=b64(f"{cases}/wide.png"))), (413, "image side is over the cap")),
     ("unknown event", {"detail": [1, 2]}, ("error", "neither a scheduled event nor a classify request")),
+    ("empty event", {},
+     ("error", 'neither a scheduled event nor a classify request; expected {"maskwatch": "benchmark"}')),
+    ("HTTP: the schedule's input as a body", http_event(request(maskwatch="benchmark")),
+     (400, "image: expected a base64 string")),
     ("16384x1000 PNG (allowed)", image("side16384.png", [[8000, 400, 8100, 500]]), ("response", '"label"')),
 ]
 good_event = ("good", image(os.path.relpath(good, cases)), ("response", '"label"'))
@@ -301,6 +305,10 @@ for k, (name, _, (want, text)) in enumerate(events):
         ok = path == want and text in (json.loads(body)["errorMessage"] if want == "error" else body)
     if not ok:
         failures.append("%s (event %d): expected %s with '%s', got %s %s" % (name, k, want, text, path, body[:300]))
+reports = os.path.join(env["MW_STORE"], "reports")
+ran = [f for f in (os.listdir(reports) if os.path.isdir(reports) else []) if f.startswith("benchmark-")]
+if ran:
+    failures.append("a hostile event ran the benchmark: %s" % ran)
 
 # Hostile models: an init error naming the file and the field, and exit status 1.
 model_json = "models/%s/model.json" % env["MW_MODEL_ID"]

@@ -44,12 +44,28 @@ json http_event(const std::string& body, bool base64) {
 
 TEST(LambdaEvents, ScheduledEventFromEventBridge) {
   EXPECT_EQ(classify_event(json::parse(kScheduledEvent)), LambdaEventKind::Scheduled);
-  EXPECT_EQ(classify_event(json::object()), LambdaEventKind::Scheduled);  // a schedule with Input: "{}"
   EXPECT_STREQ(event_kind_name(LambdaEventKind::Scheduled), "scheduled");
   auto other = json::parse(kScheduledEvent);
   other["source"] = "aws.s3";
   other["detail-type"] = "Object Created";
   EXPECT_EQ(classify_event(other), LambdaEventKind::Unknown);
+}
+
+// The schedule's constant input says what it is; an empty event is no schedule.
+TEST(LambdaEvents, ScheduleInputNamesTheBenchmark) {
+  EXPECT_EQ(classify_event(json{{"maskwatch", "benchmark"}}), LambdaEventKind::Scheduled);
+  EXPECT_EQ(classify_event(json::object()), LambdaEventKind::Unknown);
+  EXPECT_EQ(classify_event(json{{"maskwatch", "classify"}}), LambdaEventKind::Unknown);
+  EXPECT_EQ(classify_event(json{{"maskwatch", true}}), LambdaEventKind::Unknown);
+  // A caller over HTTP cannot start the benchmark, whatever its body says.
+  EXPECT_EQ(classify_event(http_event(R"({"maskwatch": "benchmark"})", false)), LambdaEventKind::Unknown);
+  json http_with_key = http_event("{}", false);
+  http_with_key["maskwatch"] = "benchmark";
+  EXPECT_EQ(classify_event(http_with_key), LambdaEventKind::Unknown);
+  // The error an unknown event gets names the shapes that are answered.
+  const std::string accepted = accepted_events();
+  for (const char* shape : {R"({"maskwatch": "benchmark"})", R"("detail-type": "Scheduled Event")", R"({"image": )"})
+    EXPECT_NE(accepted.find(shape), std::string::npos) << shape << " in " << accepted;
 }
 
 TEST(LambdaEvents, ClassifyRequestDirectAndOverHttp) {
@@ -145,6 +161,7 @@ TEST(LambdaEvents, ShippedExampleEvents) {
     return json::parse(in);
   };
   EXPECT_EQ(classify_event(read("scheduled.json")), LambdaEventKind::Scheduled);
+  EXPECT_EQ(classify_event(read("benchmark.json")), LambdaEventKind::Scheduled);
   for (const char* name : {"classify.json", "classify-function-url.json"}) {
     auto event = read(name);
     EXPECT_EQ(classify_event(event), LambdaEventKind::Classify) << name;

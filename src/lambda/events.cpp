@@ -26,15 +26,33 @@ json event_payload(const json& event) {
   return parsed;
 }
 
+namespace {
+
+// A string field of `event`, "" when it is missing or not a string.
+std::string text_field(const json& event, const char* name) {
+  auto it = event.find(name);
+  return it != event.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// EventBridge's scheduled event, or the constant input the schedule passes instead.
+bool is_scheduled_event(const json& event) {
+  if (is_http_event(event)) return false;  // a caller over HTTP never starts the benchmark
+  if (text_field(event, "source") == "aws.events" && text_field(event, "detail-type") == "Scheduled Event") return true;
+  return text_field(event, kScheduleInputKey) == kScheduleInputValue;
+}
+
+}  // namespace
+
+std::string accepted_events() {
+  return std::string("expected {\"") + kScheduleInputKey + "\": \"" + kScheduleInputValue +
+         "\"} or an EventBridge scheduled event (\"source\": \"aws.events\", \"detail-type\": \"Scheduled Event\") "
+         "to run the benchmark, or {\"image\": \"<base64>\", \"boxes\": ...} (directly or as an HTTP body) to "
+         "classify";
+}
+
 LambdaEventKind classify_event(const json& event) {
   if (!event.is_object()) return LambdaEventKind::Unknown;
-  if (event.empty()) return LambdaEventKind::Scheduled;
-  auto text_field = [&event](const char* name) {
-    auto it = event.find(name);
-    return it != event.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
-  if (text_field("source") == "aws.events" && text_field("detail-type") == "Scheduled Event")
-    return LambdaEventKind::Scheduled;
+  if (is_scheduled_event(event)) return LambdaEventKind::Scheduled;
   json payload;
   try {
     payload = event_payload(event);

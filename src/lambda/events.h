@@ -12,12 +12,18 @@ namespace mw {
 
 enum class LambdaEventKind { Scheduled, Classify, Unknown };
 
+// The constant input deploy/template.yaml's schedule passes: {"maskwatch": "benchmark"}.
+inline constexpr const char* kScheduleInputKey = "maskwatch";
+inline constexpr const char* kScheduleInputValue = "benchmark";
+
 // Scheduled: an EventBridge scheduled event ("source": "aws.events",
-// "detail-type": "Scheduled Event") or an empty object (the constant input {}
-// a schedule rule can pass instead). Classify: {"image": "<base64>", ...},
-// directly or in an HTTP event's "body". Anything else is Unknown.
+// "detail-type": "Scheduled Event") or the schedule's constant input
+// {"maskwatch": "benchmark"}. Classify: {"image": "<base64>", ...}, directly
+// or in an HTTP event's "body". Anything else, {} included, is Unknown.
 LambdaEventKind classify_event(const json& event);
 const char* event_kind_name(LambdaEventKind kind);
+// The events the function answers, for the error an Unknown event gets.
+std::string accepted_events();
 
 // The request inside an event: the event itself, or an HTTP event's "body"
 // parsed as JSON (base64-decoded first when "isBase64Encoded" is true).

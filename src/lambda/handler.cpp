@@ -93,8 +93,7 @@ LambdaHandler make_lambda_handler(const LambdaConfig& config) {
     }
     // An HTTP caller gets 400 and the reason (its body is no classify request); a direct caller, the error.
     if (is_http_event(event)) return classify_result(*clf, *detector, event);
-    throw Error("event",
-                "neither a scheduled event nor a classify request ({\"image\": \"<base64>\", \"boxes\": ...})");
+    throw Error("event", "neither a scheduled event nor a classify request; " + accepted_events());
   };
 }
 
