@@ -141,6 +141,9 @@ head -c 3 "$work/out/maksssksksss0.jpg" | od -An -tx1 | grep -q "ff d8 ff" || fa
 out=$("$mw" --store "$work/s" predict --json --min-face 1000 "$data/images/maksssksksss0.jpg") || fail "--min-face: $out"
 python3 -c 'import json,sys; assert json.loads(sys.argv[1])[0]["faces"] == []' "$out" || fail "--min-face 1000 kept faces"
 "$mw" --store "$work/s" predict --min-score 2 "$data/images/maksssksksss0.jpg" >/dev/null 2>&1 && fail "--min-score 2"
+"$mw" --store "$work/s" predict --min-confidence 1.5 "$data/images/maksssksksss0.jpg" >/dev/null 2>"$work/err" &&
+  fail "--min-confidence 1.5"
+[ "$(head -1 "$work/err")" = "--min-confidence: expected 0 to 1, got 1.5" ] || fail "--min-confidence: $(cat "$work/err")"
 
 # evaluate --detect: VOC figures in range, the PR plot written.
 "$mw" --store "$work/s" evaluate --detect --split train --json --plot "$work/pr.svg" >"$work/eval.json" ||

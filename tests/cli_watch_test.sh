@@ -53,6 +53,14 @@ assert s["frames_read"] == 12, s' "$work/lines2" || fail "the annotated video: $
 grep -q "^7 frames read, 4 processed, 0 dropped" "$work/err" || fail "summary: $(cat "$work/err")"
 [ -s "$work/out.mp4" ] || fail "no .mp4 written"
 
+# Numbers out of range are refused in plain words (CLI11's own checks print the largest double in full).
+for case in "--max-frames -1|--max-frames: expected 0 or more, got -1" "--every 0|--every: expected 1 or more, got 0" \
+  "--min-face -2|--min-face: expected 0 or more, got -2" "--min-score 2|--min-score: expected 0 to 1, got 2"; do
+  read -ra opt <<<"${case%%|*}"
+  "$mw" --store "$work/s" watch "${opt[@]}" "$work/in.avi" >/dev/null 2>"$work/err" && fail "${opt[*]} passed"
+  [ "$(head -1 "$work/err")" = "${case#*|}" ] || fail "${opt[*]}: $(cat "$work/err")"
+done
+
 # A URL is a live source: read on its own thread, frames the model cannot keep up with dropped, none lost.
 "$mw" --store "$work/s" --json watch "file://$work/in.avi" >"$work/lines3" 2>"$work/err" || fail "watch URL: $(cat "$work/err")"
 python3 -c '

@@ -44,6 +44,10 @@ Run add_serve(CLI::App& app, const Globals& g);
 void print_json(const json& j);
 std::string fixed(double v, int digits = 4);
 Reporter reporter(const Globals& g);
+// Checks for numeric options, refusing with "--every: expected 1 or more, got 0"
+// (CLI11's own range checks print the largest double in full).
+CLI::Validator at_least(double min);
+CLI::Validator between(double min, double max);
 // Commands that only read a store refuse a local folder that does not exist
 // (a mistyped --store would otherwise look like an empty store).
 void require_store(const std::string& store);

@@ -23,6 +23,38 @@ std::string fixed(double v, int digits) {
 
 Reporter reporter(const Globals& g) { return console_reporter(g.quiet); }
 
+namespace {
+
+// A bound as the user would write it: 0, 1, 0.5, 40000000.
+std::string bound_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  return buf;
+}
+
+// A check that the value is a number `accepts` takes; its refusal reads
+// "--NAME: expected WANT, got VALUE" (CLI11 puts the option's name first).
+CLI::Validator number_check(const std::string& want, std::function<bool(double)> accepts) {
+  return CLI::Validator(
+      [want, accepts](std::string& input) {
+        double v = 0;
+        if (CLI::detail::lexical_cast(input, v) && accepts(v)) return std::string();
+        return "expected " + want + ", got " + input;
+      },
+      want);
+}
+
+}  // namespace
+
+CLI::Validator at_least(double min) {
+  return number_check(bound_text(min) + " or more", [min](double v) { return v >= min; });
+}
+
+CLI::Validator between(double min, double max) {
+  return number_check(bound_text(min) + " to " + bound_text(max),
+                      [min, max](double v) { return v >= min && v <= max; });
+}
+
 void require_store(const std::string& store) {
   const auto dir = local_store_dir(store);
   if (dir && !fs::is_directory(*dir))
@@ -50,10 +82,10 @@ void add_detection_options(CLI::App& c, DetectionArgs& d) {
   add_detector_option(c, d.detector);
   c.add_option("--min-score", d.options.min_score, "the least face probability a face is reported at")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(between(0, 1));
   c.add_option("--min-face", d.min_face, "drop faces whose shorter side is under this many pixels")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least(0));
   c.add_option("--canvas", d.options.canvas,
                "the side a photo or frame is resized to for the detector (multiple of 128)")
       ->capture_default_str();

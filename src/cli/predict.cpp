@@ -200,7 +200,7 @@ Run add_predict(CLI::App& app, const Globals& g) {
   add_detection_options(*c, a->detection);
   c->add_option("--min-confidence", a->min_confidence, "answer 'unsure' for a face less sure than this (0..1)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(between(0, 1));
   c->add_option("--out", a->out_dir,
                 "write an annotated copy of each photo here (<name>.jpg); never an input folder, and no file in it "
                 "is replaced without --overwrite");

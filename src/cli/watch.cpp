@@ -90,10 +90,10 @@ Run add_watch(CLI::App& app, const Globals& g) {
   c->add_option("--model", a->model, "classifier: model id or 'latest'")->capture_default_str();
   add_detection_options(*c, a->detection);
   c->add_option("--out", a->out, "write the annotated video here (.mp4 or .avi)");
-  c->add_option("--every", a->every, "process every Nth frame")->capture_default_str()->check(CLI::PositiveNumber);
+  c->add_option("--every", a->every, "process every Nth frame")->capture_default_str()->check(at_least(1));
   c->add_option("--max-frames", a->max_frames, "stop after processing this many frames (0: all)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least(0));
   return [&g, a] {
     require_store(g.store);
     const Classifier clf(g.store, a->model, g.threads);
