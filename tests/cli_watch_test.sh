@@ -61,6 +61,16 @@ for case in "--max-frames -1|--max-frames: expected 0 or more, got -1" "--every 
   [ "$(head -1 "$work/err")" = "${case#*|}" ] || fail "${opt[*]}: $(cat "$work/err")"
 done
 
+# A source whose frames are over --max-pixels (by default serve's 40000000) is refused before a frame is read.
+"$mw" --store "$work/s" watch --max-pixels 100000 "$work/in.avi" >/dev/null 2>"$work/err" && fail "--max-pixels passed"
+grep -qxF "error: $work/in.avi: frames are 640x480 (307200 pixels), over the limit of 100000 pixels (--max-pixels)" \
+  "$work/err" || fail "--max-pixels 100000: $(cat "$work/err")"
+"$make_video" "$data/images/maksssksksss0.jpg" "$work/big.avi" 1 6400 6256 0 || fail "make_test_video 6400x6256"
+"$mw" --store "$work/s" watch "$work/big.avi" >/dev/null 2>"$work/err" && fail "a 6400x6256 video passed"
+grep -qxF "error: $work/big.avi: frames are 6400x6256 (40038400 pixels), over the limit of 40000000 pixels (--max-pixels)" \
+  "$work/err" || fail "the default --max-pixels: $(cat "$work/err")"
+rm -f "$work/big.avi"
+
 # A URL is a live source: read on its own thread, frames the model cannot keep up with dropped, none lost.
 "$mw" --store "$work/s" --json watch "file://$work/in.avi" >"$work/lines3" 2>"$work/err" || fail "watch URL: $(cat "$work/err")"
 python3 -c '

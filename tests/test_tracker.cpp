@@ -114,6 +114,32 @@ TEST(WatchVideo, CountsFramesAndKeepsIds) {
   EXPECT_EQ(s.people_by_label.at("without_mask"), 1);
 }
 
+// A frame over the pixel limit stops the loop with an error naming the source and the size.
+TEST(WatchVideo, RefusesAFrameOverThePixelLimit) {
+  int served = 0;
+  mw::SequentialSource src([&](cv::Mat& bgr) {
+    if (served == 5) return false;
+    const bool large = served++ == 2;
+    bgr = cv::Mat(large ? 480 : 48, large ? 640 : 64, CV_8UC3, cv::Scalar(0, 0, 0));
+    return true;
+  });
+  int analysed = 0;
+  const mw::AnalyzeFrame analyze = [&](const cv::Mat&) {
+    ++analysed;
+    return std::vector<mw::Prediction>{};
+  };
+  mw::WatchOptions o;
+  o.max_pixels = 10'000, o.source = "clip.mp4";
+  try {
+    mw::watch_video(src, analyze, o, nullptr);
+    FAIL() << "a 640x480 frame passed a limit of 10000 pixels";
+  } catch (const mw::Error& e) {
+    EXPECT_EQ(e.where(), "clip.mp4");
+    EXPECT_EQ(e.reason(), "frame 2 is 640x480 (307200 pixels), over the limit of 10000 pixels");
+  }
+  EXPECT_EQ(analysed, 2);
+}
+
 // A slow consumer of a fast live source drops frames and never queues them.
 TEST(WatchVideo, LiveSourceDropsFramesForASlowConsumer) {
   std::atomic<int> produced{0};

@@ -22,7 +22,7 @@ struct WatchArgs {
   std::string source, model = "latest", out;
   DetectionArgs detection;
   int every = 1;
-  long max_frames = 0;
+  long max_frames = 0, max_pixels = kDefaultMaxFramePixels;
 };
 
 bool is_camera_index(const std::string& s) {
@@ -40,6 +40,14 @@ cv::VideoCapture open_source(const std::string& source) {
     cap.open(source);
   if (!cap.isOpened()) throw Error(source, "cannot be opened as a video, camera or stream");
   return cap;
+}
+
+// A source whose frames, as it reports their size, are over the limit is refused before a frame is read.
+void check_frame_size(cv::VideoCapture& cap, const std::string& source, long max_pixels) {
+  const cv::Size size(static_cast<int>(cap.get(cv::CAP_PROP_FRAME_WIDTH)),
+                      static_cast<int>(cap.get(cv::CAP_PROP_FRAME_HEIGHT)));
+  if (over_pixel_limit(size, max_pixels))
+    throw Error(source, "frames are " + pixel_limit_text(size, max_pixels) + " (--max-pixels)");
 }
 
 bool ends_with(const std::string& s, const std::string& tail) {
@@ -94,6 +102,9 @@ Run add_watch(CLI::App& app, const Globals& g) {
   c->add_option("--max-frames", a->max_frames, "stop after processing this many frames (0: all)")
       ->capture_default_str()
       ->check(at_least(0));
+  c->add_option("--max-pixels", a->max_pixels, "largest frame, width x height; a source over it is refused")
+      ->capture_default_str()
+      ->check(at_least(1));
   return [&g, a] {
     require_store(g.store);
     const Classifier clf(g.store, a->model, g.threads);
@@ -101,8 +112,10 @@ Run add_watch(CLI::App& app, const Globals& g) {
     const FaceDetector detector =
         open_detector(*open_store(g.store), a->detection.detector, a->detection.options, detector_name);
     cv::VideoCapture cap = open_source(a->source);
+    check_frame_size(cap, a->source, a->max_pixels);
     WatchOptions o;
     o.every = a->every, o.max_frames = a->max_frames, o.labels = clf.labels();
+    o.max_pixels = a->max_pixels, o.source = a->source;
     o.source_fps = is_live(a->source) ? 0 : cap.get(cv::CAP_PROP_FPS);
     const AnalyzeFrame analyze = [&](const cv::Mat& rgb) {
       FacesRequest req;

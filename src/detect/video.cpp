@@ -15,7 +15,24 @@ std::string label_name(int label, const std::vector<std::string>& labels) {
   return label >= 0 && std::size_t(label) < labels.size() ? labels[std::size_t(label)] : "unknown";
 }
 
+// A frame over the limit is refused before it is converted or analysed.
+void check_frame_size(const cv::Mat& bgr, long index, const WatchOptions& options) {
+  if (over_pixel_limit(bgr.size(), options.max_pixels))
+    throw Error(options.source,
+                "frame " + std::to_string(index) + " is " + pixel_limit_text(bgr.size(), options.max_pixels));
+}
+
 }  // namespace
+
+bool over_pixel_limit(cv::Size size, long max_pixels) {
+  return max_pixels > 0 && double(size.width) * double(size.height) > double(max_pixels);
+}
+
+std::string pixel_limit_text(cv::Size size, long max_pixels) {
+  const auto pixels = static_cast<long long>(size.width) * static_cast<long long>(size.height);
+  return std::to_string(size.width) + "x" + std::to_string(size.height) + " (" + std::to_string(pixels) +
+         " pixels), over the limit of " + std::to_string(max_pixels) + " pixels";
+}
 
 LiveSource::LiveSource(GrabFrame grab) : grab_(std::move(grab)), reader_([this] { read_loop(); }) {}
 
@@ -67,6 +84,7 @@ WatchSummary watch_video(FrameSource& source, const AnalyzeFrame& analyze, const
   WatchFrame frame;
   while (!(options.max_frames > 0 && s.frames_processed >= options.max_frames) && source.next(bgr)) {
     const long index = s.frames_read++;
+    check_frame_size(bgr, index, options);
     if (index % every != 0) continue;
     frame.index = index;
     frame.time_s = options.source_fps > 0 ? double(index) / options.source_fps : seconds_since(start);

@@ -66,10 +66,19 @@ class LiveSource : public FrameSource {
 
 // A track seen in fewer frames is not counted as a person (a passing false detection).
 inline constexpr int kMinPersonFrames = 3;
+// The largest frame `watch` takes by default, width x height (as serve's --max-pixels).
+inline constexpr long kDefaultMaxFramePixels = 40'000'000;
+
+// Whether a frame of `size` is over `max_pixels` (0: no limit).
+bool over_pixel_limit(cv::Size size, long max_pixels);
+// "8000x8000 (64000000 pixels), over the limit of 40000000 pixels".
+std::string pixel_limit_text(cv::Size size, long max_pixels);
 
 struct WatchOptions {
   int every = 1;                    // process every Nth frame the source gives
   long max_frames = 0;              // stop after processing this many (0: no limit)
+  long max_pixels = 0;              // a frame over this, width x height, stops the loop (0: no limit)
+  std::string source;               // names the source in errors
   double source_fps = 0;            // a file's frame rate, for frame times (0: the wall clock's)
   std::vector<std::string> labels;  // the classes, for the summary
   TrackerOptions tracker;
@@ -96,6 +105,7 @@ struct WatchSummary {
 using AnalyzeFrame = std::function<std::vector<Prediction>(const cv::Mat& rgb)>;
 using OnWatchFrame = std::function<void(const WatchFrame&)>;
 
+// Throws mw::Error naming options.source when a frame is over options.max_pixels.
 WatchSummary watch_video(FrameSource& source, const AnalyzeFrame& analyze, const WatchOptions& options,
                          const OnWatchFrame& on_frame);
 
