@@ -79,7 +79,15 @@ s = json.loads(open(sys.argv[1]).read().splitlines()[-1])["summary"]
 assert s["frames_read"] == 12 and s["frames_processed"] >= 1, s
 assert s["frames_processed"] + s["frames_dropped"] == 12, s' "$work/lines3" || fail "live source: $(tail -1 "$work/lines3")"
 
-# A source that is not a video is named.
-"$mw" --store "$work/s" watch "$work/missing.avi" >/dev/null 2>"$work/err" && fail "a missing video passed"
-grep -q "missing.avi" "$work/err" || fail "the missing video is not named: $(cat "$work/err")"
+# A source that cannot be read (missing, not a video, a truncated .mp4, a URL
+# nothing answers) gets one line on stderr: maskwatch's error naming it, with
+# none of OpenCV's, GStreamer's or FFmpeg's before it.
+echo "not a video" >"$work/text.mp4"
+head -c $(($(stat -c %s "$work/out.mp4") / 2)) "$work/out.mp4" >"$work/cut.mp4"
+for src in "$work/missing.avi" "$work/text.mp4" "$work/cut.mp4" "http://127.0.0.1:9/x.mp4"; do
+  "$mw" --store "$work/s" watch "$src" >/dev/null 2>"$work/err" && fail "$src passed"
+  [ "$(wc -l <"$work/err")" -eq 1 ] && grep -qF "error: $src: " "$work/err" || fail "$src: $(cat "$work/err")"
+done
+grep -qxF "error: http://127.0.0.1:9/x.mp4: cannot be opened as a video stream (unreachable, or not a video)" \
+  "$work/err" || fail "the URL: $(cat "$work/err")"
 echo "cli_watch: ok"

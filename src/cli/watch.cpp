@@ -1,10 +1,18 @@
 // maskwatch watch: a video file, a camera or a stream in; each frame's faces
 // found, labelled and tracked (detect/video.h), an annotated video and a JSON
 // line per frame out, a summary at the end.
+#include <unistd.h>
+
 #include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
+#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
+#include <opencv2/videoio/registry.hpp>
 
 #include "api/faces.h"
 #include "cli/cli.h"
@@ -17,6 +25,10 @@ namespace mw::cli {
 namespace {
 
 inline constexpr double kDefaultOutFps = 25;  // when the source does not say its frame rate
+// OpenCV sets FFmpeg's log level from this variable when it first loads FFmpeg; -8 is AV_LOG_QUIET.
+inline constexpr const char* kFfmpegLogLevelVar = "OPENCV_FFMPEG_LOGLEVEL";
+inline constexpr const char* kFfmpegQuiet = "-8";
+inline constexpr const char* kOpenCvLogLevelVar = "OPENCV_LOG_LEVEL";
 
 struct WatchArgs {
   std::string source, model = "latest", out;
@@ -32,13 +44,40 @@ bool is_camera_index(const std::string& s) {
 
 bool is_live(const std::string& s) { return is_camera_index(s) || s.find("://") != std::string::npos; }
 
+// OpenCV's log lines and FFmpeg's ("[ WARN:0@0.01] ... GStreamer warning", "moov
+// atom not found") would come before the one error maskwatch gives; a user who
+// sets OPENCV_LOG_LEVEL or OPENCV_FFMPEG_LOGLEVEL still gets them.
+void quiet_video_libraries() {
+  if (!std::getenv(kOpenCvLogLevelVar)) cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+  ::setenv(kFfmpegLogLevelVar, kFfmpegQuiet, /*overwrite=*/0);
+}
+
+// Files and URLs go to FFmpeg when OpenCV has it: the backends it would try
+// next (GStreamer, image sequences) only add failures of their own.
+int file_backend() { return cv::videoio_registry::hasBackend(cv::CAP_FFMPEG) ? cv::CAP_FFMPEG : cv::CAP_ANY; }
+
+// A file source that is missing or unreadable is named as such before OpenCV tries it.
+void check_readable_file(const std::string& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec) throw Error(path, "cannot be read: " + ec.message());
+  if (std::filesystem::is_directory(status)) throw Error(path, "is a folder, not a video");
+  if (::access(path.c_str(), R_OK) != 0) throw Error(path, std::string("cannot be read: ") + std::strerror(errno));
+}
+
 cv::VideoCapture open_source(const std::string& source) {
+  quiet_video_libraries();
   cv::VideoCapture cap;
-  if (is_camera_index(source))
-    cap.open(std::stoi(source));
-  else
-    cap.open(source);
-  if (!cap.isOpened()) throw Error(source, "cannot be opened as a video, camera or stream");
+  if (is_camera_index(source)) {
+    if (!cap.open(std::stoi(source))) throw Error(source, "no camera with this index can be opened");
+  } else if (is_live(source)) {
+    if (!cap.open(source, file_backend()))
+      throw Error(source, "cannot be opened as a video stream (unreachable, or not a video)");
+  } else {
+    check_readable_file(source);
+    if (!cap.open(source, file_backend()))
+      throw Error(source, "cannot be read as a video (another kind of file, or damaged or truncated)");
+  }
   return cap;
 }
 
@@ -107,12 +146,12 @@ Run add_watch(CLI::App& app, const Globals& g) {
       ->check(at_least(1));
   return [&g, a] {
     require_store(g.store);
+    cv::VideoCapture cap = open_source(a->source);
+    check_frame_size(cap, a->source, a->max_pixels);
     const Classifier clf(g.store, a->model, g.threads);
     std::string detector_name;
     const FaceDetector detector =
         open_detector(*open_store(g.store), a->detection.detector, a->detection.options, detector_name);
-    cv::VideoCapture cap = open_source(a->source);
-    check_frame_size(cap, a->source, a->max_pixels);
     WatchOptions o;
     o.every = a->every, o.max_frames = a->max_frames, o.labels = clf.labels();
     o.max_pixels = a->max_pixels, o.source = a->source;
