@@ -137,10 +137,10 @@ refuses() {  # STORE WHY, then classify's arguments
   [ $rc -eq 1 ] || fail "classify $*: exit $rc, expected 1: $out"
   grep -qF -- "$why" <<<"$out" || fail "classify $*: the error does not say '$why': $out"
 }
-refuses "$s" "--box 0x4f,1,20,20: expected XMIN,YMIN,XMAX,YMAX (four decimal numbers)" --box 0x4f,1,20,20 "$good"
-refuses "$s" "--box 0,0,1e30,1e30: expected pixel coordinates (finite numbers up to 1000000)" --box 0,0,1e30,1e30 "$good"
-refuses "$s" "--box 0,0,nan,5: expected XMIN,YMIN,XMAX,YMAX" --box 0,0,nan,5 "$good"
-refuses "$s" "--box 50,50,10,10: expected xmin < xmax and ymin < ymax" --box 50,50,10,10 "$good"
+refuses "$s" "--box '0x4f,1,20,20': expected XMIN,YMIN,XMAX,YMAX (four decimal numbers)" --box 0x4f,1,20,20 "$good"
+refuses "$s" "--box '0,0,1e30,1e30': expected pixel coordinates (finite numbers up to 1000000)" --box 0,0,1e30,1e30 "$good"
+refuses "$s" "--box '0,0,nan,5': expected XMIN,YMIN,XMAX,YMAX" --box 0,0,nan,5 "$good"
+refuses "$s" "--box '50,50,10,10': expected xmin < xmax and ymin < ymax" --box 50,50,10,10 "$good"
 many=()
 for _ in $(seq 1025); do many+=(--box "$good_box"); done
 refuses "$s" "classify --box: 1025 boxes; at most 1024" "${many[@]}" "$good"

@@ -6,6 +6,7 @@
 #include <opencv2/core.hpp>
 
 #include "core/base64.h"
+#include "core/json_text.h"
 #include "core/text.h"
 #include "data/image_decode.h"
 #include "detect/detector.h"
@@ -29,8 +30,8 @@ Box checked_box(const double v[4], const std::string& where) {
 Box parse_box(const std::string& text, const std::string& where) {
   double v[4];
   if (!parse_decimals(text, v, 4))
-    throw Error(where + " " + text, "expected XMIN,YMIN,XMAX,YMAX (four decimal numbers)");
-  return checked_box(v, where + " " + text);
+    throw Error(where + " " + quote_text(text), "expected XMIN,YMIN,XMAX,YMAX (four decimal numbers)");
+  return checked_box(v, where + " " + quote_text(text));
 }
 
 Box parse_box(const json& value, const std::string& where) {
@@ -50,8 +51,8 @@ void check_box_count(std::size_t count, const std::string& where) {
 
 double parse_min_confidence(const std::string& text, const std::string& where) {
   double v = 0;
-  if (!parse_decimal(text, v)) throw Error(where + " " + text, "expected a number from 0 to 1");
-  return check_min_confidence(json(v), where + " " + text);
+  if (!parse_decimal(text, v)) throw Error(where + " " + quote_text(text), "expected a number from 0 to 1");
+  return check_min_confidence(json(v), where + " " + quote_text(text));
 }
 
 double check_min_confidence(const json& value, const std::string& where) {
@@ -101,7 +102,7 @@ cv::Mat decode_request_image(const FacesRequest& request) {
     throw ImageTooLarge(request.source, "image file over " + std::to_string(kMaxImageBytes) + " bytes");
   if (sniff_image_format(request.image) == ImageFormat::Unknown)
     throw UnsupportedImageType(request.source, "not a JPEG or PNG file; those are the formats maskwatch reads");
-  return decode_image_rgb(request.image, request.source, {request.max_pixels, kMaxRequestSide});
+  return decode_image_rgb(request.image, request.source, {request.max_pixels, kMaxRequestSide, request.admit});
 }
 
 void mark_unsure(std::vector<Prediction>& faces, double min_confidence) {
@@ -118,7 +119,7 @@ const char* const kWholeImageRule = "face";
 std::string check_whole_image_rule(const std::string& rule, const std::string& where) {
   for (const char* r : kWholeImageRules)
     if (rule == r) return rule;
-  throw Error(where + " " + rule, "expected auto, face, image or centre");
+  throw Error(where + " " + quote_text(rule), "expected auto, face, image or centre");
 }
 
 std::string applied_whole_image_rule(const std::string& rule, const std::string& where) {
@@ -224,6 +225,8 @@ RequestError request_error(const std::exception_ptr& error) {
     std::rethrow_exception(error);
   } catch (const ImageTooLarge& e) {
     return {413, "too_large", e.what()};
+  } catch (const Overloaded& e) {
+    return {503, "overloaded", e.what()};
   } catch (const UnsupportedImageType& e) {
     return {415, "unsupported_type", e.what()};
   } catch (const Error& e) {

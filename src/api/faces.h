@@ -5,6 +5,7 @@
 #pragma once
 #include <cstddef>
 #include <exception>
+#include <functional>
 #include <opencv2/core.hpp>
 #include <string>
 #include <vector>
@@ -45,12 +46,18 @@ struct FacesRequest {
   double min_confidence = 0;              // a face less sure than this is answered "unsure" (0: never)
   bool detect = false;                    // no boxes given: the face detector finds them
   double min_face = 0;                    // with detect: faces whose shorter side is under this (px) are dropped
+  std::function<void(long pixels)> admit;  // called with the photo's pixels before they are decoded (data/image_decode.h)
 };
 
 class FaceDetector;
 
 // A photo that is neither JPEG nor PNG (by its bytes or its declared type).
 class UnsupportedImageType : public Error {
+ public:
+  using Error::Error;
+};
+// A request that a server has no room for now (answered 503).
+class Overloaded : public Error {
  public:
   using Error::Error;
 };

@@ -29,9 +29,21 @@ struct ServeArgs {
 void add_limit_options(CLI::App& c, ServeOptions& o) {
   c.add_option("--max-body-bytes", o.max_body_bytes, "largest request body; over it 413")->capture_default_str();
   c.add_option("--max-pixels", o.max_pixels, "largest photo, width x height; over it 413")->capture_default_str();
+  c.add_option("--max-pixels-in-flight", o.max_pixels_in_flight,
+               "pixels of the photos decoded at once (0: twice --max-pixels); more wait for room")
+      ->capture_default_str();
+  c.add_option("--max-body-memory", o.max_body_memory,
+               "bytes of request bodies held at once (0: twice --max-in-flight x --max-body-bytes); more get 503")
+      ->capture_default_str();
   c.add_option("--max-in-flight", o.max_in_flight, "requests served at once; more get 503 with Retry-After")
       ->capture_default_str();
   c.add_option("--timeout-ms", o.timeout_ms, "time per request; over it 504")->capture_default_str();
+  c.add_option("--receive-timeout-ms", o.receive_timeout_ms,
+               "time for a request to arrive whole (headers and body); over it 408")
+      ->capture_default_str();
+  c.add_option("--max-connections", o.max_connections,
+               "client connections served at once; when all are busy the longest-waiting is closed")
+      ->capture_default_str();
   c.add_option("--retry-after", o.retry_after_s, "seconds a 503 asks the client to wait")->capture_default_str();
 }
 
@@ -86,6 +98,7 @@ Run add_serve(CLI::App& app, const Globals& g) {
     if (!g.quiet) {
       std::cerr << "serving model " << server.classifier().metadata().value("id", "") << " on http://" << o.host << ":"
                 << port << "/" << (o.web_dir.empty() ? " (API only: no web page found)" : "") << "\n";
+      std::cerr << "memory: " << describe_request_memory(o) << "\n";
     }
     serve_until_signal(server, g.quiet);
     return 0;

@@ -348,6 +348,7 @@ void check_size(unsigned long width, unsigned long height, const ImageLimits& li
     throw ImageTooLarge(source, "image is over " + std::to_string(limits.max_pixels) + " pixels" + size);
   if (width > static_cast<unsigned long>(limits.max_side) || height > static_cast<unsigned long>(limits.max_side))
     throw ImageTooLarge(source, "image side is over the cap of " + std::to_string(limits.max_side) + " pixels" + size);
+  if (limits.admit) limits.admit(long(width * height));
 }
 
 Error undecodable(const std::string& source, const std::string& why) {

@@ -2,6 +2,7 @@
 // cv::imdecode(IMREAD_COLOR) gives (then BGR->RGB), without OpenCV's imgcodecs
 // and the hundred-odd libraries it loads.
 #pragma once
+#include <functional>
 #include <opencv2/core.hpp>
 #include <string>
 #include <string_view>
@@ -16,6 +17,10 @@ enum class ImageFormat { Unknown, Jpeg, Png };
 struct ImageLimits {
   long max_pixels;  // width x height
   int max_side;     // width and height each
+  // Called with width x height once the header is read and within the
+  // limits, before pixel memory is allocated (a server admits the pixels it
+  // decodes at once here); may throw to refuse the image.
+  std::function<void(long pixels)> admit = nullptr;
 };
 
 // An image refused from its header for being over the limits (a caller may

@@ -40,6 +40,11 @@ void ServerMetrics::set_model_load_seconds(double seconds) {
   model_load_seconds_ = seconds;
 }
 
+void ServerMetrics::record_unexpected() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++unexpected_;
+}
+
 void ServerMetrics::write_requests(std::string& out) const {
   header(out, "maskwatch_http_requests_total", "counter", "HTTP requests answered, by route and status.");
   for (const auto& [key, n] : requests_)
@@ -78,6 +83,8 @@ std::string ServerMetrics::text() const {
   write_faces(out);
   header(out, "maskwatch_http_requests_in_flight", "gauge", "Requests being served now.");
   out += "maskwatch_http_requests_in_flight " + std::to_string(in_flight_.load()) + "\n";
+  header(out, "maskwatch_unexpected_errors_total", "counter", "Requests that failed unexpectedly (answered 500).");
+  out += "maskwatch_unexpected_errors_total " + std::to_string(unexpected_) + "\n";
   header(out, "maskwatch_model_load_seconds", "gauge", "Time the model took to load when the server started.");
   out += "maskwatch_model_load_seconds " + number(model_load_seconds_) + "\n";
   return out;

@@ -22,6 +22,8 @@ class ServerMetrics {
   void record_request(const std::string& route, int status, double seconds);
   void record_face(const std::string& label);
   void set_model_load_seconds(double seconds);
+  // A failure nobody foresaw (answered 500): counted apart, so that an alert can watch it.
+  void record_unexpected();
   std::atomic<int>& in_flight() { return in_flight_; }
   std::string text() const;
 
@@ -40,6 +42,7 @@ class ServerMetrics {
   std::map<std::string, Histogram> latency_;
   std::map<std::string, long> faces_;
   double model_load_seconds_ = 0;
+  long unexpected_ = 0;
   std::atomic<int> in_flight_{0};
 };
 

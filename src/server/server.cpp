@@ -15,11 +15,14 @@
 #include "api/faces.h"
 #include "core/env.h"
 #include "core/hash.h"
+#include "core/json_text.h"
+#include "core/memory_return.h"
 #include "core/paths.h"
 #include "detect/detector_artifact.h"
 #include "model/catalog.h"
 #include "results/results_table.h"
 #include "server/annotate.h"
+#include "server/connections.h"
 #include "server/jobs.h"
 #include "server/metrics.h"
 #include "store/object_store.h"
@@ -31,10 +34,17 @@ namespace mw {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+std::size_t body_memory(const ServeOptions& o) {
+  return o.max_body_memory ? o.max_body_memory : 2 * std::size_t(std::max(1, o.max_in_flight)) * o.max_body_bytes;
+}
+
+std::size_t pixels_in_flight(const ServeOptions& o) {
+  return std::size_t(std::max(o.max_pixels_in_flight ? o.max_pixels_in_flight : 2 * o.max_pixels, o.max_pixels));
+}
 using httplib::Request;
 using httplib::Response;
 
-constexpr int kSpareWorkers = 4;  // answer probes, metrics and refusals while every slot is busy
 constexpr const char* kWebDirEnv = "MASKWATCH_WEB_DIR";
 constexpr const char* kWebShareDir = "share/maskwatch/web";
 constexpr const char* kJson = "application/json";
@@ -47,7 +57,7 @@ double ms_since(Clock::time_point t) { return 1000.0 * seconds_since(t); }
 
 void send_json(Response& res, const json& body, int status = 200) {
   res.status = status;
-  res.set_content(body.dump(), kJson);
+  res.set_content(json_text(body), kJson);
 }
 
 void send_error(Response& res, int status, const std::string& code, const std::string& message) {
@@ -72,6 +82,76 @@ std::string route_of(const Request& req) {
   if (req.path.rfind("/v1/", 0) == 0) return "other";
   return "static";
 }
+
+// The methods each route answers ("" for a path no route has): a known path
+// asked with another method is answered 405 with these in Allow.
+std::string allowed_methods(const std::string& path, bool has_page) {
+  if (path == "/v1/predict") return "POST";
+  if (path == "/v1/benchmarks") return "GET, HEAD, POST";
+  if (path == "/v1/models" || path == "/healthz" || path == "/readyz" || path == "/metrics" ||
+      path.rfind("/v1/benchmarks/runs/", 0) == 0)
+    return "GET, HEAD";
+  if (path.rfind("/v1/", 0) != 0 && has_page) return "GET, HEAD";
+  return "";
+}
+
+// Whether `method` is one of `allowed` ("GET, HEAD").
+bool answers(const std::string& allowed, const std::string& method) {
+  return (", " + allowed + ",").find(", " + method + ",") != std::string::npos;
+}
+
+// A Content-Length that is a whole number of bytes (httplib would read "-1" as 2^64 - 1).
+bool valid_content_length(const std::string& value) {
+  return !value.empty() && value.size() <= 19 && value.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// A quantity held at once across requests (bytes of bodies, decoded
+// pixels), up to a cap.
+class Budget {
+ public:
+  explicit Budget(std::size_t cap) : cap_(cap) {}
+  // Takes n if that stays within the cap, waiting until `until` for others
+  // to give back; false when it cannot.
+  bool take(std::size_t n, Clock::time_point until = Clock::time_point()) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!freed_.wait_until(lock, until, [&] { return held_ + n <= cap_; })) return false;
+    held_ += n;
+    return true;
+  }
+  void give(std::size_t n) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      held_ -= n;
+    }
+    freed_.notify_all();
+  }
+  std::size_t cap() const { return cap_; }
+
+ private:
+  std::size_t cap_, held_ = 0;
+  std::mutex mu_;
+  std::condition_variable freed_;
+};
+
+// What one request holds of a budget, given back when it ends.
+class Hold {
+ public:
+  explicit Hold(Budget& b) : budget_(b) {}
+  ~Hold() {
+    if (n_) budget_.give(n_);
+  }
+  Hold(const Hold&) = delete;
+  Hold& operator=(const Hold&) = delete;
+  bool take(std::size_t n, Clock::time_point until = Clock::time_point()) {
+    if (!budget_.take(n, until)) return false;
+    n_ += n;
+    return true;
+  }
+
+ private:
+  Budget& budget_;
+  std::size_t n_ = 0;
+};
 
 // A bearer token against the expected one, in time that does not depend on
 // where they differ (both hashed first, so not on the length either).
@@ -100,9 +180,12 @@ std::vector<Box> parse_boxes(const std::vector<std::string>& values) {
 
 // The photo and boxes of a predict request, as read from its body.
 struct Upload {
+  explicit Upload(Budget& bodies) : share(bodies) {}
   std::string image, type, boxes, min_confidence, field;
   bool has_image = false;
-  bool over_limit = false;
+  bool over_limit = false;   // over --max-body-bytes
+  bool over_budget = false;  // the server holds as many bodies as it may
+  Hold share;
 };
 
 struct Outcome {
@@ -110,9 +193,20 @@ struct Outcome {
   std::string body, type = kJson;
 };
 
-Outcome error_outcome(const RequestError& e) { return {e.status, error_json(e).dump(), kJson}; }
+Outcome error_outcome(const RequestError& e) { return {e.status, json_text(error_json(e)), kJson}; }
 
 }  // namespace
+
+std::size_t request_memory_bound(const ServeOptions& o) {
+  return body_memory(o) + pixels_in_flight(o) * kServedBytesPerPixel;
+}
+
+std::string describe_request_memory(const ServeOptions& o) {
+  const auto mib = [](std::size_t bytes) { return std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB"; };
+  return mib(request_memory_bound(o)) + " at most for requests (bodies " + mib(body_memory(o)) + ", photos of " +
+         std::to_string(pixels_in_flight(o) / 1'000'000) + " megapixels decoded at once x " +
+         std::to_string(kServedBytesPerPixel) + " bytes)";
+}
 
 std::string find_web_dir() {
   const std::string from_env = env_or(kWebDirEnv);
@@ -182,7 +276,9 @@ struct Server::Impl {
   FaceDetector detector;      // finds the faces of a photo sent without boxes
   ServerMetrics metrics;
   BenchmarkJobs jobs;
-  httplib::Server http;
+  Budget bodies;  // bytes of the bodies being read and served
+  Budget pixels;  // pixels of the photos decoded and being served
+  HttpConnections http;
   std::mutex log_mu, drain_mu;
   std::condition_variable drained;
   int held = 0;  // slots held (under drain_mu): a request's handler, or its work after a 504
@@ -193,6 +289,13 @@ struct Server::Impl {
       : opt(o),
         clf(o.store, o.model, o.threads),
         detector(open_detector(*open_store(o.store), o.detector, {}, detector_name)),
+        bodies(body_memory(o)),
+        pixels(pixels_in_flight(o)),
+        http({o.max_connections, o.receive_timeout_ms},
+             [this](int status) {
+               metrics.record_request("connection", status, 0);
+               if (status >= 500 && status != 503) metrics.record_unexpected();
+             }),
         workers(std::max(1, o.max_in_flight)) {
     metrics.set_model_load_seconds(seconds_since(start));
   }
@@ -223,6 +326,7 @@ struct Server::Impl {
   // Runs `handler` holding a slot; 503 at once when none is free.
   httplib::Server::Handler limited(std::function<void(const Request&, Response&)> handler) {
     return [this, handler](const Request& req, Response& res) {
+      mark_request_whole();
       auto slot = try_slot();
       if (!slot) return refuse_busy(res);
       handler(req, res);
@@ -233,6 +337,7 @@ struct Server::Impl {
   bool read_upload(const Request& req, const httplib::ContentReader& reader, Upload& up) {
     auto keep = [&](std::string& into, const char* data, std::size_t n) {
       if (into.size() + n > opt.max_body_bytes) return !(up.over_limit = true);
+      if (!up.share.take(n)) return !(up.over_budget = true);
       into.append(data, n);
       return true;
     };
@@ -283,7 +388,15 @@ struct Server::Impl {
     return fr;
   }
 
-  Outcome predict_outcome(const FacesRequest& fr, bool annotate, Clock::time_point start) {
+  // The photo's pixels are admitted from its header (the pixels budget),
+  // waiting for room until the request's time is up.
+  Outcome predict_outcome(FacesRequest fr, bool annotate, Clock::time_point start) {
+    Hold held(pixels);
+    fr.admit = [&](long n) {
+      if (!held.take(std::size_t(n), start + std::chrono::milliseconds(opt.timeout_ms)))
+        throw Overloaded(fr.source, "photos of " + std::to_string(pixels.cap()) +
+                                        " pixels in all are being served (--max-pixels-in-flight); retry later");
+    };
     try {
       const auto t0 = Clock::now();
       const cv::Mat rgb = decode_request_image(fr);
@@ -299,7 +412,7 @@ struct Server::Impl {
                    {"detected", fr.detect},
                    {"faces", faces_json(faces, clf.labels())},
                    {"timings_ms", {{"decode", decode_ms}, {"classify", classify_ms}, {"total", ms_since(start)}}}};
-      return {200, body.dump(), kJson};
+      return {200, json_text(body), kJson};
     } catch (...) {
       return error_outcome(request_error(std::current_exception()));
     }
@@ -329,20 +442,32 @@ struct Server::Impl {
          "the request took over " + std::to_string(opt.timeout_ms) + " ms (--timeout-ms); its work is abandoned"});
   }
 
+  void refuse_slow(Response& res) {
+    res.set_header("Connection", "close");
+    send_error(res, 408, "timeout",
+               "the request did not arrive whole within " + std::to_string(opt.receive_timeout_ms) +
+                   " ms (--receive-timeout-ms)");
+  }
+
   void refuse_body(Response& res) {
     send_error(res, 413, "too_large",
                "the body is over " + std::to_string(opt.max_body_bytes) + " bytes (--max-body-bytes)");
   }
 
+  // The body is read before a slot is taken: a client sending slowly holds
+  // its connection, not one of the requests in flight.
   void predict(const Request& req, Response& res, const httplib::ContentReader& reader) {
     const auto start = t_request_start;
     if (req.get_header_value<std::uint64_t>("Content-Length") > opt.max_body_bytes) return refuse_body(res);
-    auto slot = try_slot();
-    if (!slot) return refuse_busy(res);
-    Upload up;
+    Upload up(bodies);
     const bool read = read_upload(req, reader, up);
     if (up.over_limit) return refuse_body(res);
+    if (up.over_budget) return refuse_busy(res);
+    if (receive_deadline_passed()) return refuse_slow(res);
     if (!read) return send_error(res, 400, "bad_request", "the body could not be read (a malformed form?)");
+    mark_request_whole();
+    auto slot = try_slot();
+    if (!slot) return refuse_busy(res);
     FacesRequest fr;
     try {
       fr = faces_request(req, up);
@@ -442,6 +567,7 @@ struct Server::Impl {
   httplib::Server::HandlerResponse before_routing(const Request& req, Response& res) {
     t_request_start = Clock::now();
     const std::string route = route_of(req);
+    if (refuse_framing(req, res)) return httplib::Server::HandlerResponse::Handled;
     if (opt.token.empty() || route == "/healthz" || route == "static")
       return httplib::Server::HandlerResponse::Unhandled;
     if (token_matches(req.get_header_value("Authorization"), opt.token))
@@ -451,13 +577,39 @@ struct Server::Impl {
     return httplib::Server::HandlerResponse::Handled;
   }
 
+  // Requests answered before their body is read, the connection then closed
+  // (where the body ends is not known, or it is not wanted): a Content-Length
+  // that is no number (400), a method the route does not answer (405 with
+  // Allow), a body of no stated length (411: httplib would read it until the
+  // client closes).
+  bool refuse_framing(const Request& req, Response& res) {
+    const bool has_length = req.has_header("Content-Length");
+    const std::string allowed = allowed_methods(req.path, !opt.web_dir.empty());
+    if (has_length && !valid_content_length(req.get_header_value("Content-Length"))) {
+      send_error(res, 400, "bad_request",
+                 "Content-Length " + quote_text(req.get_header_value("Content-Length")) +
+                     ": expected a whole number of bytes");
+    } else if (!allowed.empty() && !answers(allowed, req.method)) {
+      res.set_header("Allow", allowed);
+      send_error(res, 405, "method_not_allowed",
+                 req.method + " " + quote_text(req.path) + ": this route answers " + allowed);
+    } else if (req.method != "GET" && req.method != "HEAD" && !has_length && !req.has_header("Transfer-Encoding")) {
+      send_error(res, 411, "length_required", req.method + " needs a Content-Length (or a chunked body)");
+    } else {
+      return false;
+    }
+    res.set_header("Connection", "close");
+    return true;
+  }
+
   // An error httplib answers itself (no route, a body over the limit, a
   // malformed request) gets the same JSON body as the others.
   void fill_error(const Request& req, Response& res) {
     if (!res.body.empty()) return;
+    if (receive_deadline_passed()) return refuse_slow(res);
     switch (res.status) {
       case 404:
-        return send_error(res, 404, "not_found", "no route " + req.method + " " + req.path);
+        return send_error(res, 404, "not_found", "no route " + req.method + " " + quote_text(req.path));
       case 413:
         return refuse_body(res);
       default:
@@ -473,13 +625,17 @@ struct Server::Impl {
     if (opt.access_log == ServeOptions::AccessLog::None) return;
     std::string line;
     if (opt.access_log == ServeOptions::AccessLog::Json) {
-      line = json{{"time", utc_now_iso()}, {"remote", req.remote_addr}, {"method", req.method},    {"path", req.path},
-                  {"status", res.status},  {"ms", 1000 * seconds},      {"bytes", res.body.size()}}
-                 .dump();
+      line = json_text({{"time", utc_now_iso()},
+                        {"remote", req.remote_addr},
+                        {"method", req.method},
+                        {"path", req.path},
+                        {"status", res.status},
+                        {"ms", 1000 * seconds},
+                        {"bytes", res.body.size()}});
     } else {
       char ms[32];
       std::snprintf(ms, sizeof ms, "%.1f", 1000 * seconds);
-      line = utc_now_iso() + " " + req.remote_addr + " " + req.method + " " + req.path + " " +
+      line = utc_now_iso() + " " + req.remote_addr + " " + req.method + " " + escape_text(req.path) + " " +
              std::to_string(res.status) + " " + ms + " ms " + std::to_string(res.body.size()) + " B";
     }
     std::lock_guard<std::mutex> lock(log_mu);
@@ -506,7 +662,6 @@ struct Server::Impl {
   }
 
   void configure() {
-    http.new_task_queue = [n = opt.max_in_flight + kSpareWorkers] { return new httplib::ThreadPool(size_t(n)); };
     http.set_payload_max_length(opt.max_body_bytes);
     // A response is written in pieces (headers, then body): without this,
     // Nagle's algorithm holds the last piece for the client's delayed ACK
@@ -514,8 +669,9 @@ struct Server::Impl {
     http.set_tcp_nodelay(true);
     http.set_pre_routing_handler([this](const Request& req, Response& res) { return before_routing(req, res); });
     http.set_error_handler([this](const Request& req, Response& res) { fill_error(req, res); });
-    http.set_exception_handler([](const Request&, Response& res, std::exception_ptr e) {
+    http.set_exception_handler([this](const Request&, Response& res, std::exception_ptr e) {
       const auto err = request_error(e);
+      if (err.status >= 500) metrics.record_unexpected();
       send_error(res, err.status, err.code, err.message);
     });
     http.set_logger([this](const Request& req, const Response& res) { log_request(req, res); });
@@ -528,6 +684,9 @@ struct Server::Impl {
 Server::Server(const ServeOptions& options) {
   if (options.max_in_flight < 1) throw Error("--max-in-flight", "expected at least 1");
   if (options.timeout_ms < 1) throw Error("--timeout-ms", "expected at least 1");
+  if (options.receive_timeout_ms < 1) throw Error("--receive-timeout-ms", "expected at least 1");
+  if (options.max_connections < 1) throw Error("--max-connections", "expected at least 1");
+  return_large_buffers_to_system();
   impl_ = std::make_unique<Impl>(options, Clock::now());
   impl_->configure();
 }

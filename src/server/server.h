@@ -37,10 +37,23 @@ struct ServeOptions {
   long max_pixels = 40'000'000;                        // a photo's width x height
   int max_in_flight = 8;                               // requests served at once; more get 503
   int timeout_ms = 10'000;                             // per request, from its headers to its answer; over it 504
+  int receive_timeout_ms = 20'000;  // for a request to arrive whole, headers and body; over it 408
+  int max_connections = 256;        // client connections served at once (server/connections.h)
+  std::size_t max_body_memory = 0;  // request bodies held at once, bytes; 0: 2 x max_in_flight x max_body_bytes
+  long max_pixels_in_flight = 0;    // pixels of the photos decoded at once; 0: 2 x max_pixels (more wait)
   int retry_after_s = 1;                               // what a 503 asks the client to wait
   std::vector<int> benchmark_sizes = {100, 200, 400};  // POST /v1/benchmarks without "sizes"
   enum class AccessLog { None, Text, Json } access_log = AccessLog::Text;  // one line per request, stderr
 };
+
+// What a served photo's decoded pixel costs at most, in bytes, from its
+// decode to its answer (RGB, the detector's and the annotation's copies;
+// measured in docs/measurements.md).
+inline constexpr std::size_t kServedBytesPerPixel = 8;
+// The most memory requests' buffers hold at once under `o` (bytes of bodies
+// plus decoded pixels times kServedBytesPerPixel), and that said in words.
+std::size_t request_memory_bound(const ServeOptions& o);
+std::string describe_request_memory(const ServeOptions& o);
 
 // The web page's folder, looked up at run time (first match wins):
 // $MASKWATCH_WEB_DIR when set (and only it); <executable's folder>/../share/maskwatch/web

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Slow clients beside normal load on `maskwatch serve`, on loopback only:
+# wrk's POST /v1/predict (one dataset photo and its boxes) at 2 connections,
+# first alone, then beside N clients that each send their request's headers
+# one byte a second. Prints requests/s and latency percentiles of both runs,
+# the ratio of their p99s, and how the slow clients were answered (408 once
+# --receive-timeout-ms passed). Then the server's resident memory before and
+# after a burst of large photos (8 at once of 6000x6000, made here as PNGs).
+# Usage: bench/slow_clients.sh --store DIR [--bin build/maskwatch] [--seconds 10] [--slow 100]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+store="" bin=build/maskwatch seconds=10 slow=100
+while [ $# -gt 0 ]; do
+  case $1 in
+    --store) store=$2; shift 2 ;;
+    --bin) bin=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
+    --slow) slow=$2; shift 2 ;;
+    *) echo "usage: $0 --store DIR [--bin PATH] [--seconds N] [--slow N]" >&2; exit 2 ;;
+  esac
+done
+[ -n "$store" ] || { echo "usage: $0 --store DIR ..." >&2; exit 2; }
+command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
+data=${MASKWATCH_DATA:-../shared/data/face-mask-detection}
+photo=$data/images/maksssksksss0.jpg
+work=$(mktemp -d)
+srv=""
+trap '[ -n "$srv" ] && kill "$srv" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+"$bin" --store "$store" --threads 2 -q serve --port 18931 --no-web --receive-timeout-ms 10000 2> "$work/serve.log" &
+srv=$!
+url=http://127.0.0.1:18931
+for _ in $(seq 100); do curl -sf "$url/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+cat > "$work/post.lua" <<LUA
+local f = io.open("$photo", "rb"); wrk.body = f:read("*a"); f:close()
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "image/jpeg"
+done = function(summary, latency)
+  io.write(string.format("%d requests, requests/s %.1f  p50 %.1f ms  p99 %.1f ms  not 2xx %d  socket errors %d\n",
+    summary.requests, summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1e3,
+    latency:percentile(99) / 1e3, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+LUA
+load() { wrk -t 1 -c 2 -d "${seconds}s" -s "$work/post.lua" "$url/v1/predict?boxes=79,105,109,142" | tail -1; }
+rss() { awk '/^VmRSS/ {printf "%.0f MB", $2 / 1024}' "/proc/$srv/status"; }
+echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(grep -q avx512_vnni /proc/cpuinfo && echo AVX-512 VNNI || echo AVX2)"
+quiet=$(load)
+echo "quiet:             $quiet"
+python3 - "$slow" "$((seconds + 4))" > "$work/slow.txt" <<'PY' &
+import socket, sys, threading, time
+n, seconds = int(sys.argv[1]), float(sys.argv[2])
+statuses = []
+def client():
+    s = socket.create_connection(("127.0.0.1", 18931))
+    request = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 64 + b"\r\n\r\n"
+    end = time.time() + seconds
+    try:
+        for b in request:  # one byte a second until the server answers or time is up
+            if time.time() > end: break
+            s.sendall(bytes([b]))
+            s.settimeout(1.0)
+            try:
+                got = s.recv(4096)
+                statuses.append(got.split(b" ")[1].decode() if got else "closed")
+                return
+            except socket.timeout:
+                pass
+        statuses.append("none")
+    except OSError:
+        statuses.append("reset")
+threads = [threading.Thread(target=client) for _ in range(n)]
+for t in threads: t.start()
+for t in threads: t.join()
+from collections import Counter
+print(", ".join(f"{k} {v}" for k, v in sorted(Counter(statuses).items())))
+PY
+slowpid=$!
+sleep 2
+busy=$(load)
+echo "beside $slow slow: $busy"
+wait "$slowpid"
+echo "slow clients answered: $(cat "$work/slow.txt")"
+python3 - "$quiet" "$busy" <<'PY'
+import re, sys
+p99 = [float(re.search(r"p99 ([0-9.]+) ms", s).group(1)) for s in sys.argv[1:]]
+print(f"p99 beside the slow clients / quiet: {p99[1] / p99[0]:.2f}")
+PY
+# Memory after a burst of large photos, all workers warmed first.
+python3 - "$work/big.png" 6000 <<'PY'
+import struct, sys, zlib
+path, side = sys.argv[1], int(sys.argv[2])
+chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
+z = zlib.compressobj(9); row = b"\x00" + bytes([128, 64, 32]) * side
+idat = b"".join(z.compress(row) for _ in range(side)) + z.flush()
+open(path, "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)) +
+                       chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+PY
+post() { curl -s -o /dev/null -w "%{http_code} " -H "Content-Type: $1" --data-binary "@$2" "$url/v1/predict"; }
+burst() {  # $1 requests at once of type $2, file $3; waits for them (not for the server)
+  local pids=() i
+  for ((i = 0; i < $1; i++)); do post "$2" "$3" & pids+=($!); done
+  wait "${pids[@]}"
+}
+for _ in 1 2 3; do burst 8 image/jpeg "$photo"; done >/dev/null
+before=$(rss)
+burst 8 image/png "$work/big.png" > "$work/codes.txt"
+sleep 1
+echo "8 photos of 6000x6000 at once ($(tr ' ' '\n' < "$work/codes.txt" | sort | uniq -c | xargs)): resident memory $before before, $(rss) after, peak $(awk '/^VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$srv/status")"
