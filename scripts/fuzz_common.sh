@@ -1,10 +1,11 @@
 # What scripts/sanitize.sh and bench/fuzz.sh share (sourced, not run).
 
 fuzz_targets=(fuzz_voc fuzz_image fuzz_tfjs_manifest fuzz_plain_net fuzz_model_meta fuzz_lambda_event fuzz_schedule
-  fuzz_pth)
+  fuzz_pth fuzz_http)
 # The largest input each target is given (bytes).
 declare -A fuzz_max_len=([fuzz_voc]=16384 [fuzz_image]=65536 [fuzz_tfjs_manifest]=8192 [fuzz_plain_net]=16384
-  [fuzz_model_meta]=4096 [fuzz_lambda_event]=8192 [fuzz_schedule]=256 [fuzz_pth]=16384)
+  [fuzz_model_meta]=4096 [fuzz_lambda_event]=8192 [fuzz_schedule]=256 [fuzz_pth]=16384
+  [fuzz_http]=16384)
 dataset_seed_files=5   # annotations and images taken from the dataset as seeds
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}

@@ -61,4 +61,19 @@ import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 assert [(l["method"], l["path"], l["status"]) for l in lines] == [("GET", "/healthz", 200), ("POST", "/v1/predict", 200)], lines
 PY
+
+# A path that is not UTF-8 is answered 404 and the process goes on; its
+# access-log line shows the bytes escaped. The start-up says the memory bound.
+start_serve "$work/serve2.log" --store "$s" --threads 2
+grep -q "^memory: [0-9]* MiB at most for requests" "$work/serve2.log" || fail "no memory line at start"
+for path in /%c0 /%ff.html /v1/benchmarks/runs/%ff; do
+  code=$(curl -s --path-as-is -o "$work/body.json" -w "%{http_code}" "http://127.0.0.1:$port$path")
+  [ "$code" = 404 ] || fail "$path: HTTP $code"
+  python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$work/body.json" || fail "$path: not JSON"
+done
+kill -0 "$srv" 2>/dev/null || fail "serve died on a path that is not UTF-8"
+code=$(curl -s -o /dev/null -w "%{http_code}" -X PUT --data x "http://127.0.0.1:$port/v1/predict")
+[ "$code" = 405 ] || fail "PUT /v1/predict: HTTP $code"
+curl -sf "http://127.0.0.1:$port/healthz" >/dev/null || fail "no answer after the hostile requests"
+grep -q 'GET /\\xc0 404' "$work/serve2.log" || fail "the access log does not escape the path"
 echo "PASS"

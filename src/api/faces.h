@@ -46,7 +46,8 @@ struct FacesRequest {
   double min_confidence = 0;              // a face less sure than this is answered "unsure" (0: never)
   bool detect = false;                    // no boxes given: the face detector finds them
   double min_face = 0;                    // with detect: faces whose shorter side is under this (px) are dropped
-  std::function<void(long pixels)> admit;  // called with the photo's pixels before they are decoded (data/image_decode.h)
+  std::function<void(long pixels)>
+      admit;  // called with the photo's pixels before they are decoded (data/image_decode.h)
 };
 
 class FaceDetector;

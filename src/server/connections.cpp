@@ -25,13 +25,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int kPollSliceMs = 100;         // how often a waiting connection looks whether the server stops
+constexpr int kPollSliceMs = 100;          // how often a waiting connection looks whether the server stops
 constexpr std::size_t kReadBuffer = 4096;  // httplib reads a request line and headers a byte at a time
 constexpr int kMaxRequestsPerAnswer = 16;  // answer(): requests read from one input
 constexpr auto kLinger = std::chrono::milliseconds(500);  // reading what a client still sends after its answer
 
+// Milliseconds left until `t`, rounded up so that a wait ends at `t` or after it.
 int ms_until(Clock::time_point t) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t - Clock::now()).count();
+  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(t - Clock::now()).count();
   return int(std::clamp<long long>(ms, 0, 1 << 30));
 }
 

@@ -719,6 +719,8 @@ void Server::stop() {
   impl_->http.stop();
 }
 
+std::string Server::answer(std::string_view raw) { return impl_->http.answer(raw); }
+
 const Classifier& Server::classifier() const { return impl_->clf; }
 
 }  // namespace mw

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "maskwatch.h"
@@ -34,15 +35,15 @@ struct ServeOptions {
   std::string token;    // a bearer token every route but /healthz asks for; "" -> none
   std::string web_dir;  // the page's static files; "" -> no page
   std::size_t max_body_bytes = std::size_t(16) << 20;
-  long max_pixels = 40'000'000;                        // a photo's width x height
-  int max_in_flight = 8;                               // requests served at once; more get 503
-  int timeout_ms = 10'000;                             // per request, from its headers to its answer; over it 504
+  long max_pixels = 40'000'000;     // a photo's width x height
+  int max_in_flight = 8;            // requests served at once; more get 503
+  int timeout_ms = 10'000;          // per request, from its headers to its answer; over it 504
   int receive_timeout_ms = 20'000;  // for a request to arrive whole, headers and body; over it 408
   int max_connections = 256;        // client connections served at once (server/connections.h)
   std::size_t max_body_memory = 0;  // request bodies held at once, bytes; 0: 2 x max_in_flight x max_body_bytes
   long max_pixels_in_flight = 0;    // pixels of the photos decoded at once; 0: 2 x max_pixels (more wait)
-  int retry_after_s = 1;                               // what a 503 asks the client to wait
-  std::vector<int> benchmark_sizes = {100, 200, 400};  // POST /v1/benchmarks without "sizes"
+  int retry_after_s = 1;            // what a 503 asks the client to wait
+  std::vector<int> benchmark_sizes = {100, 200, 400};                      // POST /v1/benchmarks without "sizes"
   enum class AccessLog { None, Text, Json } access_log = AccessLog::Text;  // one line per request, stderr
 };
 
@@ -76,6 +77,10 @@ class Server {
   void serve();
   // Stops accepting (safe from any thread, not from a signal handler).
   void stop();
+  // The HTTP requests in `raw` (one, or several as on a kept-alive
+  // connection) answered by the same handling a socket's get, without one;
+  // the response bytes. For the request fuzz target and tests.
+  std::string answer(std::string_view raw);
   const Classifier& classifier() const;
 
  private:
