@@ -146,7 +146,7 @@ PY
 "$mw" --store "$work/p" classify --min-confidence 1 "${boxes[@]}" "$img" | grep -q "unsure (best guess " ||
   fail "no unsure face in the text output"
 out=$("$mw" --store "$work/p" classify --min-confidence 1.5 "${boxes[@]}" "$img" 2>&1) && fail "--min-confidence 1.5 accepted"
-grep -q "min-confidence 1.5.*expected a number from 0 to 1" <<<"$out" || fail "unclear: $out"
+grep -q "min-confidence '1.5'.*expected a number from 0 to 1" <<<"$out" || fail "unclear: $out"
 out=$("$mw" --store "$work/p" --json models calibrate 2>&1) || fail "models calibrate: $out"
 grep -q '"temperature"' <<<"$out" || fail "models calibrate fitted no temperature: $out"
 echo "PASS"

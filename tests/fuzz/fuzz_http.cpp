@@ -3,8 +3,8 @@
 // Server::answer runs the bytes through the connection layer, the routes
 // and their error answers as a socket's would be. The server serves a store
 // made here with a tiny hand-built classifier and the shipped face detector.
-// Every answer must be an HTTP response; a crash, a sanitizer report or an
-// exception escaping is a finding.
+// Every answer must be an HTTP response; a crash, a sanitizer report, an
+// exception escaping or a 500 (an unexpected failure caught) is a finding.
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -18,7 +18,7 @@
 
 namespace {
 
-constexpr int kInputSize = 8;      // the classifier's crops
+constexpr int kInputSize = 16;     // the classifier's crops (the least a model may have)
 constexpr long kMaxPixels = 4096;  // photos decoded at most (64 x 64)
 constexpr std::size_t kMaxBody = 65536;
 
@@ -90,5 +90,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (raw.find("/v1/benchmarks") != std::string::npos && raw.find("POST") != std::string::npos) return 0;
   const std::string out = served.server->answer(raw);
   if (!out.empty() && out.rfind("HTTP/1.1 ", 0) != 0) std::abort();  // every answer is a response
+  // A 500 is something unexpected that the server caught (it goes on serving):
+  // still a finding.
+  if (out.find("HTTP/1.1 500 ") != std::string::npos) std::abort();
   return 0;
 }

@@ -8,7 +8,7 @@
 namespace {
 
 // Small enough that a hostile header cannot take the fuzzer past its memory limit.
-constexpr mw::ImageLimits kLimits{1L << 22, 1 << 13};
+const mw::ImageLimits kLimits{1L << 22, 1 << 13};
 constexpr int kCropSize = 32;
 constexpr float kMargin = 0.2f;
 
