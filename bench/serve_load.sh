@@ -21,7 +21,6 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$store" ] || { echo "usage: $0 --store DIR ..." >&2; exit 2; }
-command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
 data=${MASKWATCH_DATA:-../shared/data/face-mask-detection}
 photo=$data/images/maksssksksss0.jpg
 boxes=$(python3 - "$data/annotations/maksssksksss0.xml" <<'PY'
@@ -31,28 +30,12 @@ print(";".join(",".join(o.find("bndbox").find(k).text for k in ("xmin", "ymin", 
 PY
 )
 work=$(mktemp -d)
-srv=""
-trap '[ -n "$srv" ] && kill "$srv" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-"$bin" --store "$store" --threads 2 serve --port 0 --no-web 2> "$work/serve.log" &
-srv=$!
-for _ in $(seq 100); do grep -q "http://" "$work/serve.log" 2>/dev/null && break; sleep 0.1; done
-url=$(grep -o "http://[^ /]*" "$work/serve.log" | head -1)
-[ -n "$url" ] || { echo "serve did not start: $(cat "$work/serve.log")" >&2; exit 1; }
-cat > "$work/post.lua" <<LUA
-local f = io.open("$photo", "rb"); wrk.body = f:read("*a"); f:close()
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "image/jpeg"
-done = function(summary, latency)
-  io.write(string.format("%d requests, requests/s %.1f  p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  not 2xx %d  socket errors %d\n",
-    summary.requests, summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1e3, latency:percentile(90) / 1e3,
-    latency:percentile(99) / 1e3, summary.errors.status,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-end
-LUA
+source bench/serve_common.sh
+start_bench_server "$bin" "$store"
+write_wrk_post "$photo"
 faces=$(tr ';' '\n' <<<"$boxes" | wc -l)
 query="?boxes=$boxes" what="$faces faces by box"
 [ "$detect" = 1 ] && query="" what="no boxes: detect-then-classify"
-rss() { awk '/^VmRSS/ {printf "%.1f MB", $2 / 1024}' "/proc/$srv/status"; }
 echo "POST /v1/predict: $(basename "$photo"), $what, ${seconds} s per row; server resident memory at start $(rss)"
 for c in $connections; do
   printf "  %2d connections: " "$c"

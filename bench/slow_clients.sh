@@ -22,39 +22,23 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$store" ] || { echo "usage: $0 --store DIR ..." >&2; exit 2; }
-command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
 data=${MASKWATCH_DATA:-../shared/data/face-mask-detection}
 photo=$data/images/maksssksksss0.jpg
 work=$(mktemp -d)
-srv=""
-trap '[ -n "$srv" ] && kill "$srv" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-"$bin" --store "$store" --threads 2 serve --port 18931 --no-web --receive-timeout-ms 4000 2> "$work/serve.log" &
-srv=$!
-url=http://127.0.0.1:18931
-for _ in $(seq 100); do curl -sf "$url/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-cat > "$work/post.lua" <<LUA
-local f = io.open("$photo", "rb"); wrk.body = f:read("*a"); f:close()
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "image/jpeg"
-done = function(summary, latency)
-  io.write(string.format("%d requests, requests/s %.1f  p50 %.1f ms  p99 %.1f ms  not 2xx %d  socket errors %d\n",
-    summary.requests, summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1e3,
-    latency:percentile(99) / 1e3, summary.errors.status,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-end
-LUA
+source bench/serve_common.sh
+start_bench_server "$bin" "$store" --receive-timeout-ms 4000
+write_wrk_post "$photo"
 load() { wrk -t 1 -c 2 -d "${seconds}s" -s "$work/post.lua" "$url/v1/predict?boxes=79,105,109,142" | tail -1; }
-rss() { awk '/^VmRSS/ {printf "%.0f MB", $2 / 1024}' "/proc/$srv/status"; }
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(grep -q avx512_vnni /proc/cpuinfo && echo AVX-512 VNNI || echo AVX2)"
 quiet=$(load)
 echo "quiet:             $quiet"
-python3 - "$slow" "$((seconds + 4))" > "$work/slow.txt" <<'PY' &
+python3 - "$slow" "$((seconds + 4))" "$port" > "$work/slow.txt" <<'PY' &
 import socket, sys, threading, time
-n, seconds = int(sys.argv[1]), float(sys.argv[2])
+n, seconds, port = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
 statuses = []
 request = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 64 + b"\r\n\r\n"
 def one(end):  # one connection sending a byte a second until answered; its status
-    s = socket.create_connection(("127.0.0.1", 18931))
+    s = socket.create_connection(("127.0.0.1", port))
     s.settimeout(1.0)
     try:
         for b in request:

@@ -10,14 +10,12 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include "core/json_text.h"
+#include "core/worker_pool.h"
 
 namespace mw {
 
@@ -207,16 +205,18 @@ thread_local bool t_refuse = false;  // the pool had no room: answer 503 and clo
 // The open connections, and the pool of threads that serve them.
 class ConnectionPool : public httplib::TaskQueue {
  public:
-  explicit ConnectionPool(int threads) {
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { loop(); });
-  }
+  explicit ConnectionPool(int threads) : workers_(threads) {}
   ~ConnectionPool() override { shutdown(); }
 
   void enqueue(std::function<void()> fn) override {
     std::unique_lock<std::mutex> lock(mu_);
-    if (busy_ + queue_.size() < threads_.size() || close_one_waiting()) {
-      queue_.push_back(std::move(fn));
-      cv_.notify_one();
+    if (taken_ < workers_.threads() || close_one_waiting()) {
+      ++taken_;
+      workers_.post([this, fn = std::move(fn)] {
+        fn();
+        std::lock_guard<std::mutex> lock(mu_);
+        --taken_;
+      });
       return;
     }
     lock.unlock();
@@ -224,15 +224,7 @@ class ConnectionPool : public httplib::TaskQueue {
     fn();
     t_refuse = false;
   }
-  void shutdown() override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (stop_) return;
-      stop_ = true;
-    }
-    cv_.notify_all();
-    for (auto& t : threads_) t.join();
-  }
+  void shutdown() override { workers_.shutdown(); }
 
   void add(Connection* c) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -261,30 +253,11 @@ class ConnectionPool : public httplib::TaskQueue {
     ::shutdown(pick->sock, SHUT_RDWR);
     return true;
   }
-  void loop() {
-    for (;;) {
-      std::function<void()> fn;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-        if (queue_.empty()) return;
-        fn = std::move(queue_.front());
-        queue_.pop_front();
-        ++busy_;
-      }
-      fn();
-      std::lock_guard<std::mutex> lock(mu_);
-      --busy_;
-    }
-  }
 
   std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_;
-  std::vector<std::thread> threads_;
   std::vector<Connection*> open_;
-  std::size_t busy_ = 0;
-  bool stop_ = false;
+  std::size_t taken_ = 0;  // connections queued or being served
+  WorkerPool workers_;     // last: joined first, before what its connections use
 };
 
 namespace {

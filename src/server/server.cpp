@@ -18,6 +18,7 @@
 #include "core/json_text.h"
 #include "core/memory_return.h"
 #include "core/paths.h"
+#include "core/worker_pool.h"
 #include "detect/detector_artifact.h"
 #include "model/catalog.h"
 #include "results/results_table.h"
@@ -222,53 +223,6 @@ std::string find_web_dir() {
   return "";
 }
 
-// Threads that run requests' work, started once and kept: a thread keeps its
-// buffers (the detector's are tens of megabytes) from one request to the
-// next, where a thread per request faulted them in anew every time and left
-// them in a malloc arena of its own. Requests in flight are bounded by the
-// slots, so the queue never holds more than max_in_flight.
-class WorkerPool {
- public:
-  explicit WorkerPool(int n) {
-    for (int i = 0; i < n; ++i) threads_.emplace_back([this] { loop(); });
-  }
-  ~WorkerPool() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    for (auto& t : threads_) t.join();
-  }
-  void post(std::function<void()> task) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      queue_.push_back(std::move(task));
-    }
-    cv_.notify_one();
-  }
-
- private:
-  void loop() {
-    for (;;) {
-      std::function<void()> task;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-        if (queue_.empty()) return;
-        task = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      task();
-    }
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_;
-  std::vector<std::thread> threads_;
-  bool stop_ = false;
-};
-
 struct Server::Impl {
   ServeOptions opt;
   Classifier clf;
@@ -283,7 +237,11 @@ struct Server::Impl {
   std::condition_variable drained;
   int held = 0;  // slots held (under drain_mu): a request's handler, or its work after a 504
   std::atomic<bool> stopping{false};
-  WorkerPool workers;  // last: stopped (joined) first, before what its work uses
+  // Threads that run requests' work (a thread keeps its buffers, the
+  // detector's tens of megabytes, from one request to the next). Requests in
+  // flight are bounded by the slots, so its queue holds at most
+  // max_in_flight. Last: stopped (joined) first, before what its work uses.
+  WorkerPool workers;
 
   explicit Impl(const ServeOptions& o, Clock::time_point start)
       : opt(o),
