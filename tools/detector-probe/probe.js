@@ -9,7 +9,8 @@
 // tiny: inputSize; the others run at their fixed size and ignore it).
 // RGB_DIR holds <stem>.<W>x<H>.rgb files (tools/face-api-golden/dump_rgb.cpp).
 // The TF.js packages come from tools/face-api-golden/node_modules, the
-// human-models graphs from tools/pretrained-probe/models (fetch.sh).
+// human-models graphs from third_party/human-models/models (FaceBoxes) and
+// tools/pretrained-probe/models (the BlazeFace graphs): see tfjs.js.
 'use strict';
 
 const fs = require('fs');

