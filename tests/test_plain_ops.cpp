@@ -129,30 +129,32 @@ struct ConvCase {
   Side side;
   Channels ch;
   Residual residual;
-  bool relu;
+  PlainOp::Act act;
   Precision precision;
   bool in_unsigned;  // int8: the input is >= 0 (as after a ReLU) and quantized unsigned
   int pad_end = -1;  // TensorFlow's "SAME": one more row and column at the bottom and right
+  int groups = 1;    // depthwise: groups = cin = cout
   std::string name() const {
     std::string s = std::string(precision_name(precision)) + " " + geometry(k, stride, pad, side, ch.cin) + " -> " +
                     std::to_string(ch.cout) + " n" + std::to_string(n);
+    if (groups > 1) s += " depthwise";
     if (pad_end >= 0) s += " pad_end " + std::to_string(pad_end);
     if (residual.on) s += " residual+" + std::to_string(residual.extra_h) + "x" + std::to_string(residual.extra_w);
     if (in_unsigned) s += " unsigned input";
-    return s + (relu ? " relu" : "");
+    return s + " " + act_name(act);
   }
 };
 
 std::pair<Activation, Activation> run_conv(const ConvCase& c, Rng& rng) {
   PlainOp op;
   op.kind = PlainOp::Kind::Conv;
-  op.cin = c.ch.cin, op.cout = c.ch.cout, op.k = c.k, op.stride = c.stride, op.pad = c.pad, op.relu = c.relu;
-  op.pad_end = c.pad_end;
+  op.cin = c.ch.cin, op.cout = c.ch.cout, op.k = c.k, op.stride = c.stride, op.pad = c.pad, op.act = c.act;
+  op.pad_end = c.pad_end, op.groups = c.groups;
   Activation x = random_activation(c.n, c.side.h, c.side.w, c.ch.cin, rng);
   if (c.in_unsigned)
     for (auto& v : x.data) v = std::abs(v);
-  const auto weights =
-      random_params(static_cast<std::size_t>(c.k) * c.k * c.ch.cin * c.ch.cout, c.k * c.k * c.ch.cin, rng);
+  const int cin_g = c.ch.cin / c.groups;
+  const auto weights = random_params(static_cast<std::size_t>(c.k) * c.k * cin_g * c.ch.cout, c.k * c.k * cin_g, rng);
   const auto bias = random_params(static_cast<std::size_t>(c.ch.cout), 1, rng);
   const int ho = plain_out_side(x.h, op), wo = plain_out_side(x.w, op);
   const Activation r =
@@ -163,10 +165,10 @@ std::pair<Activation, Activation> run_conv(const ConvCase& c, Rng& rng) {
   const FastConv conv(op, c.side.h, weights.data(), bias.data(), c.precision, in_scale, c.in_unsigned);
   Activation fast;
   conv.run(x, c.residual.on ? &r : nullptr, fast);
-  Activation ref = reference::conv2d(x, weights.data(), bias.data(), op.cout, op.k, op.stride, op.pad, op.pad_end);
+  Activation ref =
+      reference::conv2d(x, weights.data(), bias.data(), op.cout, op.k, op.stride, op.pad, op.pad_end, op.groups);
   if (c.residual.on) ref = reference::add_residual(ref, r);
-  if (c.relu) ref = reference::relu(ref);
-  return {fast, ref};
+  return {fast, reference::activate(ref, c.act, op.act_scale)};
 }
 
 // Every geometry in fp32; bf16 and int8 (whose kernels are built per shape,
@@ -182,14 +184,14 @@ std::vector<OpCase> conv_cases() {
         for (const auto& side : kSides)
           for (const auto& ch : kChannels)
             for (const auto& residual : kResiduals)
-              for (bool relu : {false, true}) {
+              for (auto act : {PlainOp::Act::none, PlainOp::Act::relu}) {
                 if (pad >= k || !fits(side, k, pad)) continue;
                 const bool low_too = geometry_index++ % kLowPrecisionStride == 0;
                 for (Precision p : native_precisions()) {
                   if (p != Precision::fp32 && !low_too) continue;
                   const int n = kBatches[table.size() % kBatches.size()];
                   const bool in_unsigned = p == Precision::int8 && table.size() % 2 == 1;
-                  const ConvCase c{k, stride, pad, n, side, ch, residual, relu, p, in_unsigned};
+                  const ConvCase c{k, stride, pad, n, side, ch, residual, act, p, in_unsigned};
                   table.push_back({"conv", c.name(), [c](Rng& rng) { return run_conv(c, rng); }, tolerance(p)});
                 }
               }
@@ -208,10 +210,92 @@ std::vector<OpCase> same_padding_conv_cases() {
   std::vector<OpCase> table;
   for (const auto& g : geometries)
     for (Precision p : native_precisions())
-      for (bool relu : {false, true}) {
-        const ConvCase c{g.k, g.stride, g.pad, 2, g.side, {13, 19}, {false, 0, 0}, relu, p, false, g.pad_end};
+      for (auto act : {PlainOp::Act::none, PlainOp::Act::relu}) {
+        const ConvCase c{g.k, g.stride, g.pad, 2, g.side, {13, 19}, {false, 0, 0}, act, p, false, g.pad_end};
         table.push_back({"conv", c.name(), [c](Rng& rng) { return run_conv(c, rng); }, tolerance(p)});
       }
+  return table;
+}
+
+const PlainOp::Act kActs[] = {PlainOp::Act::none,       PlainOp::Act::relu,         PlainOp::Act::relu6,
+                              PlainOp::Act::hard_swish, PlainOp::Act::hard_sigmoid, PlainOp::Act::sigmoid};
+
+// Depthwise convolutions as MobileNetV3 has them (3x3 and 5x5, stride 1 and 2,
+// "SAME" padding), with every activation, a residual, in each precision; and
+// dense ones with the activations that are not fused into oneDNN's kernel.
+std::vector<OpCase> depthwise_and_activation_conv_cases() {
+  struct Geometry {
+    int k, stride, pad, pad_end;
+    Side side;
+  };
+  const std::vector<Geometry> geometries = {
+      {3, 1, 1, 1, {8, 8}}, {3, 2, 0, 1, {8, 8}}, {5, 1, 2, 2, {6, 7}}, {5, 2, 1, 2, {8, 6}}, {3, 2, 1, 1, {1, 1}}};
+  std::vector<OpCase> table;
+  for (const auto& g : geometries)
+    for (int channels : {8, 19})
+      for (auto act : kActs)
+        for (Precision p : native_precisions()) {
+          const bool residual = g.stride == 1 && act == PlainOp::Act::none;
+          const ConvCase c{g.k, g.stride, g.pad, 3,         g.side,  {channels, channels}, {residual, 0, 0},
+                           act, p,        false, g.pad_end, channels};
+          table.push_back({"conv", c.name(), [c](Rng& rng) { return run_conv(c, rng); }, tolerance(p)});
+        }
+  for (auto act : kActs)
+    for (Precision p : native_precisions()) {
+      const ConvCase c{1, 1, 0, 2, {5, 5}, {13, 19}, {true, 0, 0}, act, p, false};
+      table.push_back({"conv", c.name(), [c](Rng& rng) { return run_conv(c, rng); }, tolerance(p)});
+    }
+  return table;
+}
+
+// A map with values spread over [-8, 8], across every activation's bends.
+Activation spread_activation(int n, int h, int w, int c, Rng& rng) {
+  Activation a = random_activation(n, h, w, c, rng);
+  for (auto& v : a.data) v *= 8.f;
+  return a;
+}
+
+std::vector<OpCase> activation_cases() {
+  std::vector<OpCase> table;
+  for (auto act : kActs)
+    for (float scale : {1.f / 6.f, 0.16662598f}) {
+      auto run = [act, scale](Rng& rng) {
+        Activation x = spread_activation(2, 5, 6, 13, rng);
+        const Activation ref = reference::activate(x, act, scale);
+        plain_activate(act, scale, x);
+        return std::make_pair(x, ref);
+      };
+      table.push_back({"activate", std::string(act_name(act)) + " scale " + std::to_string(scale), run});
+    }
+  return table;
+}
+
+std::vector<OpCase> add_mul_upsample_cases() {
+  std::vector<OpCase> table;
+  for (const auto& side : kSides)
+    for (int n : kBatches) {
+      const std::string name = geometry(1, 1, 0, side, 13) + " n" + std::to_string(n);
+      table.push_back({"add", name, [side, n](Rng& rng) {
+                         const Activation a = random_activation(n, side.h, side.w, 13, rng),
+                                          b = random_activation(n, side.h, side.w, 13, rng);
+                         Activation fast;
+                         plain_add(a, b, fast);
+                         return std::make_pair(fast, reference::add(a, b));
+                       }});
+      table.push_back({"mul", name, [side, n](Rng& rng) {
+                         const Activation x = random_activation(n, side.h, side.w, 13, rng),
+                                          gate = random_activation(n, 1, 1, 13, rng);
+                         Activation fast;
+                         plain_mul_channels(x, gate, fast);
+                         return std::make_pair(fast, reference::mul_channels(x, gate));
+                       }});
+      table.push_back({"upsample", name, [side, n](Rng& rng) {
+                         const Activation x = random_activation(n, side.h, side.w, 13, rng);
+                         Activation fast;
+                         plain_upsample2x(x, fast);
+                         return std::make_pair(fast, reference::upsample2x(x));
+                       }});
+    }
   return table;
 }
 
@@ -361,6 +445,9 @@ std::vector<OpCase> normalize_cases() {
 
 TEST(PlainOps, Conv) { run_table(conv_cases()); }
 TEST(PlainOps, ConvWithSamePadding) { run_table(same_padding_conv_cases()); }
+TEST(PlainOps, DepthwiseConvAndActivations) { run_table(depthwise_and_activation_conv_cases()); }
+TEST(PlainOps, Activations) { run_table(activation_cases()); }
+TEST(PlainOps, AddMulAndUpsample) { run_table(add_mul_upsample_cases()); }
 TEST(PlainOps, Concat) { run_table(concat_cases()); }
 TEST(PlainOps, MaxPool) { run_table(maxpool_cases()); }
 TEST(PlainOps, AvgPoolWithZeroChannels) { run_table(avgpool_cases()); }
@@ -393,11 +480,23 @@ struct NetBuilder {
     return op.out;
   }
   int conv(int in, int cin, int cout, int k, int stride, int pad, bool relu, int residual = -1, int pad_end = -1) {
+    return conv_act(in, cin, cout, k, stride, pad, relu ? PlainOp::Act::relu : PlainOp::Act::none, residual, pad_end);
+  }
+  int conv_act(int in, int cin, int cout, int k, int stride, int pad, PlainOp::Act act, int residual = -1,
+               int pad_end = -1, int groups = 1) {
     PlainOp op;
     op.kind = PlainOp::Kind::Conv;
-    op.in = in, op.cin = cin, op.cout = cout, op.k = k, op.stride = stride, op.pad = pad, op.relu = relu;
-    op.residual = residual, op.pad_end = pad_end;
-    return add(op, static_cast<std::size_t>(k) * k * cin * cout, k * k * cin);
+    op.in = in, op.cin = cin, op.cout = cout, op.k = k, op.stride = stride, op.pad = pad, op.act = act;
+    op.residual = residual, op.pad_end = pad_end, op.groups = groups;
+    const int cin_g = cin / groups;
+    return add(op, static_cast<std::size_t>(k) * k * cin_g * cout, k * k * cin_g);
+  }
+  // The op of `kind` combining `in` with `other` (Add, Mul), or of `in` alone (Upsample).
+  int combine(PlainOp::Kind kind, int in, int other = -1, PlainOp::Act act = PlainOp::Act::none) {
+    PlainOp op;
+    op.kind = kind, op.in = in, op.act = act;
+    if (other >= 0) op.cat = {other};
+    return add(op, 0, 1);
   }
   int pool(PlainOp::Kind kind, int in, int k, int stride, int pad, int cout = 0, int pad_end = -1) {
     PlainOp op;
@@ -465,6 +564,35 @@ PlainNet small_detector(int input_size) {
   return b.net;
 }
 
+// A MobileNetV3-style detector in small, with CenterNet's parts: a stem with
+// h-swish (the graph's float16 1/6), depthwise "SAME" convolutions with ReLU6,
+// a squeeze-excitation gate (mean, ReLU, hard sigmoid, per-channel scale), a
+// linear bottleneck's residual add, the decoder's TF1 upsampling added to a
+// lateral, then a sigmoid heatmap and a box map read as outputs.
+PlainNet small_mobile_detector(int input_size) {
+  constexpr float kGraphSixth = 0.16662598f;
+  using Act = PlainOp::Act;
+  NetBuilder b(input_size, 0, kSeed + 4);
+  const int stem = b.conv_act(0, 3, 8, 3, 2, 0, Act::hard_swish, -1, 1);
+  b.net.ops.back().act_scale = kGraphSixth;
+  const int dw = b.conv_act(stem, 8, 8, 3, 1, 1, Act::relu6, -1, 1, 8);
+  const int squeezed = b.pool(PlainOp::Kind::GlobalAvgPool, dw, 1, 1, 0);
+  const int reduced = b.conv_act(squeezed, 8, 4, 1, 1, 0, Act::relu);
+  const int gate = b.conv_act(reduced, 4, 8, 1, 1, 0, Act::hard_sigmoid);
+  const int excited = b.combine(PlainOp::Kind::Mul, dw, gate);
+  const int project = b.conv_act(excited, 8, 8, 1, 1, 0, Act::none);
+  const int block = b.combine(PlainOp::Kind::Add, project, stem);
+  const int down = b.conv_act(block, 8, 8, 5, 2, 1, Act::hard_swish, -1, 2, 8);
+  const int up = b.combine(PlainOp::Kind::Upsample, down);
+  const int lateral = b.conv_act(block, 8, 8, 1, 1, 0, Act::relu);
+  const int merged = b.combine(PlainOp::Kind::Add, up, lateral, Act::relu);
+  const int heat = b.conv_act(merged, 8, 1, 3, 1, 1, Act::sigmoid);
+  const int boxes = b.conv_act(merged, 8, 4, 3, 1, 1, Act::none);
+  b.net.outputs = {heat, boxes};
+  b.net.plan();
+  return b.net;
+}
+
 ::testing::AssertionResult same_logits(const PlainNet& net, const std::string& name, int n, int threads,
                                        const std::vector<std::uint8_t>& crops, const std::vector<float>& ref_all,
                                        double tol = kRelTolerance) {
@@ -526,20 +654,26 @@ TEST(PlainOps, LowPrecisionNetworksStayNearTheReference) {
 // maps through the file, in every precision the CPU runs natively.
 TEST(PlainOps, DetectorOutputsMatchReferenceForward) {
   constexpr int kImages = 3;
-  PlainNet built = small_detector(32);
-  Rng rng = Rng::derive(kSeed, 3000);
-  built.calibrate(random_crops(kImages, built.input_size, rng).data(), kImages);
-  fixture::save_fuzz_seed("fuzz_plain_net", "small-detector 32px", built.to_bytes());
-  PlainNet net = PlainNet::from_bytes(built.to_bytes(), "small-detector");
-  ASSERT_EQ(net.outputs, built.outputs);
-  const auto images = random_crops(kImages, net.input_size, rng);
-  const auto ref = reference::forward(net, images.data(), kImages);
-  for (Precision p : native_precisions()) {
-    net.set_precision(p);
-    const auto& fast = net.forward(images.data(), kImages);
-    for (int o : net.outputs)
-      EXPECT_TRUE(close("small-detector output " + std::to_string(o) + " " + precision_name(p),
-                        fast[static_cast<std::size_t>(o)], ref[static_cast<std::size_t>(o)], 3 * tolerance(p)));
+  for (const auto& [name, built_net] :
+       {std::make_pair(std::string("small-detector"), small_detector(32)),
+        std::make_pair(std::string("small-mobile-detector"), small_mobile_detector(16)),
+        std::make_pair(std::string("small-mobile-detector"), small_mobile_detector(17))}) {
+    PlainNet built = built_net;
+    Rng rng = Rng::derive(kSeed, 3000);
+    built.calibrate(random_crops(kImages, built.input_size, rng).data(), kImages);
+    fixture::save_fuzz_seed("fuzz_plain_net", name + " " + std::to_string(built.input_size) + "px", built.to_bytes());
+    PlainNet net = PlainNet::from_bytes(built.to_bytes(), name);
+    ASSERT_EQ(net.outputs, built.outputs);
+    const auto images = random_crops(kImages, net.input_size, rng);
+    const auto ref = reference::forward(net, images.data(), kImages);
+    for (Precision p : native_precisions()) {
+      net.set_precision(p);
+      const auto& fast = net.forward(images.data(), kImages);
+      for (int o : net.outputs)
+        EXPECT_TRUE(close(
+            name + " " + std::to_string(net.input_size) + "px output " + std::to_string(o) + " " + precision_name(p),
+            fast[static_cast<std::size_t>(o)], ref[static_cast<std::size_t>(o)], 3 * tolerance(p)));
+    }
   }
 }
 

@@ -73,7 +73,7 @@ class GraphBuilder {
     op.kind = PlainOp::Kind::Conv;
     op.in = x.buffer, op.cin = x.channels, op.cout = crelu ? 2 * cout : cout, op.k = k, op.stride = stride;
     std::tie(op.pad, op.pad_end) = same_padding(x.side, k, stride);
-    op.relu = relu || crelu;
+    op.act = relu || crelu ? PlainOp::Act::relu : PlainOp::Act::none;
     op.weight = net.params.size();
     for (std::size_t tap = 0; tap < w.values.size(); tap += static_cast<std::size_t>(cout)) {
       net.params.insert(net.params.end(), w.values.begin() + tap, w.values.begin() + tap + cout);

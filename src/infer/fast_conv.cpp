@@ -51,10 +51,22 @@ dt weight_type(Precision p) { return p == Precision::fp32 ? dt::f32 : p == Preci
 
 memory::dims nchw(int n, int c, int h, int w) { return {n, c, h, w}; }
 
+// The weights' dimensions, grouped (g, oc/g, ic/g, kh, kw) when the op has groups.
+memory::dims weight_dims(const PlainOp& op) {
+  if (op.groups == 1) return {op.cout, op.cin, op.k, op.k};
+  return {op.groups, op.cout / op.groups, op.cin / op.groups, op.k, op.k};
+}
+
+// [k][k][cin / groups][cout] as oneDNN names it.
+tag weight_tag(const PlainOp& op) { return op.groups == 1 ? tag::hwio : tag::hwigo; }
+
+// Whether the primitive applies the op's activation itself (the others run after it).
+bool fused(PlainOp::Act a) { return a == PlainOp::Act::relu || a == PlainOp::Act::relu6; }
+
 // Weights [k][k][cin][cout] as signed 8-bit with one scale per output channel
 // (its largest magnitude / 127). Returns the scales.
 std::vector<float> quantize_weights(const PlainOp& op, const float* w, std::vector<std::int8_t>& q) {
-  const std::size_t rows = static_cast<std::size_t>(op.k) * op.k * op.cin;
+  const std::size_t rows = static_cast<std::size_t>(op.k) * op.k * (op.cin / op.groups);
   std::vector<float> scale(static_cast<std::size_t>(op.cout), 0.f);
   for (std::size_t r = 0; r < rows; ++r)
     for (int o = 0; o < op.cout; ++o) scale[o] = std::max(scale[o], std::fabs(w[r * op.cout + o]));
@@ -114,9 +126,10 @@ std::string fast_conv_isa() {
 }
 
 // What the primitive adds after the bias: the residual (already in the
-// output) and the ReLU; the ReLU alone; or nothing, when the residual is
-// larger than the output and is added afterwards, before the ReLU.
-enum class Fuse { sum, relu, none };
+// output) and the activation; the activation alone; or nothing, when the
+// residual is larger than the output and is added afterwards, before the
+// activation. Only ReLU and ReLU6 are fused; the others run after the primitive.
+enum class Fuse { sum, act, none };
 
 // One shape's primitive: the convolution, and the conversion of its input.
 struct ConvShape {
@@ -148,7 +161,10 @@ struct FastConv::Impl {
                                             {pad_after(op), pad_after(op)});
     dnnl::post_ops post;
     if (fuse == Fuse::sum) post.append_sum(1.f);
-    if (op.relu && fuse != Fuse::none) post.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    if (op.act == PlainOp::Act::relu && fuse != Fuse::none)
+      post.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    if (op.act == PlainOp::Act::relu6 && fuse != Fuse::none)
+      post.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 6.f);
     dnnl::primitive_attr attr;
     attr.set_post_ops(post);
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);  // one per thread: run() may be called concurrently
@@ -196,19 +212,19 @@ FastConv::FastConv(const PlainOp& op, int in_side, const float* w, const float* 
   if (precision == Precision::int8 && !(in_scale > 0.f && std::isfinite(in_scale)))
     throw Error("int8 convolution", "input scale " + std::to_string(in_scale) + " is not a positive number");
   omp_set_num_threads(1);
-  const memory::dims wdims = nchw(op.cout, op.cin, op.k, op.k);
+  const memory::dims wdims = weight_dims(op);
   std::vector<std::int8_t> quantized;
   memory user;
   if (precision == Precision::int8) {
     const auto wscale = quantize_weights(op, w, quantized);
     for (float s : wscale) c.out_scales.push_back(s * in_scale);
-    user = memory({wdims, dt::s8, tag::hwio}, cpu(), quantized.data());
+    user = memory({wdims, dt::s8, weight_tag(op)}, cpu(), quantized.data());
   } else {
-    user = memory({wdims, dt::f32, tag::hwio}, cpu(), const_cast<float*>(w));
+    user = memory({wdims, dt::f32, weight_tag(op)}, cpu(), const_cast<float*>(w));
   }
   // The layout oneDNN picks for a full chunk of the op's input.
   const memory::desc any(wdims, weight_type(precision), tag::any);
-  c.wei_md = c.make_pd(kPlainMaxChunk, in_side, in_side, Fuse::relu, any).weights_desc();
+  c.wei_md = c.make_pd(kPlainMaxChunk, in_side, in_side, Fuse::act, any).weights_desc();
   c.weights = memory(c.wei_md, cpu());
   dnnl::reorder(user, c.weights).execute(thread_stream(), user, c.weights);
   // int8 adds the bias to the integer sums, before the output scales.
@@ -231,7 +247,7 @@ void FastConv::run(const Activation& x, const Activation* residual, Activation& 
   const int ho = plain_out_side(x.h, op), wo = plain_out_side(x.w, op);
   const bool padded = residual && (residual->h != ho || residual->w != wo);
   const bool sum = residual && !padded;
-  const Fuse fuse = sum ? Fuse::sum : padded ? Fuse::none : Fuse::relu;
+  const Fuse fuse = sum ? Fuse::sum : padded ? Fuse::none : Fuse::act;
   thread_local Activation small;  // the output before a padded residual
   Activation& out = padded ? small : y;
   if (sum) {
@@ -260,7 +276,8 @@ void FastConv::run(const Activation& x, const Activation* residual, Activation& 
                            {DNNL_ARG_DST, dst},
                            {DNNL_ARG_SCRATCHPAD, scratchpad}});
   stream.wait();
-  if (padded) plain_add_padded_residual(small, *residual, op.relu, y);
+  if (padded) plain_add_padded_residual(small, *residual, y);
+  if (padded || !fused(op.act)) plain_activate(op.act, op.act_scale, y);
 }
 
 }  // namespace mw

@@ -8,7 +8,7 @@
 //         float output (AVX-512 VNNI). Needs the input's calibrated range.
 // Activations stay NHWC floats between operators; a convolution converts its
 // input to its precision (one pass over it) and writes floats, with the bias,
-// the residual and the ReLU fused. infer/reference_ops.h is what every
+// the residual and a ReLU or ReLU6 fused. infer/reference_ops.h is what every
 // precision is tested against.
 #pragma once
 #include <cstdint>
@@ -33,7 +33,7 @@ bool cpu_runs_natively(Precision p);
 
 class FastConv {
  public:
-  // op: a convolution (k, stride, pad, cin, cout, relu) whose input is usually
+  // op: a convolution (k, stride, pad, cin, cout, groups, act) whose input is usually
   // in_side x in_side (other shapes work too; a kernel is built for each);
   // weights [k][k][cin][cout] and bias [cout]. For int8, in_scale is the input's value per step (its
   // calibrated largest magnitude / 127, or / 255 when in_unsigned: the input
@@ -45,7 +45,7 @@ class FastConv {
   FastConv& operator=(const FastConv&) = delete;
 
   // y = conv(x) + bias (+ residual, zero-padding the output at the bottom and
-  // right when the residual is larger), then the ReLU if op.relu.
+  // right when the residual is larger), then op.act.
   void run(const Activation& x, const Activation* residual, Activation& y) const;
   Precision precision() const;
 

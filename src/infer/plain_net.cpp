@@ -35,9 +35,21 @@ const char* kind_name(PlainOp::Kind k) {
       return "avgpool";
     case PlainOp::Kind::Concat:
       return "concat";
+    case PlainOp::Kind::Add:
+      return "add";
+    case PlainOp::Kind::Mul:
+      return "mul";
+    case PlainOp::Kind::Upsample:
+      return "upsample";
   }
   return "?";
 }
+
+constexpr PlainOp::Kind kKinds[] = {PlainOp::Kind::Conv,   PlainOp::Kind::MaxPool, PlainOp::Kind::GlobalAvgPool,
+                                    PlainOp::Kind::Linear, PlainOp::Kind::AvgPool, PlainOp::Kind::Concat,
+                                    PlainOp::Kind::Add,    PlainOp::Kind::Mul,     PlainOp::Kind::Upsample};
+constexpr PlainOp::Act kActs[] = {PlainOp::Act::none,       PlainOp::Act::relu,         PlainOp::Act::relu6,
+                                  PlainOp::Act::hard_swish, PlainOp::Act::hard_sigmoid, PlainOp::Act::sigmoid};
 
 // A header number as an int or a size: a whole number in the type's range
 // (converting 1e300 or -1 would be undefined or wrap).
@@ -58,10 +70,18 @@ T whole(const json& header, const char* field, const std::string& source) {
 }
 
 PlainOp::Kind kind_of(const std::string& s, const std::string& source) {
-  for (auto k : {PlainOp::Kind::Conv, PlainOp::Kind::MaxPool, PlainOp::Kind::GlobalAvgPool, PlainOp::Kind::Linear,
-                 PlainOp::Kind::AvgPool, PlainOp::Kind::Concat})
+  for (auto k : kKinds)
     if (s == kind_name(k)) return k;
   throw Error(source, "unknown op '" + s + "'");
+}
+
+// An op's activation from its header: "act", or the older "relu": true/false.
+PlainOp::Act act_of(const json& o, const std::string& source) {
+  if (!o.contains("act")) return o.at("relu").get<bool>() ? PlainOp::Act::relu : PlainOp::Act::none;
+  const std::string s = o.at("act");
+  for (auto a : kActs)
+    if (s == act_name(a)) return a;
+  throw Error(source, "unknown activation '" + s + "'");
 }
 
 // The instruction sets the operators were compiled for must be there at run
@@ -104,7 +124,17 @@ void run_op(const PlainNet& net, std::size_t i, std::vector<Activation>& act, st
       plain_concat(parts, y);
       break;
     }
+    case PlainOp::Kind::Add:
+      plain_add(x, act[static_cast<std::size_t>(op.cat[0])], y);
+      break;
+    case PlainOp::Kind::Mul:
+      plain_mul_channels(x, act[static_cast<std::size_t>(op.cat[0])], y);
+      break;
+    case PlainOp::Kind::Upsample:
+      plain_upsample2x(x, y);
+      break;
   }
+  if (op.kind != PlainOp::Kind::Conv) plain_activate(op.act, op.act_scale, y);  // a convolution applies its own
 }
 
 const std::vector<Activation>& run_all(const PlainNet& net, const std::uint8_t* images, int n,
@@ -125,21 +155,43 @@ void forward_chunk(const PlainNet& net, const std::uint8_t* crops, int n, float*
   std::copy(last.data.begin(), last.data.begin() + static_cast<std::ptrdiff_t>(n) * net.classes, out);
 }
 
-// Which buffers hold only values >= 0 (written by a ReLU, or pooled from such).
+// Which buffers hold only values >= 0 (written by an activation that gives
+// none below 0, or pooled, resized or combined from such).
 std::vector<bool> unsigned_buffers(const PlainNet& net) {
   std::vector<bool> nonneg(static_cast<std::size_t>(net.buffers), false);
   for (const auto& op : net.ops) {
-    const bool in = nonneg[static_cast<std::size_t>(op.in)];
-    const bool pooled = op.kind == PlainOp::Kind::MaxPool || op.kind == PlainOp::Kind::AvgPool ||
-                        op.kind == PlainOp::Kind::GlobalAvgPool;
-    bool all_in = in;
-    for (int c : op.cat) all_in = all_in && nonneg[static_cast<std::size_t>(c)];
-    nonneg[static_cast<std::size_t>(op.out)] = op.kind == PlainOp::Kind::Concat ? all_in : pooled ? in : op.relu;
+    bool from_inputs = nonneg[static_cast<std::size_t>(op.in)];
+    for (int c : op.cat) from_inputs = from_inputs && nonneg[static_cast<std::size_t>(c)];
+    const bool keeps_sign = op.kind != PlainOp::Kind::Conv && op.kind != PlainOp::Kind::Linear;
+    nonneg[static_cast<std::size_t>(op.out)] = non_negative(op.act) || (keeps_sign && from_inputs);
   }
   return nonneg;
 }
 
 }  // namespace
+
+bool non_negative(PlainOp::Act a) {
+  return a == PlainOp::Act::relu || a == PlainOp::Act::relu6 || a == PlainOp::Act::hard_sigmoid ||
+         a == PlainOp::Act::sigmoid;
+}
+
+const char* act_name(PlainOp::Act a) {
+  switch (a) {
+    case PlainOp::Act::none:
+      return "none";
+    case PlainOp::Act::relu:
+      return "relu";
+    case PlainOp::Act::relu6:
+      return "relu6";
+    case PlainOp::Act::hard_swish:
+      return "hard_swish";
+    case PlainOp::Act::hard_sigmoid:
+      return "hard_sigmoid";
+    case PlainOp::Act::sigmoid:
+      return "sigmoid";
+  }
+  return "?";
+}
 
 std::string plain_engine_cpu_features() { return kPlainOpsBuild.features; }
 
@@ -190,7 +242,15 @@ void PlainNet::check() {
     if (op.in < 0 || op.in >= buffers || op.out <= 0 || op.out >= buffers || op.residual < -1 || op.residual >= buffers)
       fail("refers outside the buffers");
     if (op.out == op.in || op.out == op.residual) fail("writes a buffer it reads");
-    if (op.kind != PlainOp::Kind::Concat && !op.cat.empty()) fail("lists buffers to concatenate");
+    const bool combines =
+        op.kind == PlainOp::Kind::Concat || op.kind == PlainOp::Kind::Add || op.kind == PlainOp::Kind::Mul;
+    if (!combines && !op.cat.empty()) fail("lists buffers to combine");
+    if ((op.kind == PlainOp::Kind::Add || op.kind == PlainOp::Kind::Mul) && op.cat.size() != 1)
+      fail("combines " + std::to_string(op.cat.size()) + " buffers with its input, not 1");
+    for (int c : op.cat)
+      if (c < 0 || c >= buffers || c == op.out || shape[static_cast<std::size_t>(c)].side == 0)
+        fail("combines buffer " + std::to_string(c) + ", which no earlier op writes");
+    if (!(op.act_scale > 0.f && op.act_scale < 1.f)) fail("act_scale is not in (0, 1)");
     const Shape x = shape[static_cast<std::size_t>(op.in)];
     if (x.side == 0) fail("reads buffer " + std::to_string(op.in) + ", which no earlier op writes");
     const bool windowed =
@@ -208,6 +268,9 @@ void PlainNet::check() {
       out = span / op.stride + 1;
       if (out > kMaxSide) fail("output side " + std::to_string(out) + " is over " + std::to_string(kMaxSide));
     }
+    if (op.groups < 1 ||
+        (op.groups != 1 && (op.kind != PlainOp::Kind::Conv || op.groups != op.cin || op.cout != op.cin)))
+      fail(std::to_string(op.groups) + " groups (a convolution is dense, or depthwise: groups = cin = cout)");
     if (has_params) {
       const std::int64_t want_cin = op.kind == PlainOp::Kind::Conv ? x.channels : x.side * x.side * x.channels;
       if (op.cin != want_cin)
@@ -217,8 +280,9 @@ void PlainNet::check() {
       const std::size_t taps = op.kind == PlainOp::Kind::Conv ? static_cast<std::size_t>(op.k) * op.k : 1;
       std::size_t wsize = 0;
       const std::size_t count = params.size();
-      if (__builtin_mul_overflow(taps * static_cast<std::size_t>(op.cin), static_cast<std::size_t>(op.cout), &wsize) ||
-          wsize > count || op.weight > count - wsize || static_cast<std::size_t>(op.cout) > count ||
+      const auto per_group = static_cast<std::size_t>(op.cin / op.groups);
+      if (__builtin_mul_overflow(taps * per_group, static_cast<std::size_t>(op.cout), &wsize) || wsize > count ||
+          op.weight > count - wsize || static_cast<std::size_t>(op.cout) > count ||
           op.bias > count - static_cast<std::size_t>(op.cout))
         fail("weights or bias reach past the " + std::to_string(count) + " parameters");
     }
@@ -245,11 +309,25 @@ void PlainNet::check() {
       case PlainOp::Kind::Concat:
         y = x;
         for (int c : op.cat) {
-          if (c < 0 || c >= buffers || c == op.out) fail("concatenates buffer " + std::to_string(c));
           const Shape part = shape[static_cast<std::size_t>(c)];
           if (part.side != x.side) fail("concatenates maps of different sides");
           y.channels += part.channels;
         }
+        break;
+      case PlainOp::Kind::Add:
+        if (shape[static_cast<std::size_t>(op.cat[0])] != x)
+          fail("adds a " + shape[static_cast<std::size_t>(op.cat[0])].str() + " map to a " + x.str() + " one");
+        y = x;
+        break;
+      case PlainOp::Kind::Mul:
+        if (shape[static_cast<std::size_t>(op.cat[0])] != Shape{1, x.channels})
+          fail("scales a " + x.str() + " map by a " + shape[static_cast<std::size_t>(op.cat[0])].str() + " one");
+        y = x;
+        break;
+      case PlainOp::Kind::Upsample:
+        if (2 * x.side > kMaxSide)
+          fail("output side " + std::to_string(2 * x.side) + " is over " + std::to_string(kMaxSide));
+        y = {2 * x.side, x.channels};
         break;
     }
     if (op.kind == PlainOp::Kind::Conv && op.residual >= 0) {
@@ -347,12 +425,14 @@ std::string PlainNet::to_bytes() const {
                         {"k", op.k},
                         {"stride", op.stride},
                         {"pad", op.pad},
-                        {"relu", op.relu},
+                        {"act", act_name(op.act)},
                         {"weight", op.weight},
                         {"bias", op.bias}});
   for (std::size_t i = 0; i < ops.size(); ++i) {
     if (ops[i].pad_end >= 0) ops_json[i]["pad_end"] = ops[i].pad_end;
     if (!ops[i].cat.empty()) ops_json[i]["cat"] = ops[i].cat;
+    if (ops[i].groups != 1) ops_json[i]["groups"] = ops[i].groups;
+    if (ops[i].act_scale != 1.f / 6.f) ops_json[i]["act_scale"] = ops[i].act_scale;
   }
   for (std::size_t i = 0; i < ops.size(); ++i)
     if (ops[i].in_scale > 0.f) ops_json[i]["in_scale"] = ops[i].in_scale;
@@ -401,7 +481,9 @@ PlainNet PlainNet::from_bytes(const std::string& bytes, const std::string& sourc
       op.residual = whole<int>(o, "residual", source);
       op.cin = whole<int>(o, "cin", source), op.cout = whole<int>(o, "cout", source), op.k = whole<int>(o, "k", source);
       op.stride = whole<int>(o, "stride", source), op.pad = whole<int>(o, "pad", source);
-      op.relu = o.at("relu");
+      op.act = act_of(o, source);
+      op.act_scale = o.value("act_scale", 1.f / 6.f);
+      op.groups = o.contains("groups") ? whole<int>(o, "groups", source) : 1;
       op.weight = whole<std::size_t>(o, "weight", source), op.bias = whole<std::size_t>(o, "bias", source);
       op.pad_end = o.contains("pad_end") ? whole<int>(o, "pad_end", source) : -1;
       if (o.contains("cat"))

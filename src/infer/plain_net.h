@@ -29,25 +29,42 @@ struct PlainOp {
   // AvgPool: a k x k average (no padding) whose output has cout >= cin
   // channels, the extra ones zero (face-resnet's shortcut).
   // Concat: the channels of `in`, then of each buffer in `cat`, side by side.
-  enum class Kind { Conv, MaxPool, GlobalAvgPool, Linear, AvgPool, Concat };
+  // Add: `in` plus cat[0], of the same shape.
+  // Mul: `in` times cat[0], a [1][1][channels] map: a scale per channel (a
+  //   squeeze-excitation block's gate).
+  // Upsample: twice the side, bilinear as TensorFlow 1 resizes (no half-pixel
+  //   centres, no corner alignment): out[2i] = in[i], out[2i+1] = the mean of
+  //   in[i] and in[i+1] (in[i] itself at the last row or column).
+  enum class Kind { Conv, MaxPool, GlobalAvgPool, Linear, AvgPool, Concat, Add, Mul, Upsample };
+  // The activation on an op's output (after the residual, for a convolution).
+  // hard_swish: x * relu6(x + 3) * act_scale; hard_sigmoid: relu6(x + 3) * act_scale
+  // (act_scale is 1/6, or the value a graph stores for it: float16 gives 0.16662598).
+  enum class Act { none, relu, relu6, hard_swish, hard_sigmoid, sigmoid };
   Kind kind = Kind::Conv;
   int in = 0, out = 0;  // activation buffers: 0 is the input
-  int residual = -1;    // buffer added before the ReLU, or -1. When it is larger than
+  int residual = -1;    // buffer added before the activation, or -1. When it is larger than
                         // the convolution's output, that output is zero-padded at the
                         // bottom and right to the residual's size first.
   int cin = 0, cout = 0, k = 1, stride = 1, pad = 0;
+  int groups = 1;        // Conv: 1 (dense) or cin == cout (depthwise: weights [k][k][1][cout])
   int pad_end = -1;      // padding at the bottom and right when it differs from pad
                          // (TensorFlow's "SAME"), else -1
-  std::vector<int> cat;  // Concat: the buffers after `in`
-  bool relu = false;
+  std::vector<int> cat;  // Concat, Add, Mul: the buffers after `in`
+  Act act = Act::none;
+  float act_scale = 1.f / 6.f;
   std::size_t weight = 0, bias = 0;  // offsets into params
   float in_scale = 0.f;              // convolutions: int8 input step, 0 when not calibrated
-  bool in_unsigned = false;          // set by plan(): the input comes out of a ReLU
+  bool in_unsigned = false;          // set by plan(): the input is never negative
   int in_side = 0;                   // set by plan(): the input's side
 };
 
 class FastConv;
 enum class Precision;
+
+// Whether an activation's output is never negative (int8 then reads it unsigned).
+bool non_negative(PlainOp::Act a);
+// The activation's name in a network file ("none", "relu", "relu6", ...).
+const char* act_name(PlainOp::Act a);
 
 // The padding after the input (bottom and right) of a windowed op.
 inline int pad_after(const PlainOp& op) { return op.pad_end >= 0 ? op.pad_end : op.pad; }

@@ -3,6 +3,7 @@
 #define EIGEN_DONT_PARALLELIZE
 #include <Eigen/Core>
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace mw {
@@ -47,7 +48,7 @@ void plain_normalize(const std::uint8_t* crops, int n, int side, const std::arra
   }
 }
 
-void plain_add_padded_residual(const Activation& small, const Activation& residual, bool relu, Activation& y) {
+void plain_add_padded_residual(const Activation& small, const Activation& residual, Activation& y) {
   y = residual;
   const std::size_t row = static_cast<std::size_t>(small.w) * small.c;
   for (int b = 0; b < small.n; ++b)
@@ -56,8 +57,76 @@ void plain_add_padded_residual(const Activation& small, const Activation& residu
       float* dst = y.data.data() + y.index(b, oy, 0, 0);
       for (std::size_t i = 0; i < row; ++i) dst[i] += src[i];
     }
-  if (relu)
-    for (std::size_t i = 0; i < y.size(); ++i) y.data[i] = std::max(y.data[i], 0.f);
+}
+
+void plain_activate(PlainOp::Act a, float scale, Activation& y) {
+  float* v = y.data.data();
+  const std::size_t n = y.size();
+  const auto relu6 = [](float x) { return std::min(std::max(x, 0.f), 6.f); };
+  switch (a) {
+    case PlainOp::Act::none:
+      return;
+    case PlainOp::Act::relu:
+      for (std::size_t i = 0; i < n; ++i) v[i] = std::max(v[i], 0.f);
+      return;
+    case PlainOp::Act::relu6:
+      for (std::size_t i = 0; i < n; ++i) v[i] = relu6(v[i]);
+      return;
+    case PlainOp::Act::hard_swish:
+      for (std::size_t i = 0; i < n; ++i) v[i] = v[i] * relu6(v[i] + 3.f) * scale;
+      return;
+    case PlainOp::Act::hard_sigmoid:
+      for (std::size_t i = 0; i < n; ++i) v[i] = relu6(v[i] + 3.f) * scale;
+      return;
+    case PlainOp::Act::sigmoid:
+      for (std::size_t i = 0; i < n; ++i) v[i] = 1.f / (1.f + std::exp(-v[i]));
+      return;
+  }
+}
+
+void plain_add(const Activation& a, const Activation& b, Activation& y) {
+  y.shape(a.n, a.h, a.w, a.c);
+  for (std::size_t i = 0; i < y.size(); ++i) y.data[i] = a.data[i] + b.data[i];
+}
+
+void plain_mul_channels(const Activation& x, const Activation& s, Activation& y) {
+  y.shape(x.n, x.h, x.w, x.c);
+  const std::size_t pixels = static_cast<std::size_t>(x.h) * x.w;
+  for (int b = 0; b < x.n; ++b) {
+    const float* gate = s.data.data() + static_cast<std::size_t>(b) * x.c;
+    const float* src = x.data.data() + x.index(b, 0, 0, 0);
+    float* dst = y.data.data() + y.index(b, 0, 0, 0);
+    for (std::size_t i = 0; i < pixels; ++i, src += x.c, dst += x.c)
+      for (int c = 0; c < x.c; ++c) dst[c] = src[c] * gate[c];
+  }
+}
+
+void plain_upsample2x(const Activation& x, Activation& y) {
+  y.shape(x.n, 2 * x.h, 2 * x.w, x.c);
+  const std::size_t c = static_cast<std::size_t>(x.c);
+  // Rows first (each output row from one or two input rows), then columns within the row.
+  thread_local std::vector<float> row;
+  row.resize(static_cast<std::size_t>(x.w) * c);
+  for (int b = 0; b < x.n; ++b)
+    for (int oy = 0; oy < y.h; ++oy) {
+      const int iy = oy / 2, iy1 = std::min(iy + 1, x.h - 1);
+      const float* r0 = x.data.data() + x.index(b, iy, 0, 0);
+      const float* r1 = x.data.data() + x.index(b, iy1, 0, 0);
+      if (oy % 2 == 0)
+        std::copy_n(r0, row.size(), row.data());
+      else
+        for (std::size_t i = 0; i < row.size(); ++i) row[i] = 0.5f * (r0[i] + r1[i]);
+      float* dst = y.data.data() + y.index(b, oy, 0, 0);
+      for (int ox = 0; ox < y.w; ++ox, dst += c) {
+        const int ix = ox / 2, ix1 = std::min(ix + 1, x.w - 1);
+        const float* p0 = row.data() + static_cast<std::size_t>(ix) * c;
+        const float* p1 = row.data() + static_cast<std::size_t>(ix1) * c;
+        if (ox % 2 == 0)
+          std::copy_n(p0, c, dst);
+        else
+          for (std::size_t k = 0; k < c; ++k) dst[k] = 0.5f * (p0[k] + p1[k]);
+      }
+    }
 }
 
 void plain_maxpool(const PlainOp& op, const Activation& x, Activation& y) {

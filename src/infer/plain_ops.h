@@ -44,9 +44,17 @@ inline int plain_out_side(int in, const PlainOp& op) { return (in + op.pad + pad
 void plain_normalize(const std::uint8_t* crops, int n, int side, const std::array<float, 3>& mean,
                      const std::array<float, 3>& inv_scale, Activation& y);
 // y = residual + small zero-padded at the bottom and right to the residual's
-// size, then the ReLU if `relu` (a convolution whose output is smaller than
-// its residual; infer/fast_conv.h).
-void plain_add_padded_residual(const Activation& small, const Activation& residual, bool relu, Activation& y);
+// size (a convolution whose output is smaller than its residual;
+// infer/fast_conv.h). The activation is the caller's.
+void plain_add_padded_residual(const Activation& small, const Activation& residual, Activation& y);
+// The activation `a` on every value of y, in place (PlainOp::Act).
+void plain_activate(PlainOp::Act a, float scale, Activation& y);
+// y = a + b (the same shape).
+void plain_add(const Activation& a, const Activation& b, Activation& y);
+// y[b][i][j][c] = x[b][i][j][c] * s[b][0][0][c].
+void plain_mul_channels(const Activation& x, const Activation& s, Activation& y);
+// Twice the side, bilinear as TensorFlow 1 resizes (PlainOp::Kind::Upsample).
+void plain_upsample2x(const Activation& x, Activation& y);
 // k x k max over the window, padding excluded.
 void plain_maxpool(const PlainOp& op, const Activation& x, Activation& y);
 // The channels of `parts` side by side (all of one n, h and w).

@@ -33,7 +33,7 @@ struct Exporter {
     op.k = static_cast<int>(weight.size(2));
     op.stride = stride;
     op.pad = pad;
-    op.relu = relu;
+    op.act = relu ? PlainOp::Act::relu : PlainOp::Act::none;
     op.weight = append(weight.permute({2, 3, 1, 0}));
     op.bias = append(bias);
     out.ops.push_back(op);
