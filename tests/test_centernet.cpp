@@ -29,10 +29,6 @@ json golden() {
   return json::parse(read_file(path.string()));
 }
 
-std::string weights_dir() {
-  return (std::filesystem::path(MASKWATCH_SOURCE_DIR) / "third_party" / "human-models" / "models").string();
-}
-
 // The golden's canvas: the photo, decoded as maskwatch decodes, at the top left of side x side zeros.
 std::vector<std::uint8_t> canvas_of(const std::string& stem, int side) {
   const std::string path = fixture::data_dir() + "/images/" + stem + ".jpg";
@@ -62,7 +58,7 @@ void expect_map(const std::string& what, const json& want, const std::vector<flo
 }  // namespace
 
 TEST(CenterNet, CanvasMustBeAMultipleOfTheLastStride) {
-  const auto weights = load_centernet_weights(weights_dir());
+  const auto weights = load_centernet_weights(centernet_dir());
   EXPECT_THROW(centernet_from_tfjs(weights, 500), Error);
   EXPECT_NO_THROW(centernet_from_tfjs(weights, 96));
 }
@@ -70,7 +66,7 @@ TEST(CenterNet, CanvasMustBeAMultipleOfTheLastStride) {
 TEST(CenterNet, EveryRecordedMapMatchesTheOriginalGraph) {
   const json g = golden();
   const int side = g.at("side");
-  const CenterNetGraph graph = centernet_from_tfjs(load_centernet_weights(weights_dir()), side);
+  const CenterNetGraph graph = centernet_from_tfjs(load_centernet_weights(centernet_dir()), side);
   const PlainNet& net = graph.net;
   ASSERT_EQ(net.precision(), Precision::fp32);
   for (const auto& photo : g.at("photos")) {

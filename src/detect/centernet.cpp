@@ -1,5 +1,6 @@
 #include "detect/centernet.h"
 
+#include "core/paths.h"
 #include "detect/graph_builder.h"
 #include "maskwatch.h"
 
@@ -124,6 +125,10 @@ CenterNetGraph centernet_from_tfjs(const std::map<std::string, TfjsTensor>& weig
   CenterNetGraph g{std::move(b.net), {}};
   for (const auto& [node, m] : b.maps) g.nodes[node] = m.buffer;
   return g;
+}
+
+std::string centernet_dir() {
+  return find_share_dir("share/maskwatch/human-models", kCenterNetGraph, "MASKWATCH_DETECTOR_DIR", "CenterNet weights");
 }
 
 std::map<std::string, TfjsTensor> load_centernet_weights(const std::string& dir) {

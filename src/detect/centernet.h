@@ -38,6 +38,9 @@ struct CenterNetGraph {
 };
 
 CenterNetGraph centernet_from_tfjs(const std::map<std::string, TfjsTensor>& weights, int side);
+// Where centernet.json and its shard are: beside FaceBoxes' (detector.h's
+// faceboxes_dir(): share/maskwatch/human-models, or $MASKWATCH_DETECTOR_DIR).
+std::string centernet_dir();
 // The graph's tensors, read from centernet.json and its shard in `dir`.
 std::map<std::string, TfjsTensor> load_centernet_weights(const std::string& dir);
 
