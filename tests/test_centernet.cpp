@@ -12,6 +12,7 @@
 #include "data/image_decode.h"
 #include "detect/centernet.h"
 #include "fixture.h"
+#include "golden_canvas.h"
 #include "infer/fast_conv.h"
 #include "infer/plain_ops.h"
 
@@ -24,20 +25,7 @@ namespace {
 // port is held to 1e-4 of it.
 constexpr double kMapTolerance = 1e-4;
 
-json golden() {
-  const auto path = std::filesystem::path(MASKWATCH_SOURCE_DIR) / "tests" / "golden" / "centernet.json";
-  return json::parse(read_file(path.string()));
-}
-
-// The golden's canvas: the photo, decoded as maskwatch decodes, at the top left of side x side zeros.
-std::vector<std::uint8_t> canvas_of(const std::string& stem, int side) {
-  const std::string path = fixture::data_dir() + "/images/" + stem + ".jpg";
-  const cv::Mat rgb = decode_image_rgb(read_file(path), path, {1L << 26, 1 << 14});
-  std::vector<std::uint8_t> canvas(static_cast<std::size_t>(side) * side * 3, 0);
-  for (int y = 0; y < rgb.rows; ++y)
-    std::copy_n(rgb.ptr<std::uint8_t>(y), rgb.cols * 3, canvas.data() + static_cast<std::size_t>(y) * side * 3);
-  return canvas;
-}
+json golden() { return tfjs_golden::read("centernet.json"); }
 
 // The map TF.js recorded under `want` against `got` (NHWC, one image).
 void expect_map(const std::string& what, const json& want, const std::vector<float>& got,
@@ -71,7 +59,7 @@ TEST(CenterNet, EveryRecordedMapMatchesTheOriginalGraph) {
   ASSERT_EQ(net.precision(), Precision::fp32);
   for (const auto& photo : g.at("photos")) {
     const std::string image = photo.at("image");
-    const auto canvas = canvas_of(image, side);
+    const auto canvas = tfjs_golden::canvas_of(image, side);
     ASSERT_EQ(sha256_hex({reinterpret_cast<const char*>(canvas.data()), canvas.size()}), photo.at("canvas_sha256"));
     const auto& act = net.forward(canvas.data(), 1);
     int compared = 0;

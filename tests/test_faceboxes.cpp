@@ -12,6 +12,7 @@
 #include "detect/detector.h"
 #include "detect/faceboxes.h"
 #include "fixture.h"
+#include "golden_canvas.h"
 #include "infer/fast_conv.h"
 #include "infer/plain_ops.h"
 
@@ -22,20 +23,7 @@ namespace {
 constexpr double kMapTolerance = 1e-4;  // relative to 1 + |value|
 constexpr float kCompareFromScore = 0.3f;
 
-json golden() {
-  const auto path = std::filesystem::path(MASKWATCH_SOURCE_DIR) / "tests" / "golden" / "faceboxes.json";
-  return json::parse(read_file(path.string()));
-}
-
-// The golden's canvas: the photo, decoded as maskwatch decodes, at the top left of side x side zeros.
-std::vector<std::uint8_t> canvas_of(const std::string& stem, int side) {
-  const std::string path = fixture::data_dir() + "/images/" + stem + ".jpg";
-  const cv::Mat rgb = decode_image_rgb(read_file(path), path, {1L << 26, 1 << 14});
-  std::vector<std::uint8_t> canvas(static_cast<std::size_t>(side) * side * 3, 0);
-  for (int y = 0; y < rgb.rows; ++y)
-    std::copy_n(rgb.ptr<std::uint8_t>(y), rgb.cols * 3, canvas.data() + static_cast<std::size_t>(y) * side * 3);
-  return canvas;
-}
+json golden() { return tfjs_golden::read("faceboxes.json"); }
 
 const PlainNet& net_for(int side) {
   static const PlainNet net = load_faceboxes(faceboxes_dir(), side);
@@ -79,7 +67,7 @@ TEST(FaceBoxes, HeadMapsMatchTheOriginalGraph) {
   const char* heads[] = {"class_predictor_0",        "box_encoding_predictor_0", "class_predictor_1",
                          "box_encoding_predictor_1", "class_predictor_2",        "box_encoding_predictor_2"};
   for (const auto& photo : g.at("photos")) {
-    const auto canvas = canvas_of(photo.at("image"), side);
+    const auto canvas = tfjs_golden::canvas_of(photo.at("image"), side);
     ASSERT_EQ(sha256_hex({reinterpret_cast<const char*>(canvas.data()), canvas.size()}), photo.at("canvas_sha256"));
     const auto& act = net.forward(canvas.data(), 1);
     for (int h = 0; h < 6; ++h) {
@@ -109,7 +97,7 @@ TEST(FaceBoxes, DecodedBoxesMatchTheOriginalGraph) {
   const PlainNet& net = net_for(side);
   const auto anchors = faceboxes_anchors(side);
   for (const auto& photo : g.at("photos")) {
-    const auto canvas = canvas_of(photo.at("image"), side);
+    const auto canvas = tfjs_golden::canvas_of(photo.at("image"), side);
     const auto found = faceboxes_decode(net, net.forward(canvas.data(), 1), 0, anchors, kCompareFromScore);
     std::vector<Box> boxes;
     std::vector<float> scores;

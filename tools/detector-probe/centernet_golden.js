@@ -40,7 +40,7 @@ const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
 
-const { req, wasmTf, readGraph, loadGraph } = require('./tfjs');
+const { req, wasmTf, readGraph, loadGraph, canvases } = require('./tfjs');
 const SAMPLES = 64;
 const ALL_UP_TO = 1024;
 const T = 'tower_0/';
@@ -202,12 +202,7 @@ async function main() {
   const names = [...MAPS.map((m) => m[1]), DETECTIONS];
   const photos = [];
   const ms = [];
-  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.rgb')).sort()) {
-    const [, stem, W, H] = /^(.*)\.(\d+)x(\d+)\.rgb$/.exec(f);
-    if (+W > side || +H > side) continue;
-    const rgb = fs.readFileSync(path.join(dir, f));
-    const canvas = new Uint8Array(side * side * 3);
-    for (let y = 0; y < +H; y++) canvas.set(rgb.subarray(y * W * 3, (y + 1) * W * 3), y * side * 3);
+  for (const { stem, W, H, canvas } of canvases(dir, side)) {
     const x = tf.tensor4d(Float32Array.from(canvas), [1, side, side, 3], 'float32');
     // One untimed run first (wasm compiles its kernels on first use), then timed ones.
     let res = model.execute({ [`${T}images`]: x }, names);

@@ -14,7 +14,7 @@ const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
 
-const { req, wasmTf, loadGraph } = require('./tfjs');
+const { req, wasmTf, loadGraph, canvases } = require('./tfjs');
 const SAMPLES = 64;
 const HEADS = [0, 1, 2].flatMap((i) => [`prediction_layers/class_predictor_${i}/BiasAdd`, `prediction_layers/box_encoding_predictor_${i}/BiasAdd`]);
 
@@ -37,12 +37,7 @@ async function main() {
   const nmsIou = (await model.weights['nms/map/while/non_max_suppression/iou_threshold'][0].data())[0];
   const nmsMin = (await model.weights['nms/map/while/non_max_suppression/score_threshold'][0].data())[0];
   const photos = [];
-  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.rgb')).sort()) {
-    const [, stem, W, H] = /^(.*)\.(\d+)x(\d+)\.rgb$/.exec(f);
-    if (+W > side || +H > side) continue;
-    const rgb = fs.readFileSync(path.join(dir, f));
-    const canvas = new Uint8Array(side * side * 3);
-    for (let y = 0; y < +H; y++) canvas.set(rgb.subarray(y * W * 3, (y + 1) * W * 3), y * side * 3);
+  for (const { stem, W, H, canvas } of canvases(dir, side)) {
     const x = tf.tensor4d(Int32Array.from(canvas), [1, side, side, 3], 'int32');
     const res = await model.executeAsync({ image_tensor: x }, [...HEADS, 'boxes', 'scores', 'num_boxes']);
     const maps = {};

@@ -47,4 +47,17 @@ async function loadGraph(tf, name, graph = readGraph(name)) {
   }));
 }
 
-module.exports = { NODE_MODULES, HUMAN_MODELS, req, wasmTf, readGraph, loadGraph };
+// The photos of `dir` (<stem>.<W>x<H>.rgb, as dump_rgb.cpp writes them) that
+// fit a side x side canvas, each at the canvas's top left on zeros, by name.
+function* canvases(dir, side) {
+  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.rgb')).sort()) {
+    const [, stem, W, H] = /^(.*)\.(\d+)x(\d+)\.rgb$/.exec(f);
+    if (+W > side || +H > side) continue;
+    const rgb = fs.readFileSync(path.join(dir, f));
+    const canvas = new Uint8Array(side * side * 3);
+    for (let y = 0; y < +H; y++) canvas.set(rgb.subarray(y * W * 3, (y + 1) * W * 3), y * side * 3);
+    yield { stem, W, H, canvas };
+  }
+}
+
+module.exports = { NODE_MODULES, HUMAN_MODELS, req, wasmTf, readGraph, loadGraph, canvases };
