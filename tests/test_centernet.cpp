@@ -85,3 +85,32 @@ TEST(CenterNet, EveryRecordedMapMatchesTheOriginalGraph) {
     EXPECT_GE(compared, 25) << image << ": maps compared";
   }
 }
+
+// The graph's own decoding (its 100 detections: 3x3 peaks, top-K over every
+// cell and class, boxes from the distances) against centernet_decode on the
+// port's maps: the same peaks in the same order, down to kCompareFromScore.
+TEST(CenterNet, DecodedPeaksMatchTheOriginalGraph) {
+  constexpr float kCompareFromScore = 0.05f;
+  constexpr int kTopK = 100;
+  const json g = golden();
+  const int side = g.at("side");
+  const CenterNetGraph graph = centernet_from_tfjs(load_centernet_weights(centernet_dir()), side);
+  for (const auto& photo : g.at("photos")) {
+    const std::string image = photo.at("image");
+    const auto canvas = tfjs_golden::canvas_of(image, side);
+    const auto& act = graph.net.forward(canvas.data(), 1);
+    const auto peaks = centernet_decode(act[static_cast<std::size_t>(graph.net.outputs[0])],
+                                        act[static_cast<std::size_t>(graph.net.outputs[1])], 0, kTopK);
+    ASSERT_EQ(peaks.size(), static_cast<std::size_t>(kTopK)) << image;
+    std::size_t compared = 0;
+    for (const auto& row : photo.at("detections")) {
+      const auto want = row.get<std::vector<double>>();
+      if (want[4] < kCompareFromScore) break;
+      const auto& got = peaks.at(compared++);
+      EXPECT_NEAR(got.score, want[4], kMapTolerance) << image << " peak " << compared;
+      EXPECT_EQ(got.cls, int(want[5])) << image << " peak " << compared;
+      for (int i = 0; i < 4; ++i) EXPECT_NEAR(got.box[i], want[i], 0.05) << image << " peak " << compared;
+    }
+    EXPECT_GE(compared, 5u) << image;
+  }
+}

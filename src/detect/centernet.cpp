@@ -1,7 +1,11 @@
 #include "detect/centernet.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "core/paths.h"
 #include "detect/graph_builder.h"
+#include "infer/plain_ops.h"
 #include "maskwatch.h"
 
 namespace mw {
@@ -125,6 +129,44 @@ CenterNetGraph centernet_from_tfjs(const std::map<std::string, TfjsTensor>& weig
   CenterNetGraph g{std::move(b.net), {}};
   for (const auto& [node, m] : b.maps) g.nodes[node] = m.buffer;
   return g;
+}
+
+std::vector<CenterNetPeak> centernet_decode(const Activation& logits, const Activation& boxes, int b, int top_k,
+                                            float min_score) {
+  const int h = logits.h, w = logits.w, c = logits.c;
+  std::vector<float> p(static_cast<std::size_t>(h) * w * c);
+  const float* l = logits.data.data() + logits.index(b, 0, 0, 0);
+  for (std::size_t i = 0; i < p.size(); ++i) p[i] = 1.f / (1.f + std::exp(-l[i]));
+  std::vector<std::size_t> peaks;  // flat (y * w + x) * c + class, as the graph's TopK reads them
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int k = 0; k < c; ++k) {
+        const std::size_t at = (static_cast<std::size_t>(y) * w + x) * c + k;
+        if (p[at] < min_score) continue;
+        bool peak = true;
+        for (int dy = -1; dy <= 1 && peak; ++dy)
+          for (int dx = -1; dx <= 1 && peak; ++dx) {
+            const int yy = y + dy, xx = x + dx;
+            if (yy >= 0 && yy < h && xx >= 0 && xx < w)
+              peak = p[(static_cast<std::size_t>(yy) * w + xx) * c + k] <= p[at];
+          }
+        if (peak) peaks.push_back(at);
+      }
+  const auto better = [&](std::size_t a, std::size_t z) { return p[a] > p[z] || (p[a] == p[z] && a < z); };
+  const std::size_t keep = std::min(peaks.size(), static_cast<std::size_t>(std::max(top_k, 0)));
+  std::partial_sort(peaks.begin(), peaks.begin() + static_cast<std::ptrdiff_t>(keep), peaks.end(), better);
+  std::vector<CenterNetPeak> out;
+  for (std::size_t i = 0; i < keep; ++i) {
+    const std::size_t at = peaks[i];
+    const int k = static_cast<int>(at % c), cell = static_cast<int>(at / c), x = cell % w, y = cell / w;
+    const float* d = boxes.data.data() + boxes.index(b, y, x, 0);
+    const float cx = float(kCenterNetOutputStride * x), cy = float(kCenterNetOutputStride * y);
+    out.push_back({p[at],
+                   k,
+                   {cx - kCenterNetBoxScale * d[0], cy - kCenterNetBoxScale * d[1], cx + kCenterNetBoxScale * d[2],
+                    cy + kCenterNetBoxScale * d[3]}});
+  }
+  return out;
 }
 
 std::string centernet_dir() {

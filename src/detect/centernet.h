@@ -17,13 +17,17 @@
 // tools/detector-probe/CENTERNET.md maps the graph node by node; the tests
 // hold this port against TF.js's own run (tests/golden/centernet.json).
 #pragma once
+#include <array>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "infer/plain_net.h"
 #include "model/tfjs_weights.h"
 
 namespace mw {
+
+struct Activation;
 
 inline constexpr int kCenterNetStride = 32;        // the backbone's last map
 inline constexpr int kCenterNetOutputStride = 4;   // the head's maps: a cell is 4 canvas pixels
@@ -38,6 +42,21 @@ struct CenterNetGraph {
 };
 
 CenterNetGraph centernet_from_tfjs(const std::map<std::string, TfjsTensor>& weights, int side);
+// One peak of the class maps: its probability, class, and box in canvas pixels.
+struct CenterNetPeak {
+  float score;
+  int cls;
+  std::array<float, 4> box;  // x0, y0, x1, y1
+};
+// The graph's own decoding of image `b`: the class probabilities (sigmoid of
+// `logits`, [n][S/4][S/4][classes]) that are the largest of their 3x3
+// neighbourhood (ties count), the top_k best of them over every cell and
+// class (the lower index first among equals), those under min_score dropped;
+// each box is (4x - l, 4y - t, 4x + r, 4y + b) in canvas pixels, where
+// (l, t, r, b) = kCenterNetBoxScale x `boxes` at the peak's cell.
+std::vector<CenterNetPeak> centernet_decode(const Activation& logits, const Activation& boxes, int b, int top_k,
+                                            float min_score = 0.f);
+
 // Where centernet.json and its shard are: beside FaceBoxes' (detector.h's
 // faceboxes_dir(): share/maskwatch/human-models, or $MASKWATCH_DETECTOR_DIR).
 std::string centernet_dir();
