@@ -146,7 +146,7 @@ python3 -c 'import json,sys; assert json.loads(sys.argv[1])[0]["faces"] == []' "
 [ "$(head -1 "$work/err")" = "--min-confidence: expected 0 to 1, got 1.5" ] || fail "--min-confidence: $(cat "$work/err")"
 
 # evaluate --detect: VOC figures in range, the PR plot written.
-"$mw" --store "$work/s" evaluate --detect --split train --json --plot "$work/pr.svg" >"$work/eval.json" ||
+"$mw" --store "$work/s" evaluate --detect --split train --json --plot "$work/pr.svg" --close-views >"$work/eval.json" ||
   fail "evaluate --detect: $(head -c 2000 "$work/eval.json")"
 python3 - "$work/eval.json" <<'PY' || fail "evaluate --detect: $(head -c 2000 "$work/eval.json")"
 import json, sys
@@ -156,6 +156,8 @@ for part in ("faces", "detect_then_classify"):
     assert m is not None and 0 < m <= 1, (part, m)
     assert r[part]["map_50_95"] <= m
 assert r["photos"] > 0 and r["ms_per_photo"]["detect_median"] > 0
+cv = r["close_views"]  # the photos' faces over 48 px, re-cut close
+assert cv["views"] > 0 and 0 <= cv["found"] <= 1 and cv["false_positives_per_view"] >= 0, cv
 PY
 grep -q "<path" "$work/pr.svg" || fail "no curve in the PR plot"
 echo "cli_predict: ok"

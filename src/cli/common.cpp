@@ -222,6 +222,10 @@ void print_detect_eval(const json& r) {
     std::cout << "  " << name << ": AP@0.5 " << optional_fixed(c["ap_50"]) << " (" << c["truths"] << " faces)\n";
   std::cout << "milliseconds a photo (median): detect " << fixed(r["ms_per_photo"]["detect_median"], 1) << ", classify "
             << fixed(r["ms_per_photo"]["classify_median"], 1) << "\n";
+  if (r.contains("close_views"))
+    std::cout << "close views: " << r["close_views"]["views"] << ", face found in "
+              << fixed(r["close_views"]["found"], 3) << ", " << fixed(r["close_views"]["false_positives_per_view"], 3)
+              << " false positives a view\n";
 }
 
 }  // namespace mw::cli

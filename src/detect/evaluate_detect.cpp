@@ -1,11 +1,13 @@
 #include "detect/evaluate_detect.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
 #include "core/paths.h"
 #include "data/dataset.h"
 #include "data/split.h"
+#include "detect/close_views.h"
 #include "detect/detection_metrics.h"
 #include "detect/detector_artifact.h"
 #include "store/object_store.h"
@@ -15,6 +17,7 @@ namespace mw {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+constexpr std::uint64_t kCloseViewSeed = 20261207;
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
 // One photo's faces for both scorings, and what they cost.
@@ -77,6 +80,7 @@ json evaluate_detection(const DetectEvaluateOptions& opt, const Reporter& rep) {
 
   std::vector<ImageDetections> faces, classes;
   std::vector<double> detect_ms, classify_ms;
+  CloseViewScore close;
   long done = 0, total = static_cast<long>(manifest.stems[split].size());
   for (const auto& rec : index.images) {
     if (manifest.split_of(rec.stem) != split) continue;
@@ -85,6 +89,16 @@ json evaluate_detection(const DetectEvaluateOptions& opt, const Reporter& rep) {
     faces.push_back(std::move(r.faces));
     classes.push_back(std::move(r.classes));
     detect_ms.push_back(r.detect_ms), classify_ms.push_back(r.classify_ms);
+    if (opt.close_views) {
+      Rng rng = Rng::derive(kCloseViewSeed, std::uint64_t(done));
+      for (const auto& view : close_views(rgb, rec.boxes, rng)) {
+        auto found = detector.detect(view.rgb.ptr<std::uint8_t>(), view.rgb.cols, view.rgb.rows);
+        found.erase(std::remove_if(found.begin(), found.end(),
+                                   [&](const FaceBox& f) { return f.score < opt.detector.min_score; }),
+                    found.end());
+        close.add(view, found);
+      }
+    }
     rep.tick("detect", ++done, total);
   }
   DetectionEvalOptions by_class;  // the classifier's three classes
@@ -92,17 +106,19 @@ json evaluate_detection(const DetectEvaluateOptions& opt, const Reporter& rep) {
   const DetectionEval face_eval = evaluate_detections(faces, {{"face"}, opt.detector.min_score});
   const DetectionEval class_eval = evaluate_detections(classes, by_class);
   if (!opt.plot.empty()) write_file_atomic(opt.plot, plot_pr_curves_svg(class_eval));
-  return {{"model", clf.metadata().at("id")},
-          {"split", opt.split},
-          {"photos", faces.size()},
-          {"detector",
-           {{"id", detector_name},
-            {"canvas", det.canvas},
-            {"min_score", opt.detector.min_score},
-            {"nms_iou", det.nms_iou}}},
-          {"faces", to_json(face_eval)},
-          {"detect_then_classify", to_json(class_eval)},
-          {"ms_per_photo", {{"detect_median", median(detect_ms)}, {"classify_median", median(classify_ms)}}}};
+  json out = {{"model", clf.metadata().at("id")},
+              {"split", opt.split},
+              {"photos", faces.size()},
+              {"detector",
+               {{"id", detector_name},
+                {"canvas", det.canvas},
+                {"min_score", opt.detector.min_score},
+                {"nms_iou", det.nms_iou}}},
+              {"faces", to_json(face_eval)},
+              {"detect_then_classify", to_json(class_eval)},
+              {"ms_per_photo", {{"detect_median", median(detect_ms)}, {"classify_median", median(classify_ms)}}}};
+  if (opt.close_views) out["close_views"] = close.to_json();
+  return out;
 }
 
 }  // namespace mw

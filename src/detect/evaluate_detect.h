@@ -7,6 +7,9 @@
 //             detection per class scored detector score x class probability
 //             (as two-stage detectors report), so a face whose label is
 //             second-guessed still ranks under the other class.
+// With close_views, the detector is also scored at its min_score on close
+// views cut from the split's photos (detect/close_views.h), the same views
+// every run (seeded by the photo's place in the split).
 // The detector runs down to kEvalMinScore so that the precision-recall
 // curves are whole; recall by size and false positives per photo are read at
 // the detector's min_score.
@@ -28,7 +31,8 @@ struct DetectEvaluateOptions {
   std::string split = "test";
   std::string detector_id = "latest";  // as open_detector() reads it: an id, "latest" or "pretrained"
   DetectorOptions detector;
-  std::string plot;  // when set: the precision-recall curves as SVG
+  std::string plot;          // when set: the precision-recall curves as SVG
+  bool close_views = false;  // also score the detector on close views of the photos (detect/close_views.h)
   int threads = 0;
 };
 
