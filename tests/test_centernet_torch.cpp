@@ -1,0 +1,155 @@
+// The LibTorch CenterNet against the plain engine's port: the same head maps
+// on dataset photos, trained weights exported back to the graph's tensors
+// building the same plain network, and gradients that reach the stem.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <iostream>
+
+#include "core/paths.h"
+#include "data/image_decode.h"
+#include "detect/centernet.h"
+#include "detect/centernet_torch.h"
+#include "detect/detector_artifact.h"
+#include "fixture.h"
+#include "infer/plain_ops.h"
+
+using namespace mw;
+
+namespace {
+
+constexpr int kSide = 512;
+// As tests/test_centernet.cpp holds the port to TF.js: each map within 1e-4 of its largest magnitude.
+constexpr double kMapTolerance = 1e-4;
+
+const std::map<std::string, TfjsTensor>& pretrained() {
+  static const auto w = load_centernet_weights(centernet_dir());
+  return w;
+}
+
+// The dataset photo `stem`, decoded as maskwatch decodes, at the top left of
+// side x side zeros (cut to the canvas).
+std::vector<std::uint8_t> canvas_of(const std::string& stem, int side) {
+  const std::string path = fixture::data_dir() + "/images/" + stem + ".jpg";
+  const cv::Mat rgb = decode_image_rgb(read_file(path), path, {1L << 26, 1 << 14});
+  std::vector<std::uint8_t> canvas(static_cast<std::size_t>(side) * side * 3, 0);
+  for (int y = 0; y < std::min(rgb.rows, side); ++y)
+    std::copy_n(rgb.ptr<std::uint8_t>(y), std::min(rgb.cols, side) * 3,
+                canvas.data() + static_cast<std::size_t>(y) * side * 3);
+  return canvas;
+}
+
+// Canvases one after another, as PlainNet::forward and centernet_input read them.
+std::vector<std::uint8_t> batch_of(const std::vector<std::string>& stems, int side) {
+  std::vector<std::uint8_t> out;
+  for (const auto& s : stems) {
+    const auto c = canvas_of(s, side);
+    out.insert(out.end(), c.begin(), c.end());
+  }
+  return out;
+}
+
+// For each head map (logits, boxes), the worst over the images of
+// max |torch - plain| / max |plain|, the maximum taken over the image's map.
+std::array<double, 2> map_differences(const PlainNet& net, CenterNetTorchImpl& module,
+                                      const std::vector<std::uint8_t>& canvases, int n, int side) {
+  const auto& act = net.forward(canvases.data(), n);
+  CenterNetOutput out;
+  {
+    torch::NoGradGuard g;
+    out = module.forward(centernet_input(canvases.data(), n, side));
+  }
+  const torch::Tensor maps[2] = {out.logits, out.wh_raw};
+  std::array<double, 2> worst{0, 0};
+  for (std::size_t m = 0; m < 2; ++m) {
+    const Activation& a = act[static_cast<std::size_t>(net.outputs[m])];
+    const auto nhwc = maps[m].permute({0, 2, 3, 1}).contiguous();
+    EXPECT_EQ(std::vector<int64_t>(nhwc.sizes().begin(), nhwc.sizes().end()),
+              std::vector<int64_t>({a.n, a.h, a.w, a.c}))
+        << "head " << m;
+    if (nhwc.numel() != static_cast<int64_t>(a.size())) continue;
+    const float* t = nhwc.data_ptr<float>();
+    const std::size_t per_image = a.size() / static_cast<std::size_t>(n);
+    for (int b = 0; b < n; ++b) {
+      const float* p = a.data.data() + a.index(b, 0, 0, 0);
+      const float* q = t + b * per_image;
+      double largest = 0, diff = 0;
+      for (std::size_t i = 0; i < per_image; ++i) {
+        largest = std::max(largest, std::fabs(double(p[i])));
+        diff = std::max(diff, std::fabs(double(p[i]) - q[i]));
+      }
+      worst[m] = std::max(worst[m], diff / largest);
+    }
+  }
+  return worst;
+}
+
+}  // namespace
+
+TEST(CenterNetTorch, HeadMapsEqualThePlainEngine) {
+  CenterNetTorch module(pretrained());
+  const CenterNetGraph graph = centernet_from_tfjs(pretrained(), kSide);
+  const auto d = map_differences(graph.net, *module, batch_of({"maksssksksss0", "maksssksksss14"}, kSide), 2, kSide);
+  std::cout << "torch vs plain, max |difference| / max |map|: logits " << d[0] << ", wh_raw " << d[1] << "\n";
+  EXPECT_LT(d[0], kMapTolerance);
+  EXPECT_LT(d[1], kMapTolerance);
+}
+
+TEST(CenterNetTorch, ExportedWeightsBuildTheSameNetwork) {
+  CenterNetTorch module(pretrained());
+  const auto exported = module->export_tensors();
+  std::size_t biases = 0;
+  for (const auto& [name, t] : exported) {
+    const TfjsTensor& original = pretrained().at(name);
+    EXPECT_EQ(t.shape, original.shape) << name;
+    EXPECT_EQ(t.values, original.values) << name;
+    biases += t.shape.size() == 1;
+  }
+  // 89 convolutions; the 11 separable depthwise filters and the head's excite have no bias.
+  EXPECT_EQ(exported.size() - biases, 89u);
+  EXPECT_EQ(biases, 89u - 12u);
+
+  // One SGD step on a dummy loss changes every map; the exported weights,
+  // through the artifact's bytes, must give the plain engine the same change.
+  // (The input is 0..255 and the logits reach -10: the gradients are large,
+  // and a step of 1e-6 already moves both maps by half their largest value.)
+  constexpr double kStep = 1e-6;
+  const auto canvases = batch_of({"maksssksksss1"}, kSide);
+  const CenterNetGraph before = centernet_from_tfjs(pretrained(), kSide);
+  torch::optim::SGD sgd(module->parameters(), torch::optim::SGDOptions(kStep));
+  const CenterNetOutput out = module->forward(centernet_input(canvases.data(), 1, kSide));
+  (out.logits.square().mean() + out.wh_raw.square().mean()).backward();
+  sgd.step();
+  const auto moved = map_differences(before.net, *module, canvases, 1, kSide);
+  EXPECT_GT(std::min(moved[0], moved[1]), 0.1) << "the step should change both maps";
+
+  const TfjsFiles files = encode_tfjs_weights(module->export_tensors(), "w.bin");
+  const auto decoded = decode_tfjs_weights(files.manifest, files.data, "w.json");
+  const CenterNetGraph after = centernet_from_tfjs(decoded, kSide);
+  const auto d = map_differences(after.net, *module, canvases, 1, kSide);
+  std::cout << "after a step, exported vs torch: logits " << d[0] << ", wh_raw " << d[1] << " (the step moved them "
+            << moved[0] << ", " << moved[1] << ")\n";
+  EXPECT_LT(d[0], kMapTolerance);
+  EXPECT_LT(d[1], kMapTolerance);
+}
+
+TEST(CenterNetTorch, GradientsReachTheStem) {
+  constexpr int kSmall = 128;
+  CenterNetTorch module(pretrained());
+  const auto canvas = canvas_of("maksssksksss0", kSmall);
+  const CenterNetOutput out = module->forward(centernet_input(canvas.data(), 1, kSmall));
+  EXPECT_EQ(out.logits.sizes(), torch::IntArrayRef({1, 80, kSmall / 4, kSmall / 4}));
+  EXPECT_EQ(out.wh_raw.sizes(), torch::IntArrayRef({1, 4, kSmall / 4, kSmall / 4}));
+  (out.logits.sum() + out.wh_raw.sum()).backward();
+  const auto& stem = module->stem_weight();
+  ASSERT_TRUE(stem.grad().defined());
+  EXPECT_GT(stem.grad().abs().sum().item<double>(), 0.0);
+  for (const auto& p : module->named_parameters()) EXPECT_TRUE(p.value().grad().defined()) << p.key();
+}
+
+TEST(CenterNetTorch, InputMustBeAMultipleOfTheLastStride) {
+  CenterNetTorch module(pretrained());
+  EXPECT_THROW(module->forward(torch::zeros({1, 3, 100, 100})), Error);
+}
