@@ -14,6 +14,7 @@
 #include "detect/centernet_torch.h"
 #include "detect/detector_artifact.h"
 #include "fixture.h"
+#include "golden_canvas.h"
 #include "infer/plain_ops.h"
 
 using namespace mw;
@@ -29,23 +30,11 @@ const std::map<std::string, TfjsTensor>& pretrained() {
   return w;
 }
 
-// The dataset photo `stem`, decoded as maskwatch decodes, at the top left of
-// side x side zeros (cut to the canvas).
-std::vector<std::uint8_t> canvas_of(const std::string& stem, int side) {
-  const std::string path = fixture::data_dir() + "/images/" + stem + ".jpg";
-  const cv::Mat rgb = decode_image_rgb(read_file(path), path, {1L << 26, 1 << 14});
-  std::vector<std::uint8_t> canvas(static_cast<std::size_t>(side) * side * 3, 0);
-  for (int y = 0; y < std::min(rgb.rows, side); ++y)
-    std::copy_n(rgb.ptr<std::uint8_t>(y), std::min(rgb.cols, side) * 3,
-                canvas.data() + static_cast<std::size_t>(y) * side * 3);
-  return canvas;
-}
-
 // Canvases one after another, as PlainNet::forward and centernet_input read them.
 std::vector<std::uint8_t> batch_of(const std::vector<std::string>& stems, int side) {
   std::vector<std::uint8_t> out;
   for (const auto& s : stems) {
-    const auto c = canvas_of(s, side);
+    const auto c = tfjs_golden::canvas_of(s, side);
     out.insert(out.end(), c.begin(), c.end());
   }
   return out;
@@ -99,7 +88,7 @@ TEST(CenterNetTorch, HeadMapsEqualThePlainEngine) {
 
 TEST(CenterNetTorch, ExportedWeightsBuildTheSameNetwork) {
   CenterNetTorch module(pretrained());
-  const auto exported = module->export_tensors();
+  const auto exported = module->export_weights();
   std::size_t biases = 0;
   for (const auto& [name, t] : exported) {
     const TfjsTensor& original = pretrained().at(name);
@@ -125,7 +114,7 @@ TEST(CenterNetTorch, ExportedWeightsBuildTheSameNetwork) {
   const auto moved = map_differences(before.net, *module, canvases, 1, kSide);
   EXPECT_GT(std::min(moved[0], moved[1]), 0.1) << "the step should change both maps";
 
-  const TfjsFiles files = encode_tfjs_weights(module->export_tensors(), "w.bin");
+  const TfjsFiles files = encode_tfjs_weights(module->export_weights(), "w.bin");
   const auto decoded = decode_tfjs_weights(files.manifest, files.data, "w.json");
   const CenterNetGraph after = centernet_from_tfjs(decoded, kSide);
   const auto d = map_differences(after.net, *module, canvases, 1, kSide);
@@ -138,7 +127,7 @@ TEST(CenterNetTorch, ExportedWeightsBuildTheSameNetwork) {
 TEST(CenterNetTorch, GradientsReachTheStem) {
   constexpr int kSmall = 128;
   CenterNetTorch module(pretrained());
-  const auto canvas = canvas_of("maksssksksss0", kSmall);
+  const auto canvas = tfjs_golden::canvas_of("maksssksksss0", kSmall);
   const CenterNetOutput out = module->forward(centernet_input(canvas.data(), 1, kSmall));
   EXPECT_EQ(out.logits.sizes(), torch::IntArrayRef({1, 80, kSmall / 4, kSmall / 4}));
   EXPECT_EQ(out.wh_raw.sizes(), torch::IntArrayRef({1, 4, kSmall / 4, kSmall / 4}));

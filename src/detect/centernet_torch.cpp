@@ -211,7 +211,7 @@ CenterNetOutput CenterNetTorchImpl::forward(const torch::Tensor& x) {
   return {separable(d, at + kHeads[0], "pointwise_weights"), separable(d, at + kHeads[1], "pointwise_weights")};
 }
 
-std::map<std::string, TfjsTensor> CenterNetTorchImpl::export_tensors() const {
+std::map<std::string, TfjsTensor> CenterNetTorchImpl::export_weights() const {
   std::map<std::string, TfjsTensor> out;
   for (const auto& c : convs_) {
     // OIHW to HWIO; [C][1][k][k] to [k][k][C][1].

@@ -51,7 +51,7 @@ class CenterNetTorchImpl : public torch::nn::Module {
 
   // The convolutions' tensors under the graph's names, HWIO float32
   // (depthwise [k][k][C][1]), for centernet_from_tfjs().
-  std::map<std::string, TfjsTensor> export_tensors() const;
+  std::map<std::string, TfjsTensor> export_weights() const;
 
   // The stem's filter (the first convolution), OIHW.
   const torch::Tensor& stem_weight() const { return convs_.front().weight; }
