@@ -251,8 +251,9 @@ std::vector<Box> read_voc_boxes(const std::string& xml_path);
 // detect/train_detector.h has the recipe.
 struct DetectorTrainOptions {
   std::string store = "maskwatch-data";
-  std::string weights_dir;  // the pretrained start: "" -> faceboxes_dir()
-  int epochs = 8;           // about 5 minutes on 2 cores
+  std::string arch = "faceboxes";  // faceboxes | centernet (detect/trainable_detector.h)
+  std::string weights_dir;         // the pretrained start: "" -> the bundled one
+  int epochs = 8;                  // about 5 minutes on 2 cores
   int batch = 8;
   std::string optimizer = "adam";  // adam | sgd
   double lr = 2e-4;
@@ -262,6 +263,7 @@ struct DetectorTrainOptions {
   int crop = 512;                      // training canvas side (a multiple of 128)
   int canvas = 1024;                   // inference canvas: the scale rule and validation
   double min_scale = 0.6, max_scale = 1.6;
+  double zoom_chance = 0.2;  // a zoomed-in view of one face instead of the photo (detect/train_detector.h)
   std::uint64_t seed = 0;
   int threads = 0;
   int limit = 0;      // the first N training photos only (0: all)

@@ -12,6 +12,7 @@
 #include "detect/faceboxes.h"
 #include "detect/faceboxes_torch.h"
 #include "detect/train_detector.h"
+#include "detect/trainable_detector.h"
 #include "infer/plain_ops.h"
 #include "model_fixture.h"
 #include "store/object_store.h"
@@ -141,6 +142,23 @@ TEST(DetectorLoss, HardNegativesAndSmoothL1ByHand) {
   EXPECT_NEAR(three.total.item<double>(), three.classification.item<double>() + loc, 1e-5);
 }
 
+// A zoomed-in view (zoom chance 1): one face makes 30-80% of a frame whose
+// longer side is drawn at 0.6-1.6 x the canvas, so that on the crop it is at
+// least 0.3 x 0.6 x 512 = 92 px (more where the frame meets the photo's edge).
+TEST(DetectorAugment, ZoomedViewsShowOneFaceLarge) {
+  const cv::Mat rgb = photo("maksssksksss0");
+  const std::vector<Box> boxes = {{79, 105, 109, 142}, {185, 100, 226, 144}, {325, 90, 360, 141}};
+  CanvasAugment aug;
+  aug.crop = 256, aug.canvas = 512, aug.zoom_chance = 1;
+  for (std::uint64_t seed = 0; seed < 8; ++seed) {
+    Rng rng(seed);
+    const auto c = make_training_canvas(rgb, boxes, aug, rng);
+    float largest = 0;
+    for (const auto& b : c.boxes) largest = std::max({largest, b.width(), b.height()});
+    EXPECT_GE(largest, 0.3f * 0.6f * 512 - 1) << "seed " << seed;
+  }
+}
+
 TEST(DetectorAugment, SeededCanvasKeepsItsBoxesInside) {
   const cv::Mat rgb = photo("maksssksksss0");
   const std::vector<Box> boxes = {{79, 105, 109, 142}, {185, 100, 226, 144}, {325, 90, 360, 141}};
@@ -193,8 +211,9 @@ TEST(DetectorTraining, LossFallsOnAFixedBatch) {
 }
 
 namespace {
-DetectorTrainOptions tiny_detector_training(const std::string& run) {
+DetectorTrainOptions tiny_detector_training(const std::string& run, const std::string& arch = kFaceBoxesArch) {
   DetectorTrainOptions o;
+  o.arch = arch;
   o.store = fixture::small_store();
   o.run = run;
   o.epochs = 2;
@@ -211,12 +230,12 @@ DetectorTrainOptions tiny_detector_training(const std::string& run) {
 
 // Killed in the second epoch, resumed: the same weights (the id is their hash)
 // as the run that was not interrupted; the artifact loads as a FaceDetector.
-TEST(DetectorTraining, ResumedRunEqualsAnUninterruptedOne) {
-  const json whole = train_detector(tiny_detector_training("det-whole"));
-  auto interrupted = tiny_detector_training("det-killed");
+void expect_resume_equals_whole(const std::string& arch) {
+  const json whole = train_detector(tiny_detector_training("det-whole-" + arch, arch));
+  auto interrupted = tiny_detector_training("det-killed-" + arch, arch);
   interrupted.stop_after_batches = 3;
   EXPECT_THROW(train_detector(interrupted), Error);
-  auto resumed = tiny_detector_training("det-killed");
+  auto resumed = tiny_detector_training("det-killed-" + arch, arch);
   resumed.resume = true;
   const json again = train_detector(resumed);
   EXPECT_EQ(again.at("id"), whole.at("id"));
@@ -225,12 +244,27 @@ TEST(DetectorTraining, ResumedRunEqualsAnUninterruptedOne) {
   EXPECT_EQ(resolve_detector_id(*store, "latest"), again.at("id").get<std::string>());
   const auto meta = load_detector_meta(*store, again.at("id"));
   EXPECT_EQ(meta.at("epochs"), 2);
-  DetectorOptions o;
-  o.canvas = 256;
-  const FaceDetector detector = load_detector(*store, "latest", o);
+  EXPECT_EQ(meta.at("arch"), arch);
+  const FaceDetector detector = load_detector(*store, "latest");  // at the canvas it was validated at
+  EXPECT_EQ(detector.options().canvas, 256);
+  EXPECT_EQ(detector.arch(), arch);
   const cv::Mat rgb = photo("maksssksksss0");
   EXPECT_NO_THROW(detector.detect(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows));
   // A changed setting is refused on --resume.
   resumed.lr = 1;
   EXPECT_THROW(train_detector(resumed), Error);
+}
+
+TEST(DetectorTraining, ResumedRunEqualsAnUninterruptedOne) { expect_resume_equals_whole(kFaceBoxesArch); }
+
+TEST(DetectorTraining, ResumedCenterNetRunEqualsAnUninterruptedOne) { expect_resume_equals_whole(kCenterNetArch); }
+
+TEST(DetectorTraining, UnknownArchitectureIsNamed) {
+  auto o = tiny_detector_training("det-typo", "centrenet");
+  try {
+    train_detector(o);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean 'centernet'"), std::string::npos) << e.what();
+  }
 }

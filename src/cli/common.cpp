@@ -87,7 +87,8 @@ void add_detection_options(CLI::App& c, DetectionArgs& d) {
       ->capture_default_str()
       ->check(at_least(0));
   c.add_option("--canvas", d.options.canvas,
-               "the side a photo or frame is resized to for the detector (multiple of 128)")
+               "the side a photo or frame is resized to for the detector (a multiple of its stride; 0: the detector's "
+               "own, the canvas it was validated at)")
       ->capture_default_str();
 }
 

@@ -19,7 +19,8 @@ Run add_evaluate(CLI::App& app, const Globals& g) {
   c->add_option("--risk-plot", ev->risk_plot,
                 "write the risk-coverage curve (accuracy of the most confident faces against their share) as SVG");
   c->add_flag("--detect", *detect, "score the face detector and detect-then-classify on the split's photos (VOC mAP)");
-  c->add_option("--canvas", det->detector.canvas, "with --detect: the side photos are resized to (multiple of 128)")
+  c->add_option("--canvas", det->detector.canvas,
+                "with --detect: the side photos are resized to (0: the detector's own)")
       ->capture_default_str();
   c->add_option("--min-score", det->detector.min_score, "with --detect: the detector's operating score")
       ->capture_default_str();

@@ -17,10 +17,13 @@ void print_detector(const json& m) {
 }  // namespace
 
 Run add_train_detector(CLI::App& app, const Globals& g) {
-  auto* c = app.add_subcommand("train-detector",
-                               "fine-tune the face detector (FaceBoxes) on the training split's boxes, checkpointing "
-                               "each epoch; publish the best epoch by validation face AP to detectors/");
+  auto* c = app.add_subcommand(
+      "train-detector",
+      "fine-tune the face detector (FaceBoxes or CenterNet) on the training split's boxes, checkpointing "
+      "each epoch; publish the best epoch by validation face AP to detectors/");
   auto o = std::make_shared<DetectorTrainOptions>();
+  c->add_option("--arch", o->arch, "faceboxes (fast; strides 32-128) | centernet (stride 4, finds the smallest faces)")
+      ->capture_default_str();
   c->add_option("--epochs", o->epochs, "passes over the training photos")->capture_default_str();
   c->add_option("--batch", o->batch, "photos a step")->capture_default_str();
   c->add_option("--optimizer", o->optimizer, "adam | sgd")->capture_default_str();
@@ -28,11 +31,15 @@ Run add_train_detector(CLI::App& app, const Globals& g) {
   c->add_option("--lr-schedule", o->lr_schedule, "constant | cosine (to 0 over the run)")->capture_default_str();
   c->add_option("--momentum", o->momentum, "SGD momentum")->capture_default_str();
   c->add_option("--weight-decay", o->weight_decay, "L2 on every tensor")->capture_default_str();
-  c->add_option("--crop", o->crop, "training canvas side (multiple of 128)")->capture_default_str();
-  c->add_option("--canvas", o->canvas, "inference canvas: the scale rule and validation (multiple of 128)")
+  c->add_option("--crop", o->crop, "training canvas side (a multiple of 128 for faceboxes, 32 for centernet)")
+      ->capture_default_str();
+  c->add_option("--canvas", o->canvas, "inference canvas: the scale rule and validation (multiple as --crop)")
       ->capture_default_str();
   c->add_option("--min-scale", o->min_scale, "least photo size, times the canvas rule's")->capture_default_str();
   c->add_option("--max-scale", o->max_scale, "largest photo size, times the canvas rule's")->capture_default_str();
+  c->add_option("--zoom-chance", o->zoom_chance,
+                "chance a photo is replaced by a zoomed-in view of one of its faces (close photos)")
+      ->capture_default_str();
   c->add_option("--train-seed", o->seed, "order and augmentation seed")->capture_default_str();
   c->add_option("--weights", o->weights_dir, "the pretrained detector's folder (default: the bundled one)");
   c->add_option("--limit", o->limit, "train on the first N photos only (0: all)");

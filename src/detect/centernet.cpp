@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/paths.h"
+#include "core/rng.h"
 #include "detect/graph_builder.h"
 #include "infer/plain_ops.h"
 #include "maskwatch.h"
@@ -167,6 +168,46 @@ std::vector<CenterNetPeak> centernet_decode(const Activation& logits, const Acti
                     cy + kCenterNetBoxScale * d[3]}});
   }
   return out;
+}
+
+namespace {
+
+const char* const kClassFilter = "CenternetHead/centernet_cls_output/pointwise_weights";
+const char* const kClassBias = "CenternetHead/centernet_cls_output/biases";
+const char* const kScope = "tower_0/";
+
+// The key `name` has among the tensors: under the graph's scope first, then as named; "" when neither.
+std::string key_in(const std::map<std::string, TfjsTensor>& w, const std::string& name) {
+  if (w.count(kScope + name)) return kScope + name;
+  return w.count(name) ? name : "";
+}
+
+}  // namespace
+
+bool is_centernet(const std::map<std::string, TfjsTensor>& weights) { return !key_in(weights, kClassFilter).empty(); }
+
+int centernet_classes(const std::map<std::string, TfjsTensor>& weights) {
+  const std::string key = key_in(weights, kClassFilter);
+  if (key.empty()) throw Error("centernet weights", std::string("no tensor '") + kClassFilter + "'");
+  const auto& shape = weights.at(key).shape;
+  if (shape.size() != 4) throw Error("centernet weights", "'" + key + "' is not a [1][1][cin][classes] filter");
+  return static_cast<int>(shape[3]);
+}
+
+std::map<std::string, TfjsTensor> centernet_face_head(std::map<std::string, TfjsTensor> weights, std::uint64_t seed) {
+  const std::string filter = key_in(weights, kClassFilter), bias = key_in(weights, kClassBias);
+  if (filter.empty() || bias.empty())
+    throw Error("centernet weights", std::string("no class head ('") + kClassFilter + "', '" + kClassBias + "')");
+  const int cin = static_cast<int>(weights.at(filter).shape.at(2));
+  Rng rng(seed);
+  TfjsTensor& f = weights.at(filter);
+  f.shape = {1, 1, cin, 1};
+  f.values.resize(static_cast<std::size_t>(cin));
+  for (float& v : f.values) v = static_cast<float>(rng.uniform(-kFaceHeadInit, kFaceHeadInit));
+  TfjsTensor& b = weights.at(bias);
+  b.shape = {1};
+  b.values = {-std::log((1 - kFaceHeadPrior) / kFaceHeadPrior)};
+  return weights;
 }
 
 std::string centernet_dir() {

@@ -18,6 +18,7 @@
 // hold this port against TF.js's own run (tests/golden/centernet.json).
 #pragma once
 #include <array>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -33,6 +34,7 @@ inline constexpr int kCenterNetStride = 32;        // the backbone's last map
 inline constexpr int kCenterNetOutputStride = 4;   // the head's maps: a cell is 4 canvas pixels
 inline constexpr float kCenterNetBoxScale = 16.f;  // the graph's x16 on the box branch
 inline constexpr const char* kCenterNetGraph = "centernet.json";
+inline constexpr const char* kCenterNetShard = "centernet.bin";
 
 struct CenterNetGraph {
   PlainNet net;  // outputs: {class logits, box distances}
@@ -56,6 +58,19 @@ struct CenterNetPeak {
 // (l, t, r, b) = kCenterNetBoxScale x `boxes` at the peak's cell.
 std::vector<CenterNetPeak> centernet_decode(const Activation& logits, const Activation& boxes, int b, int top_k,
                                             float min_score = 0.f);
+
+// Whether the tensors are CenterNet's (its class head is there).
+bool is_centernet(const std::map<std::string, TfjsTensor>& weights);
+// The classes the tensors' class head gives (80 as shipped, 1 for a face detector).
+int centernet_classes(const std::map<std::string, TfjsTensor>& weights);
+
+// The start of a face detector: the tensors with the class head's last 1x1
+// (80 COCO classes) replaced by one face channel, its filter drawn uniform
+// in +-kFaceHeadInit (seeded), its bias -log((1 - p) / p) for the prior
+// p = kFaceHeadPrior (Lin et al. 2017), so that training starts from a
+// background map; the box branch and everything before stay pretrained.
+inline constexpr float kFaceHeadInit = 0.01f, kFaceHeadPrior = 0.1f;
+std::map<std::string, TfjsTensor> centernet_face_head(std::map<std::string, TfjsTensor> weights, std::uint64_t seed);
 
 // Where centernet.json and its shard are: beside FaceBoxes' (detector.h's
 // faceboxes_dir(): share/maskwatch/human-models, or $MASKWATCH_DETECTOR_DIR).

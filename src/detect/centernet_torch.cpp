@@ -222,6 +222,65 @@ std::map<std::string, TfjsTensor> CenterNetTorchImpl::export_weights() const {
   return out;
 }
 
+namespace {
+
+constexpr double kFocalAlpha = 2, kFocalBeta = 4;
+
+torch::Tensor focal_loss(const torch::Tensor& logits, const torch::Tensor& heatmap) {
+  const auto p = torch::sigmoid(logits);
+  const auto positive = heatmap.eq(1).to(torch::kFloat);
+  const auto pos = torch::pow(1 - p, kFocalAlpha) * torch::log_sigmoid(logits) * positive;
+  const auto neg =
+      torch::pow(1 - heatmap, kFocalBeta) * torch::pow(p, kFocalAlpha) * torch::log_sigmoid(-logits) * (1 - positive);
+  return -(pos.sum() + neg.sum()) / positive.sum().clamp_min(1);
+}
+
+// 1 - GIoU of boxes given as distances (l, t, r, b) from one shared point, [F, 4] each.
+torch::Tensor giou_loss(const torch::Tensor& pred, const torch::Tensor& truth) {
+  const auto width = [](const torch::Tensor& d) { return d.select(1, 0) + d.select(1, 2); };
+  const auto height = [](const torch::Tensor& d) { return d.select(1, 1) + d.select(1, 3); };
+  const auto inner = torch::min(pred, truth), outer = torch::max(pred, truth);
+  const auto intersection = width(inner).clamp_min(0) * height(inner).clamp_min(0);
+  const auto area_pred = width(pred).clamp_min(0) * height(pred).clamp_min(0);
+  const auto uni = area_pred + width(truth) * height(truth) - intersection;
+  const auto enclosing = width(outer).clamp_min(0) * height(outer).clamp_min(0);
+  constexpr double kEps = 1e-6;
+  const auto giou = intersection / (uni + kEps) - (enclosing - uni) / (enclosing + kEps);
+  return (1 - giou).mean();
+}
+
+}  // namespace
+
+CenterNetLoss centernet_loss(const CenterNetOutput& out, const std::vector<CenterNetTargets>& targets) {
+  const int64_t n = out.logits.size(0), cells = out.logits.size(2);
+  if (out.logits.size(1) != 1 || static_cast<int64_t>(targets.size()) != n)
+    throw Error("centernet loss", "needs one heatmap channel and one target per canvas");
+  auto heatmap = torch::empty({n, 1, cells, cells});
+  std::vector<int64_t> at;  // canvas * cells^2 + cell, per face
+  std::vector<float> distances;
+  for (int64_t i = 0; i < n; ++i) {
+    const auto& t = targets[static_cast<std::size_t>(i)];
+    if (t.cells != cells) throw Error("centernet loss", "targets for another canvas side");
+    std::copy(t.heatmap.begin(), t.heatmap.end(), heatmap[i].data_ptr<float>());
+    for (const auto& f : t.faces) {
+      at.push_back(i * cells * cells + f.cell);
+      distances.insert(distances.end(), f.distances.begin(), f.distances.end());
+    }
+  }
+  CenterNetLoss loss;
+  loss.heatmap = focal_loss(out.logits, heatmap);
+  if (at.empty()) {
+    loss.box = torch::zeros({});
+  } else {
+    const auto faces = static_cast<int64_t>(at.size());
+    const auto read = out.wh_raw.flatten(2).permute({0, 2, 1}).reshape({n * cells * cells, 4});
+    const auto pred = read.index_select(0, torch::tensor(at, torch::kLong));
+    loss.box = giou_loss(pred, torch::from_blob(distances.data(), {faces, 4}, torch::kFloat).clone());
+  }
+  loss.total = loss.heatmap + kCenterNetBoxWeight * loss.box;
+  return loss;
+}
+
 torch::Tensor centernet_input(const std::uint8_t* canvases, int n, int side) {
   return torch::from_blob(const_cast<std::uint8_t*>(canvases), {n, side, side, 3}, torch::kUInt8)
       .to(torch::kFloat)

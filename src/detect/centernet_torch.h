@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "detect/centernet_targets.h"
 #include "model/tfjs_weights.h"
 
 namespace mw {
@@ -72,6 +73,20 @@ class CenterNetTorchImpl : public torch::nn::Module {
   std::map<std::string, std::size_t> index_;  // by filter name without "tower_0/"
 };
 TORCH_MODULE(CenterNetTorch);
+
+// The loss of a face detector's maps (one heatmap channel) against each
+// canvas's targets (detect/centernet_targets.h):
+//   heatmap  CenterNet's penalty-reduced focal loss (alpha 2, beta 4), from
+//            the logits (log-sigmoid, so that confident cells stay finite),
+//            summed and divided by the faces;
+//   box      1 - GIoU of the box read at each face's centre cell (its point
+//            is both boxes' shared origin) with the face's, the mean over faces;
+//   total    heatmap + kCenterNetBoxWeight x box (TTFNet's weight).
+struct CenterNetLoss {
+  torch::Tensor total, heatmap, box;
+};
+inline constexpr double kCenterNetBoxWeight = 5;
+CenterNetLoss centernet_loss(const CenterNetOutput& out, const std::vector<CenterNetTargets>& targets);
 
 // Canvases (N x S x S x 3 bytes, RGB) as the module's input: NCHW float, 0..255.
 torch::Tensor centernet_input(const std::uint8_t* canvases, int n, int side);

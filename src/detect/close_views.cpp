@@ -34,25 +34,33 @@ Box frame_for(const Box& face, float share, int width, int height, Rng& rng) {
 
 }  // namespace
 
+CloseView close_view(const cv::Mat& rgb, const Box& face, const std::vector<Box>& faces, float share, int side,
+                     Rng& rng) {
+  const Box frame = frame_for(face, share, rgb.cols, rgb.rows, rng);
+  const cv::Rect r(int(std::floor(frame.xmin)), int(std::floor(frame.ymin)),
+                   int(std::ceil(frame.xmax)) - int(std::floor(frame.xmin)),
+                   int(std::ceil(frame.ymax)) - int(std::floor(frame.ymin)));
+  const Box cut{float(r.x), float(r.y), float(r.x + r.width), float(r.y + r.height)};
+  const float scale = side > 0 ? float(side) / float(std::max(r.width, r.height)) : 1.f;
+  CloseView v;
+  if (scale == 1.f)
+    v.rgb = rgb(r).clone();
+  else
+    cv::resize(rgb(r), v.rgb, cv::Size(), scale, scale, scale > 1 ? cv::INTER_LINEAR : cv::INTER_AREA);
+  v.face = into(intersect(face, cut), cut, scale);
+  for (const Box& f : faces) {
+    const Box seen = intersect(f, cut);
+    if (!empty(seen)) v.faces.push_back(into(seen, cut, scale));
+  }
+  return v;
+}
+
 std::vector<CloseView> close_views(const cv::Mat& rgb, const std::vector<Box>& faces, Rng& rng) {
   std::vector<CloseView> out;
   for (const Box& face : faces) {
     if (std::max(face.width(), face.height()) <= kCloseViewMinFace) continue;
     const float share = float(rng.uniform(kCloseViewMinShare, kCloseViewMaxShare));
-    const Box frame = frame_for(face, share, rgb.cols, rgb.rows, rng);
-    const cv::Rect r(int(std::floor(frame.xmin)), int(std::floor(frame.ymin)),
-                     int(std::ceil(frame.xmax)) - int(std::floor(frame.xmin)),
-                     int(std::ceil(frame.ymax)) - int(std::floor(frame.ymin)));
-    const Box cut{float(r.x), float(r.y), float(r.x + r.width), float(r.y + r.height)};
-    const float scale = float(kCloseViewSide) / float(std::max(r.width, r.height));
-    CloseView v;
-    cv::resize(rgb(r), v.rgb, cv::Size(), scale, scale, scale > 1 ? cv::INTER_LINEAR : cv::INTER_AREA);
-    v.face = into(intersect(face, cut), cut, scale);
-    for (const Box& f : faces) {
-      const Box seen = intersect(f, cut);
-      if (!empty(seen)) v.faces.push_back(into(seen, cut, scale));
-    }
-    out.push_back(std::move(v));
+    out.push_back(close_view(rgb, face, faces, share, kCloseViewSide, rng));
   }
   return out;
 }

@@ -28,6 +28,10 @@ struct CloseView {
   std::vector<Box> faces;  // every annotated face the view shows (part of), the face among them
 };
 
+// The view of `face` (one of `faces`) making `share` of its frame's longer
+// side, resized to `side` px on its longer side (0: as cut).
+CloseView close_view(const cv::Mat& rgb, const Box& face, const std::vector<Box>& faces, float share, int side,
+                     Rng& rng);
 // One view per face of `faces` over kCloseViewMinFace px, drawn with `rng`.
 std::vector<CloseView> close_views(const cv::Mat& rgb, const std::vector<Box>& faces, Rng& rng);
 

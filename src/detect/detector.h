@@ -1,9 +1,11 @@
-// Faces in a photo: FaceBoxes (detect/faceboxes.h) in the plain engine. The
-// photo is resized so that its longer side is the canvas side (up for small
-// photos, so that faces of a few pixels reach the smallest 32 px anchors;
-// down for large ones), placed at the canvas's top left, and each anchor
-// read; the faces are what non-maximum suppression keeps, in the photo's
-// pixels.
+// Faces in a photo, in the plain engine, by one of two networks:
+//   FaceBoxes (detect/faceboxes.h): each anchor read (strides 32 to 128);
+//   CenterNet with a face heatmap (detect/centernet.h, fine-tuned by
+//   train-detector --arch centernet): the heatmap's peaks at stride 4.
+// The photo is resized so that its longer side is the canvas side (up for
+// small photos, so that faces of a few pixels reach the network's finest
+// level; down for large ones), placed at the canvas's top left; the faces are
+// what non-maximum suppression keeps, in the photo's pixels.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -16,8 +18,14 @@
 
 namespace mw {
 
+struct Activation;
+
+inline constexpr int kFaceBoxesCanvas = 1024;  // FaceBoxes' own canvas
+inline constexpr int kCenterNetCanvas = 640;   // CenterNet's, when its artifact names none
+
 struct DetectorOptions {
-  int canvas = 1024;               // the canvas side, a multiple of kFaceBoxesStride (128)
+  int canvas = 0;                  // the canvas side, a multiple of the network's stride (FaceBoxes 128,
+                                   // CenterNet 32); 0: the detector's own (the canvas it was validated at)
   float min_score = 0.5f;          // a face's least probability
   double nms_iou = 0.3;            // boxes overlapping a better one by more than this are dropped (as the original)
   int max_faces = 200;             // at most this many faces a photo, the best first
@@ -46,12 +54,14 @@ class FaceDetector {
 
   // Faces in an 8-bit RGB photo (HxWx3, row-major), best first.
   std::vector<FaceBox> detect(const std::uint8_t* rgb, int width, int height) const;
-  const DetectorOptions& options() const;
+  const DetectorOptions& options() const;  // the canvas resolved
+  const char* arch() const;                // "faceboxes" or "centernet"
   // The factor the photo is resized by: canvas / its longer side.
   double scale_for(int width, int height) const;
 
  private:
   void prepare(const DetectorOptions& options);  // precision and anchors, once the network is built
+  std::vector<FaceBox> decode(const std::vector<Activation>& maps, double scale, int width, int height) const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -80,7 +80,14 @@ json load_detector_meta(const ObjectStore& store, const std::string& id) {
 }
 
 FaceDetector load_detector(const ObjectStore& store, const std::string& id, const DetectorOptions& options) {
-  return FaceDetector(load_detector_weights(store, id), options);
+  DetectorOptions o = options;
+  if (o.canvas == 0) {  // the canvas it was validated at
+    const json meta = load_detector_meta(store, id);
+    const json* canvas = meta.contains("val") ? &meta["val"] : nullptr;
+    if (canvas && canvas->contains("canvas") && (*canvas)["canvas"].is_number_integer())
+      o.canvas = (*canvas)["canvas"].get<int>();
+  }
+  return FaceDetector(load_detector_weights(store, id), o);
 }
 
 FaceDetector open_detector(const ObjectStore& store, const std::string& id, const DetectorOptions& options,

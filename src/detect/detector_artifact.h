@@ -38,7 +38,7 @@ std::string resolve_detector_id(const ObjectStore& store, const std::string& id)
 std::map<std::string, TfjsTensor> load_detector_weights(const ObjectStore& store, const std::string& id);
 json load_detector_meta(const ObjectStore& store, const std::string& id);
 
-// A FaceDetector on a stored detector.
+// A FaceDetector on a stored detector; a canvas of 0 is the one it was validated at.
 FaceDetector load_detector(const ObjectStore& store, const std::string& id, const DetectorOptions& options = {});
 
 inline constexpr const char* kPretrainedDetector = "pretrained";

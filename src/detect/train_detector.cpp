@@ -14,10 +14,11 @@
 #include "data/dataset.h"
 #include "data/split.h"
 #include "detect/box_math.h"
+#include "detect/close_views.h"
 #include "detect/detection_metrics.h"
 #include "detect/detector_artifact.h"
 #include "detect/evaluate_detect.h"
-#include "detect/faceboxes_torch.h"
+#include "detect/trainable_detector.h"
 #include "store/object_store.h"
 #include "train/checkpoint.h"
 #include "train/options.h"
@@ -31,7 +32,6 @@ constexpr int kCropTries = 10;      // crops drawn until one holds a face's cent
 constexpr float kMinBoxPixels = 1;  // a box narrower or lower is not a target
 constexpr double kFlipChance = 0.5;
 constexpr double kMaxPixel = 255;
-constexpr const char* kFaceBoxesWeights = "faceboxes.bin";
 
 // ---- one training canvas ------------------------------------------------------
 
@@ -63,8 +63,10 @@ void flip_canvas(TrainingCanvas& c, int side) {
 
 }  // namespace
 
-TrainingCanvas make_training_canvas(const cv::Mat& rgb, const std::vector<Box>& boxes, const CanvasAugment& aug,
-                                    Rng& rng) {
+namespace {
+
+// A photo's canvas: scaled, cropped, flipped and jittered as CanvasAugment says.
+TrainingCanvas canvas_of(const cv::Mat& rgb, const std::vector<Box>& boxes, const CanvasAugment& aug, Rng& rng) {
   const double longer = std::max(rgb.cols, rgb.rows);
   const double scale = aug.canvas * rng.uniform(aug.min_scale, aug.max_scale) / longer;
   const int w = std::max(1, static_cast<int>(std::lround(rgb.cols * scale)));
@@ -95,6 +97,19 @@ TrainingCanvas make_training_canvas(const cv::Mat& rgb, const std::vector<Box>& 
                           beta + (kMaxPixel / 2) * (1 - alpha));
   if (flip) flip_canvas(out, aug.crop);
   return out;
+}
+
+}  // namespace
+
+TrainingCanvas make_training_canvas(const cv::Mat& rgb, const std::vector<Box>& boxes, const CanvasAugment& aug,
+                                    Rng& rng) {
+  std::vector<const Box*> large;
+  for (const auto& b : boxes)
+    if (std::max(b.width(), b.height()) >= kZoomMinFace) large.push_back(&b);
+  if (large.empty() || rng.uniform() >= aug.zoom_chance) return canvas_of(rgb, boxes, aug, rng);
+  const Box& face = *large[rng.below(large.size())];
+  const CloseView view = close_view(rgb, face, boxes, float(rng.uniform(kZoomMinShare, kZoomMaxShare)), 0, rng);
+  return canvas_of(view.rgb, view.faces, aug, rng);
 }
 
 AnchorTargets faceboxes_targets(const std::vector<FaceBoxesAnchor>& anchors, const std::vector<Box>& boxes, int side) {
@@ -162,28 +177,18 @@ DetectorData load_data(const ObjectStore& store, const DetectorTrainOptions& opt
 
 // ---- one batch ----------------------------------------------------------------------
 
-struct Batch {
-  torch::Tensor input, labels, codes;
-};
-
-Batch make_batch(const DetectorTrainOptions& opt, const std::vector<Photo>& photos,
-                 const std::vector<std::size_t>& order, std::size_t first, std::size_t count, int epoch,
-                 const std::vector<FaceBoxesAnchor>& anchors) {
-  const CanvasAugment aug{opt.crop, opt.canvas, opt.min_scale, opt.max_scale};
-  const auto n = static_cast<int64_t>(count), a = static_cast<int64_t>(anchors.size());
-  std::vector<std::uint8_t> pixels;
-  auto labels = torch::empty({n, a}, torch::kLong);
-  auto codes = torch::empty({n, a, 4}, torch::kFloat);
+std::vector<TrainingCanvas> make_canvases(const DetectorTrainOptions& opt, const std::vector<Photo>& photos,
+                                          const std::vector<std::size_t>& order, std::size_t first, std::size_t count,
+                                          int epoch) {
+  CanvasAugment aug{opt.crop, opt.canvas, opt.min_scale, opt.max_scale};
+  aug.zoom_chance = opt.zoom_chance;
+  std::vector<TrainingCanvas> out;
   for (std::size_t i = 0; i < count; ++i) {
     Rng rng = Rng::derive(opt.seed, static_cast<std::uint64_t>(epoch), first + i);
     const Photo& p = photos[order[first + i]];
-    const TrainingCanvas c = make_training_canvas(p.rgb, p.boxes, aug, rng);
-    pixels.insert(pixels.end(), c.rgb.begin(), c.rgb.end());
-    const AnchorTargets t = faceboxes_targets(anchors, c.boxes, opt.crop);
-    std::copy(t.labels.begin(), t.labels.end(), labels[static_cast<int64_t>(i)].data_ptr<int64_t>());
-    std::copy(t.codes.begin(), t.codes.end(), codes[static_cast<int64_t>(i)].data_ptr<float>());
+    out.push_back(make_training_canvas(p.rgb, p.boxes, aug, rng));
   }
-  return {faceboxes_input(pixels.data(), static_cast<int>(n), opt.crop), labels, codes};
+  return out;
 }
 
 // ---- validation -----------------------------------------------------------------------
@@ -196,7 +201,7 @@ struct Validation {
 // The plain engine runs each convolution on its calling thread alone (it sets
 // that thread's OpenMP team to one): LibTorch's threads are set back after it,
 // so that every epoch trains on the same threads, resumed or not.
-Validation validate(FaceBoxesTorchImpl& net, const std::vector<Photo>& val, int canvas, int threads,
+Validation validate(const TrainableDetector& net, const std::vector<Photo>& val, int canvas, int threads,
                     const Reporter& rep) {
   DetectorOptions o;
   o.canvas = canvas, o.min_score = kEvalMinScore, o.precision = "fp32";
@@ -231,7 +236,7 @@ struct RunState {
   }
 };
 
-void save_state(ObjectStore& store, const std::string& key, FaceBoxesTorchImpl& net, torch::optim::Optimizer& opt,
+void save_state(ObjectStore& store, const std::string& key, torch::nn::Module& net, torch::optim::Optimizer& opt,
                 const RunState& st) {
   torch::serialize::OutputArchive ar, model_ar, opt_ar;
   net.save(model_ar);
@@ -245,7 +250,7 @@ void save_state(ObjectStore& store, const std::string& key, FaceBoxesTorchImpl& 
 }
 
 // Loads the checkpoint; `check` sees the saved state first and throws to refuse it.
-RunState load_state(const ObjectStore& store, const std::string& key, FaceBoxesTorchImpl& net,
+RunState load_state(const ObjectStore& store, const std::string& key, torch::nn::Module& net,
                     torch::optim::Optimizer& opt, const std::function<void(const RunState&)>& check) {
   const std::string where = store.uri() + "/" + key;
   if (!store.exists(key)) throw Error(where, "no checkpoint to resume from");
@@ -281,36 +286,36 @@ void check_options(const DetectorTrainOptions& o) {
   if (o.lr <= 0) bad("--lr", "must be positive");
   if (o.optimizer != "adam" && o.optimizer != "sgd") bad("--optimizer", "must be adam or sgd");
   if (o.lr_schedule != "constant" && o.lr_schedule != "cosine") bad("--lr-schedule", "must be constant or cosine");
-  if (o.crop <= 0 || o.crop % kFaceBoxesStride != 0)
-    bad("--crop", "must be a positive multiple of " + std::to_string(kFaceBoxesStride));
-  if (o.canvas <= 0 || o.canvas % kFaceBoxesStride != 0)
-    bad("--canvas", "must be a positive multiple of " + std::to_string(kFaceBoxesStride));
+  const int stride = detector_stride(o.arch);
+  if (o.crop <= 0 || o.crop % stride != 0) bad("--crop", "must be a positive multiple of " + std::to_string(stride));
+  if (o.canvas <= 0 || o.canvas % stride != 0)
+    bad("--canvas", "must be a positive multiple of " + std::to_string(stride));
+  if (!(o.zoom_chance >= 0 && o.zoom_chance <= 1)) bad("--zoom-chance", "must be within 0..1");
   if (!(o.min_scale > 0 && o.min_scale <= o.max_scale)) bad("--min-scale", "must be positive and <= --max-scale");
   if (o.weight_decay < 0) bad("--weight-decay", "must not be negative");
 }
 
 struct Learner {
-  FaceBoxesTorch net{nullptr};
+  std::unique_ptr<TrainableDetector> net;
   std::unique_ptr<torch::optim::Optimizer> optimizer;
-  std::string base_sha256;
 };
 
 Learner make_learner(const DetectorTrainOptions& opt) {
-  const std::string dir = opt.weights_dir.empty() ? faceboxes_dir() : opt.weights_dir;
   Learner l;
-  l.base_sha256 = sha256_hex(read_file((std::filesystem::path(dir) / kFaceBoxesWeights).string()));
-  l.net = FaceBoxesTorch(load_faceboxes_weights(dir));
+  l.net = pretrained_detector(opt.arch, opt.weights_dir, opt.seed);
+  const auto params = l.net->module().parameters();
   if (opt.optimizer == "adam")
     l.optimizer = std::make_unique<torch::optim::AdamW>(
-        l.net->parameters(), torch::optim::AdamWOptions(opt.lr).weight_decay(opt.weight_decay));
+        params, torch::optim::AdamWOptions(opt.lr).weight_decay(opt.weight_decay));
   else
     l.optimizer = std::make_unique<torch::optim::SGD>(
-        l.net->parameters(), torch::optim::SGDOptions(opt.lr).momentum(opt.momentum).weight_decay(opt.weight_decay));
+        params, torch::optim::SGDOptions(opt.lr).momentum(opt.momentum).weight_decay(opt.weight_decay));
   return l;
 }
 
 json fingerprint_of(const DetectorTrainOptions& o, int threads, const DetectorData& d, const Learner& l) {
-  return {{"epochs", o.epochs},
+  return {{"arch", o.arch},
+          {"epochs", o.epochs},
           {"batch", o.batch},
           {"optimizer", o.optimizer},
           {"lr", o.lr},
@@ -321,12 +326,13 @@ json fingerprint_of(const DetectorTrainOptions& o, int threads, const DetectorDa
           {"canvas", o.canvas},
           {"min_scale", o.min_scale},
           {"max_scale", o.max_scale},
+          {"zoom_chance", o.zoom_chance},
           {"seed", o.seed},
           {"threads", threads},
           {"train_photos", d.train.size()},
           {"val_photos", d.val.size()},
           {"manifest_hash", d.manifest_hash},
-          {"base_weights_sha256", l.base_sha256}};
+          {"base_weights_sha256", l.net->base_sha256()}};
 }
 
 class DetectorRun {
@@ -338,7 +344,7 @@ class DetectorRun {
   void resume(Learner& l) {
     const std::string where = store_.uri() + "/" + run_key(run_, "checkpoint.pt");
     const json now = st.fingerprint;
-    st = load_state(store_, run_key(run_, "checkpoint.pt"), *l.net, *l.optimizer, [&](const RunState& saved) {
+    st = load_state(store_, run_key(run_, "checkpoint.pt"), l.net->module(), *l.optimizer, [&](const RunState& saved) {
       for (auto& [k, v] : now.items())
         if (saved.fingerprint.value(k, json()) != v)
           throw Error(where, "cannot resume: '" + k + "' was " + saved.fingerprint.value(k, json()).dump() + ", now " +
@@ -360,7 +366,7 @@ class DetectorRun {
       store_.put(run_key(run_, "best.bin"), best.data);
       store_.put(run_key(run_, "best.json"), best.manifest);
     }
-    save_state(store_, run_key(run_, "checkpoint.pt"), *l.net, *l.optimizer, st);
+    save_state(store_, run_key(run_, "checkpoint.pt"), l.net->module(), *l.optimizer, st);
     if (!latest_) store_.put(kLatestDetectorRunKey, run_ + "\n"), latest_ = true;
     std::ostringstream line;
     line.precision(4);
@@ -371,9 +377,9 @@ class DetectorRun {
 
   json publish(const Learner& l) {
     const std::string manifest = store_.get(run_key(run_, "best.json")), data = store_.get(run_key(run_, "best.bin"));
-    json meta = {{"arch", "faceboxes"},
+    json meta = {{"arch", opt_.arch},
                  {"run", run_},
-                 {"base_weights_sha256", l.base_sha256},
+                 {"base_weights_sha256", l.net->base_sha256()},
                  {"epochs", st.epoch},
                  {"best_epoch", st.best_epoch},
                  {"val", {{"face_ap_50", st.best_ap}, {"canvas", opt_.canvas}, {"faces", st.best_figures}}},
@@ -404,7 +410,7 @@ void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
 
 // The steps of one epoch; returns the mean loss. `batches_run` counts this process's steps.
 double run_epoch(const DetectorTrainOptions& opt, int epoch, Learner& l, const std::vector<Photo>& photos,
-                 const std::vector<FaceBoxesAnchor>& anchors, long& batches_run, const Reporter& rep) {
+                 long& batches_run, const Reporter& rep) {
   std::vector<std::size_t> order(photos.size());
   std::iota(order.begin(), order.end(), 0);
   Rng shuffle = Rng::derive(opt.seed, static_cast<std::uint64_t>(epoch));
@@ -414,13 +420,13 @@ double run_epoch(const DetectorTrainOptions& opt, int epoch, Learner& l, const s
   double sum = 0;
   for (long s = 0; s < steps; ++s) {
     const std::size_t first = static_cast<std::size_t>(s) * batch;
-    const Batch b = make_batch(opt, photos, order, first, std::min(batch, order.size() - first), epoch, anchors);
+    const auto canvases = make_canvases(opt, photos, order, first, std::min(batch, order.size() - first), epoch);
     set_learning_rate(*l.optimizer, learning_rate_at(opt, (epoch - 1) * steps + s, opt.epochs * steps));
     l.optimizer->zero_grad();
-    const FaceBoxesLoss loss = faceboxes_loss(l.net->forward(b.input), b.labels, b.codes);
-    loss.total.backward();
+    const torch::Tensor loss = l.net->loss(canvases, opt.crop);
+    loss.backward();
     l.optimizer->step();
-    sum += loss.total.item<double>();
+    sum += loss.item<double>();
     rep.tick("epoch " + std::to_string(epoch) + "/" + std::to_string(opt.epochs), s + 1, steps);
     if (opt.stop_after_batches >= 0 && ++batches_run >= opt.stop_after_batches)
       throw Error(kWhere, "stopped after " + std::to_string(batches_run) + " batches (--stop-after-batches)");
@@ -448,12 +454,11 @@ json train_detector(const DetectorTrainOptions& opt, const Reporter& rep) {
             std::to_string(data.val.size()) + " val photos, crops of " + std::to_string(opt.crop) + " px, " +
             std::to_string(threads) + " threads");
   }
-  const auto anchors = faceboxes_anchors(opt.crop);
   long batches_run = 0;
   for (int epoch = book.st.epoch + 1; epoch <= opt.epochs; ++epoch) {
     const auto start = Clock::now();
-    l.net->train();
-    const double loss = run_epoch(opt, epoch, l, data.train, anchors, batches_run, rep);
+    l.net->module().train();
+    const double loss = run_epoch(opt, epoch, l, data.train, batches_run, rep);
     book.end_epoch(epoch, loss, start, l, data.val);
   }
   return book.publish(l);
