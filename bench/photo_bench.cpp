@@ -15,6 +15,9 @@
 #include "api/faces.h"
 #include "core/paths.h"
 #include "detect/detector.h"
+#include "detect/detector_artifact.h"
+#include "infer/fast_conv.h"
+#include "store/object_store.h"
 
 namespace {
 
@@ -30,7 +33,7 @@ double percentile(std::vector<double> v, double p) {
 
 int main(int argc, char** argv) {
   CLI::App app{"maskwatch detect-then-classify latency on one photo"};
-  std::string store, model = "latest", photo, resize;
+  std::string store, model = "latest", photo, resize, detector_id = mw::kPretrainedDetector;
   int threads = 2;
   double seconds = 5;
   bool as_json = false;
@@ -39,7 +42,9 @@ int main(int argc, char** argv) {
   app.add_option("--model", model)->capture_default_str();
   app.add_option("photo", photo, "a JPEG or PNG")->required();
   app.add_option("--resize", resize, "resize the photo first, WIDTHxHEIGHT (e.g. 1920x1080)");
-  app.add_option("--canvas", det.canvas)->capture_default_str();
+  app.add_option("--detector", detector_id, "the store's detector: an id, 'latest' or 'pretrained'")
+      ->capture_default_str();
+  app.add_option("--canvas", det.canvas, "0: the detector's own")->capture_default_str();
   app.add_option("--detector-precision", det.precision, "fp32 | bf16 | int8 | auto")->capture_default_str();
   app.add_option("--threads", threads)->capture_default_str();
   app.add_option("--seconds", seconds, "how long to measure")->capture_default_str();
@@ -47,7 +52,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     const mw::Classifier clf(store, model, threads);
-    const mw::FaceDetector detector(mw::faceboxes_dir(), det);
+    std::string detector_name;
+    const mw::FaceDetector detector = mw::open_detector(*mw::open_store(store), detector_id, det, detector_name);
     mw::FacesRequest req;
     req.source = photo, req.image = mw::read_file(photo), req.detect = true;
     cv::Mat rgb = mw::decode_request_image(req);
@@ -69,26 +75,30 @@ int main(int argc, char** argv) {
       total_ms.push_back(ms_since(t0));
       faces = boxes.size();
     }
-    const mw::json r = {{"photo", photo},
-                        {"width", rgb.cols},
-                        {"height", rgb.rows},
-                        {"canvas", det.canvas},
-                        {"detector_precision", det.precision},
-                        {"threads", threads},
-                        {"classifier_engine", clf.engine()},
-                        {"faces", faces},
-                        {"runs", total_ms.size()},
-                        {"detect_ms", {{"median", percentile(detect_ms, 0.5)}, {"p90", percentile(detect_ms, 0.9)}}},
-                        {"classify_ms", {{"median", percentile(classify_ms, 0.5)}, {"p90", percentile(classify_ms, 0.9)}}},
-                        {"total_ms", {{"median", percentile(total_ms, 0.5)}, {"p90", percentile(total_ms, 0.9)}}}};
+    const mw::json r = {
+        {"photo", photo},
+        {"width", rgb.cols},
+        {"height", rgb.rows},
+        {"detector", detector_name},
+        {"arch", detector.arch()},
+        {"canvas", detector.options().canvas},
+        {"detector_precision", det.precision},
+        {"threads", threads},
+        {"classifier_engine", clf.engine()},
+        {"faces", faces},
+        {"runs", total_ms.size()},
+        {"detect_ms", {{"median", percentile(detect_ms, 0.5)}, {"p90", percentile(detect_ms, 0.9)}}},
+        {"classify_ms", {{"median", percentile(classify_ms, 0.5)}, {"p90", percentile(classify_ms, 0.9)}}},
+        {"total_ms", {{"median", percentile(total_ms, 0.5)}, {"p90", percentile(total_ms, 0.9)}}}};
     if (as_json) {
       std::cout << r.dump() << "\n";
     } else {
-      std::printf("%s %dx%d, %zu faces, canvas %d, %d threads, %zu runs: detect %.1f ms, classify %.1f ms, "
-                  "total %.1f ms (median; p90 %.1f)\n",
-                  photo.c_str(), rgb.cols, rgb.rows, faces, det.canvas, threads, total_ms.size(),
-                  percentile(detect_ms, 0.5), percentile(classify_ms, 0.5), percentile(total_ms, 0.5),
-                  percentile(total_ms, 0.9));
+      std::printf(
+          "%s %dx%d, %zu faces, %s canvas %d %s, %d threads, %zu runs: detect %.1f ms, classify %.1f ms, "
+          "total %.1f ms (median; p90 %.1f); oneDNN ISA %s\n",
+          photo.c_str(), rgb.cols, rgb.rows, faces, detector.arch(), detector.options().canvas, det.precision.c_str(),
+          threads, total_ms.size(), percentile(detect_ms, 0.5), percentile(classify_ms, 0.5), percentile(total_ms, 0.5),
+          percentile(total_ms, 0.9), mw::fast_conv_isa().c_str());
     }
   } catch (const std::exception& e) {
     std::cerr << "photo_bench: " << e.what() << "\n";

@@ -258,6 +258,7 @@ struct DetectorTrainOptions {
   std::string optimizer = "adam";  // adam | sgd
   double lr = 2e-4;
   std::string lr_schedule = "cosine";  // cosine (to 0 over the epochs, per step) | constant
+  int warmup_epochs = 0;               // cosine: a linear warm-up first, as train's (train/lr_schedule.h)
   double momentum = 0.9;               // sgd
   double weight_decay = 0;             // L2 on the filters
   int crop = 512;                      // training canvas side (a multiple of 128)

@@ -29,6 +29,7 @@ Run add_train_detector(CLI::App& app, const Globals& g) {
   c->add_option("--optimizer", o->optimizer, "adam | sgd")->capture_default_str();
   c->add_option("--lr", o->lr, "learning rate (small: it starts pretrained)")->capture_default_str();
   c->add_option("--lr-schedule", o->lr_schedule, "constant | cosine (to 0 over the run)")->capture_default_str();
+  c->add_option("--warmup-epochs", o->warmup_epochs, "cosine: epochs of linear warm-up first")->capture_default_str();
   c->add_option("--momentum", o->momentum, "SGD momentum")->capture_default_str();
   c->add_option("--weight-decay", o->weight_decay, "L2 on every tensor")->capture_default_str();
   c->add_option("--crop", o->crop, "training canvas side (a multiple of 128 for faceboxes, 32 for centernet)")

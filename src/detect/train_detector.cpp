@@ -21,6 +21,7 @@
 #include "detect/trainable_detector.h"
 #include "store/object_store.h"
 #include "train/checkpoint.h"
+#include "train/lr_schedule.h"
 #include "train/options.h"
 
 namespace mw {
@@ -293,6 +294,7 @@ void check_options(const DetectorTrainOptions& o) {
   if (!(o.zoom_chance >= 0 && o.zoom_chance <= 1)) bad("--zoom-chance", "must be within 0..1");
   if (!(o.min_scale > 0 && o.min_scale <= o.max_scale)) bad("--min-scale", "must be positive and <= --max-scale");
   if (o.weight_decay < 0) bad("--weight-decay", "must not be negative");
+  if (o.warmup_epochs < 0 || o.warmup_epochs >= o.epochs) bad("--warmup-epochs", "must be within 0..--epochs - 1");
 }
 
 struct Learner {
@@ -320,6 +322,7 @@ json fingerprint_of(const DetectorTrainOptions& o, int threads, const DetectorDa
           {"optimizer", o.optimizer},
           {"lr", o.lr},
           {"lr_schedule", o.lr_schedule},
+          {"warmup_epochs", o.warmup_epochs},
           {"momentum", o.momentum},
           {"weight_decay", o.weight_decay},
           {"crop", o.crop},
@@ -398,10 +401,11 @@ class DetectorRun {
   bool latest_ = false;
 };
 
-// The rate of step `step` of `total`: --lr throughout, or cosine from --lr to 0.
-double learning_rate_at(const DetectorTrainOptions& opt, long step, long total) {
+// The rate of step `step` of `total`: --lr throughout, or the classifier's
+// schedule (warm-up over --warmup-epochs, then cosine to 0).
+double learning_rate_at(const DetectorTrainOptions& opt, long step, long steps_per_epoch) {
   if (opt.lr_schedule == "constant") return opt.lr;
-  return opt.lr * 0.5 * (1 + std::cos(M_PI * static_cast<double>(step) / static_cast<double>(std::max(1L, total))));
+  return warmup_cosine_lr(opt.lr, step, opt.warmup_epochs * steps_per_epoch, opt.epochs * steps_per_epoch);
 }
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
@@ -421,7 +425,7 @@ double run_epoch(const DetectorTrainOptions& opt, int epoch, Learner& l, const s
   for (long s = 0; s < steps; ++s) {
     const std::size_t first = static_cast<std::size_t>(s) * batch;
     const auto canvases = make_canvases(opt, photos, order, first, std::min(batch, order.size() - first), epoch);
-    set_learning_rate(*l.optimizer, learning_rate_at(opt, (epoch - 1) * steps + s, opt.epochs * steps));
+    set_learning_rate(*l.optimizer, learning_rate_at(opt, (epoch - 1) * steps + s, steps));
     l.optimizer->zero_grad();
     const torch::Tensor loss = l.net->loss(canvases, opt.crop);
     loss.backward();

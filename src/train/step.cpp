@@ -3,6 +3,7 @@
 #include <array>
 #include <cmath>
 
+#include "train/lr_schedule.h"
 #include "train/sampler.h"
 
 namespace mw {
@@ -11,20 +12,14 @@ namespace F = torch::nn::functional;
 
 namespace {
 
-constexpr double kWarmupStartFactor = 0.1;
-
 // Four parameter groups: {head, body} x {weights with decay, biases and norms without}.
 // The body's learning rate is --lr times --body-lr-scale (discriminative rates for a
 // pretrained start); lr_scale_of_group gives each group's factor, in order.
 constexpr std::size_t kGroups = 4;
 double lr_scale_of_group(const TrainOptions& o, std::size_t g) { return g < 2 ? 1.0 : o.body_lr_scale; }
 
-// Linear warm-up from kWarmupStartFactor*lr, then cosine decay to zero.
 double lr_at(const TrainOptions& o, long step, long steps_per_epoch) {
-  long warm = o.warmup_epochs * steps_per_epoch, total = o.epochs * steps_per_epoch;
-  if (step < warm) return o.lr * (kWarmupStartFactor + (1 - kWarmupStartFactor) * double(step) / warm);
-  double t = double(step - warm) / std::max<long>(1, total - warm);
-  return o.lr * 0.5 * (1 + std::cos(M_PI * t));
+  return warmup_cosine_lr(o.lr, step, o.warmup_epochs * steps_per_epoch, o.epochs * steps_per_epoch);
 }
 
 // ema = d * ema + (1 - d) * weights; BatchNorm statistics are copied.
