@@ -262,7 +262,8 @@ struct DetectorTrainOptions {
   double momentum = 0.9;               // sgd
   double weight_decay = 0;             // L2 on the filters
   int crop = 512;                      // training canvas side (a multiple of 128)
-  int canvas = 1024;                   // inference canvas: the scale rule and validation
+  int canvas = 0;                      // inference canvas: the scale rule and validation; 0: the arch's
+                                       // (1024 faceboxes, 640 centernet)
   double min_scale = 0.6, max_scale = 1.6;
   double zoom_chance = 0.2;  // a zoomed-in view of one face instead of the photo (detect/train_detector.h)
   std::uint64_t seed = 0;

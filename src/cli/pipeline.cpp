@@ -42,6 +42,9 @@ Run add_pipeline(CLI::App& app, const Globals& g) {
   c->add_option("--detector-epochs", det->epochs,
                 "epochs of face-detector fine-tuning (0: none; commands then use the pretrained detector)")
       ->capture_default_str();
+  c->add_option("--detector-arch", det->arch,
+                "the detector fine-tuned: faceboxes (fast) | centernet (stride 4, validated and run at 640 px)")
+      ->capture_default_str();
   c->add_option("--detector-limit", det->limit, "train the detector on the first N photos only (0: all)");
   c->add_option("--detector-val-limit", det->val_limit, "validate the detector on the first N photos only (0: all)");
   add_results_option(*c, a->results);

@@ -34,7 +34,9 @@ Run add_train_detector(CLI::App& app, const Globals& g) {
   c->add_option("--weight-decay", o->weight_decay, "L2 on every tensor")->capture_default_str();
   c->add_option("--crop", o->crop, "training canvas side (a multiple of 128 for faceboxes, 32 for centernet)")
       ->capture_default_str();
-  c->add_option("--canvas", o->canvas, "inference canvas: the scale rule and validation (multiple as --crop)")
+  c->add_option("--canvas", o->canvas,
+                "inference canvas: the scale rule and validation (multiple as --crop; 0: 1024 for faceboxes, 640 for "
+                "centernet)")
       ->capture_default_str();
   c->add_option("--min-scale", o->min_scale, "least photo size, times the canvas rule's")->capture_default_str();
   c->add_option("--max-scale", o->max_scale, "largest photo size, times the canvas rule's")->capture_default_str();

@@ -440,7 +440,9 @@ double run_epoch(const DetectorTrainOptions& opt, int epoch, Learner& l, const s
 
 }  // namespace
 
-json train_detector(const DetectorTrainOptions& opt, const Reporter& rep) {
+json train_detector(const DetectorTrainOptions& given, const Reporter& rep) {
+  DetectorTrainOptions opt = given;
+  if (opt.canvas == 0) opt.canvas = opt.arch == kCenterNetArch ? kCenterNetCanvas : kFaceBoxesCanvas;
   check_options(opt);
   const int threads = set_threads(opt.threads);
   auto store = open_store(opt.store);

@@ -60,9 +60,14 @@ class FaceBoxesLearner : public TrainableDetector {
 
 class CenterNetLearner : public TrainableDetector {
  public:
+  // Channels-last filters and input: oneDNN's depthwise and 1x1 kernels run
+  // 1.2x faster so (bench/centernet_torch_bench), with the same maps.
   CenterNetLearner(const std::string& dir, std::uint64_t seed)
       : net_(centernet_face_head(load_centernet_weights(dir), seed)) {
     base_sha256_ = sha256_of_file(dir, kCenterNetShard);
+    torch::NoGradGuard no_grad;
+    for (auto& p : net_->parameters())
+      if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
   }
   torch::nn::Module& module() override { return *net_; }
   std::map<std::string, TfjsTensor> export_weights() const override { return net_->export_weights(); }
@@ -71,7 +76,8 @@ class CenterNetLearner : public TrainableDetector {
     std::vector<CenterNetTargets> targets;
     for (const auto& c : canvases) targets.push_back(centernet_targets(c.boxes, side));
     const auto pixels = pixels_of(canvases);
-    const auto input = centernet_input(pixels.data(), static_cast<int>(canvases.size()), side);
+    const auto input = centernet_input(pixels.data(), static_cast<int>(canvases.size()), side)
+                           .contiguous(torch::MemoryFormat::ChannelsLast);
     return centernet_loss(net_->forward(input), targets).total;
   }
 
