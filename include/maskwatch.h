@@ -265,7 +265,7 @@ struct DetectorTrainOptions {
   int canvas = 0;                      // inference canvas: the scale rule and validation; 0: the arch's
                                        // (1024 faceboxes, 640 centernet)
   double min_scale = 0.6, max_scale = 1.6;
-  double zoom_chance = 0.2;  // a zoomed-in view of one face instead of the photo (detect/train_detector.h)
+  double zoom_chance = 0;  // a zoomed-in view of one face instead of the photo (detect/train_detector.h)
   std::uint64_t seed = 0;
   int threads = 0;
   int limit = 0;      // the first N training photos only (0: all)

@@ -22,7 +22,8 @@ Run add_train_detector(CLI::App& app, const Globals& g) {
       "fine-tune the face detector (FaceBoxes or CenterNet) on the training split's boxes, checkpointing "
       "each epoch; publish the best epoch by validation face AP to detectors/");
   auto o = std::make_shared<DetectorTrainOptions>();
-  c->add_option("--arch", o->arch, "faceboxes (fast; strides 32-128) | centernet (stride 4, finds the smallest faces)")
+  c->add_option("--arch", o->arch,
+                "faceboxes (fast; strides 32-128) | centernet (stride 4; slower, not yet better: docs/measurements.md)")
       ->capture_default_str();
   c->add_option("--epochs", o->epochs, "passes over the training photos")->capture_default_str();
   c->add_option("--batch", o->batch, "photos a step")->capture_default_str();
