@@ -176,10 +176,10 @@ const char* const kClassFilter = "CenternetHead/centernet_cls_output/pointwise_w
 const char* const kClassBias = "CenternetHead/centernet_cls_output/biases";
 const char* const kScope = "tower_0/";
 
-// The key `name` has among the tensors: under the graph's scope first, then as named; "" when neither.
+// The key of `name` among the tensors ("" when there is none).
 std::string key_in(const std::map<std::string, TfjsTensor>& w, const std::string& name) {
-  if (w.count(kScope + name)) return kScope + name;
-  return w.count(name) ? name : "";
+  const std::string* key = scoped_key(w, kScope, name);
+  return key ? *key : "";
 }
 
 }  // namespace

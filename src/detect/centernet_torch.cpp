@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "detect/centernet.h"
+#include "detect/graph_builder.h"
 #include "maskwatch.h"
 
 namespace mw {
@@ -25,11 +26,8 @@ std::string block_scope(int i) { return "MobilenetV3/expanded_conv" + (i ? "_" +
 
 int block_stride(int i) { return std::count(std::begin(kStride2Blocks), std::end(kStride2Blocks), i) ? 2 : 1; }
 
-// The key of `name` in the graph's tensors: under the scope first, then as named.
 const std::string* key_of(const std::map<std::string, TfjsTensor>& w, const std::string& name) {
-  auto it = w.find(kScope + name);
-  if (it == w.end()) it = w.find(name);
-  return it == w.end() ? nullptr : &it->first;
+  return scoped_key(w, kScope, name);
 }
 
 const TfjsTensor& tensor(const std::map<std::string, TfjsTensor>& w, const std::string& name) {

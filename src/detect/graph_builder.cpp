@@ -31,6 +31,13 @@ std::pair<int, int> same_padding(int in, int k, int stride) {
   return {total / 2, total - total / 2};
 }
 
+const std::string* scoped_key(const std::map<std::string, TfjsTensor>& weights, const std::string& scope,
+                              const std::string& name) {
+  auto it = weights.find(scope + name);
+  if (it == weights.end()) it = weights.find(name);
+  return it == weights.end() ? nullptr : &it->first;
+}
+
 GraphBuilder::GraphBuilder(const std::map<std::string, TfjsTensor>& weights, int side, std::string what,
                            std::string scope)
     : weights_(weights), what_(std::move(what)), scope_(std::move(scope)) {
@@ -38,10 +45,9 @@ GraphBuilder::GraphBuilder(const std::map<std::string, TfjsTensor>& weights, int
 }
 
 const TfjsTensor& GraphBuilder::tensor(const std::string& name) const {
-  auto it = weights_.find(scope_ + name);
-  if (it == weights_.end()) it = weights_.find(name);
-  if (it == weights_.end()) throw Error(what_, "no tensor '" + scope_ + name + "' (or '" + name + "')");
-  return it->second;
+  const std::string* key = scoped_key(weights_, scope_, name);
+  if (!key) throw Error(what_, "no tensor '" + scope_ + name + "' (or '" + name + "')");
+  return weights_.at(*key);
 }
 
 GraphMap GraphBuilder::conv(const GraphMap& x, const std::string& filter, const std::string& bias, int stride,

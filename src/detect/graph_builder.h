@@ -21,6 +21,11 @@ std::pair<int, int> same_padding(int in, int k, int stride);
 // and the shards it names, beside it.
 std::map<std::string, TfjsTensor> load_graph_weights(const std::string& dir, const std::string& graph);
 
+// The key of `name` among a graph's tensors: under `scope` first ("tower_0/":
+// the graph's folded constants), then as named (its variables); null when neither.
+const std::string* scoped_key(const std::map<std::string, TfjsTensor>& weights, const std::string& scope,
+                              const std::string& name);
+
 // A buffer of the network being built, with its side and channels.
 struct GraphMap {
   int buffer, side, channels;
