@@ -1,11 +1,13 @@
-// maskwatch: find the faces in a photo that wear a mask, wear none, or wear
-// it incorrectly, and run the machine-learning pipeline around that.
-//
-// This is the library's one public header. Each pipeline step is one call:
-//   ingest -> prepare -> train -> evaluate, then classify with a Classifier.
+// maskwatch's pipeline: each step one call,
+//   ingest -> prepare -> train -> evaluate, then classify with a Classifier;
+// the detector's training, the benchmark and the whole pipeline.
 // Every step reads and writes an object store named by a URI (a folder by
 // default), so the same calls run on one machine or against remote storage.
+// Labelling the faces of an image is <maskwatch/maskwatch.h> (FaceLabeller),
+// which this header includes.
 #pragma once
+
+#include <maskwatch/maskwatch.h>
 
 #include <array>
 #include <cstdint>
@@ -27,25 +29,6 @@ inline constexpr int kNumClasses = 3;
 const std::array<std::string, kNumClasses>& class_names();
 // Index of a class name, or -1 when the name is not a known class.
 int class_index(const std::string& name);
-
-// ---- errors ---------------------------------------------------------------
-// Every error says where (a file, a key, a line) and what was expected.
-class Error : public std::runtime_error {
- public:
-  Error(std::string where, std::string what);
-  const std::string& where() const { return where_; }
-  const std::string& reason() const { return reason_; }
-
- private:
-  std::string where_, reason_;
-};
-
-// ---- geometry -------------------------------------------------------------
-struct Box {  // pixel coordinates, [xmin, xmax) x [ymin, ymax)
-  float xmin = 0, ymin = 0, xmax = 0, ymax = 0;
-  float width() const { return xmax - xmin; }
-  float height() const { return ymax - ymin; }
-};
 
 // ---- progress and logging -------------------------------------------------
 // Long steps report through this; the CLI draws a bar on a terminal.
@@ -191,21 +174,15 @@ json evaluate(const EvaluateOptions& opt, const Reporter& rep = {});
 // Scores are softmax(logits / T), T the model's temperature (model.json
 // "confidence", fitted on the validation split when the model is published
 // or by `maskwatch models calibrate`; 1 for a model without it), so that a
-// confidence of 0.9 is right about 9 times in 10.
-struct Prediction {
-  Box box;
-  float box_score = 1;        // how sure the box is a face: 1 for a box given by the caller
-  int label = -1;             // index into Classifier::labels(): the best guess
-  std::vector<float> scores;  // one calibrated softmax score per label
-  float confidence = 0;       // scores[label]
-  bool unsure = false;        // confidence under the caller's minimum: answered "unsure", label the guess
-  std::string framing;        // a photo classified as one face: how it was framed (api/faces.h); else empty
-};
-
+// confidence of 0.9 is right about 9 times in 10. A prediction is a Face
+// (<maskwatch/maskwatch.h>): face_score 1 for a box the caller gave.
 class Classifier {
  public:
-  // Loads a model artifact ("latest" or an id) from the store once.
-  Classifier(const std::string& store, const std::string& model = "latest", int threads = 0);
+  // Loads a model artifact ("latest" or an id) from the store once, on
+  // `engine` (auto | plain | torch) in `precision` (auto | fp32 | bf16 |
+  // int8); "" reads $MASKWATCH_ENGINE and $MASKWATCH_PRECISION (the CLI's default).
+  Classifier(const std::string& store, const std::string& model = "latest", int threads = 0,
+             const std::string& engine = "", const std::string& precision = "");
   ~Classifier();
   Classifier(Classifier&&) noexcept;
   Classifier& operator=(Classifier&&) noexcept;
@@ -215,24 +192,23 @@ class Classifier {
   // Faces in an encoded JPEG or PNG image (the two formats maskwatch decodes;
   // anything else throws mw::Error): one prediction per box. `source` names
   // the image in errors (a path, or "image").
-  std::vector<Prediction> classify(const std::string& encoded_image, const std::vector<Box>& boxes,
-                                   const std::string& source = "image") const;
+  std::vector<Face> classify(const std::string& encoded_image, const std::vector<Box>& boxes,
+                             const std::string& source = "image") const;
   // A JPEG or PNG that is one face crop (as in face-crop datasets).
-  Prediction classify_face_crop(const std::string& encoded_image, const std::string& source = "image") const;
+  Face classify_face_crop(const std::string& encoded_image, const std::string& source = "image") const;
   // A decoded RGB image that is one face: the crop region (box plus the
   // model's margin) is the whole image; the prediction's box is the image.
-  Prediction classify_whole_rgb(const std::uint8_t* rgb, int width, int height) const;
+  Face classify_whole_rgb(const std::uint8_t* rgb, int width, int height) const;
   // Faces in a decoded RGB image (HxWx3, row-major, 8-bit).
-  std::vector<Prediction> classify_rgb(const std::uint8_t* rgb, int width, int height,
-                                       const std::vector<Box>& boxes) const;
+  std::vector<Face> classify_rgb(const std::uint8_t* rgb, int width, int height, const std::vector<Box>& boxes) const;
   // The two halves of classify_rgb, for callers that batch many images:
   // the model's input crops (input_size^2 x 3 bytes each), then predictions.
   std::vector<std::uint8_t> crop_faces(const std::uint8_t* rgb, int width, int height,
                                        const std::vector<Box>& boxes) const;
-  std::vector<Prediction> classify_crops(const std::vector<std::uint8_t>& crops, const std::vector<Box>& boxes) const;
+  std::vector<Face> classify_crops(const std::vector<std::uint8_t>& crops, const std::vector<Box>& boxes) const;
   // Predictions for n crops of side crop_side (resized to the model's input
   // when they differ), e.g. a prepared shard's crops; boxes are left empty.
-  std::vector<Prediction> classify_crops(const std::uint8_t* crops, std::size_t n, int crop_side) const;
+  std::vector<Face> classify_crops(const std::uint8_t* crops, std::size_t n, int crop_side) const;
   // The network's outputs for the same crops before the softmax: labels().size() per crop.
   std::vector<float> logits(const std::uint8_t* crops, std::size_t n, int crop_side) const;
   double temperature() const;  // the model's softmax temperature (1 when it has none)
@@ -261,6 +237,8 @@ struct DetectorTrainOptions {
   int warmup_epochs = 0;               // cosine: a linear warm-up first, as train's (train/lr_schedule.h)
   double momentum = 0.9;               // sgd
   double weight_decay = 0;             // L2 on the filters
+  double clip_norm = 0;                // the gradients' L2 norm clipped to this each step (0: off)
+  double head_lr_scale = 1;            // centernet: its decoder and heads at lr x this
   int crop = 512;                      // training canvas side (a multiple of 128)
   int canvas = 0;                      // inference canvas: the scale rule and validation; 0: the arch's
                                        // (1024 faceboxes, 640 centernet)

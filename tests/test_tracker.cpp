@@ -12,8 +12,8 @@
 
 namespace {
 
-mw::Prediction face(float x, float y, float side, std::vector<float> scores = {}) {
-  mw::Prediction p;
+mw::Face face(float x, float y, float side, std::vector<float> scores = {}) {
+  mw::Face p;
   p.box = {x, y, x + side, y + side};
   p.scores = std::move(scores);
   return p;
@@ -92,7 +92,7 @@ TEST(WatchVideo, CountsFramesAndKeepsIds) {
   const mw::AnalyzeFrame analyze = [&](const cv::Mat& rgb) {
     EXPECT_EQ(rgb.cols, 64);
     const float x = 2.f * n;
-    std::vector<mw::Prediction> faces{face(x, 0, 30, {0.3f, 0.7f})};
+    std::vector<mw::Face> faces{face(x, 0, 30, {0.3f, 0.7f})};
     if (n++ == 0) faces.push_back(face(0, 200, 30, {0.9f, 0.1f}));  // a one-frame false detection
     return faces;
   };
@@ -126,7 +126,7 @@ TEST(WatchVideo, RefusesAFrameOverThePixelLimit) {
   int analysed = 0;
   const mw::AnalyzeFrame analyze = [&](const cv::Mat&) {
     ++analysed;
-    return std::vector<mw::Prediction>{};
+    return std::vector<mw::Face>{};
   };
   mw::WatchOptions o;
   o.max_pixels = 10'000, o.source = "clip.mp4";

@@ -4,6 +4,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "api/face_labeller.h"
 #include "api/faces.h"
 #include "core/paths.h"
 #include "detect/box_math.h"
@@ -24,16 +25,20 @@ const json& trained_model() {
 // frames it as it says and names itself; the face rule finds the annotated face.
 TEST(WholeImage, RulesFrameAPhotoOfOneFace) {
   const auto& m = trained_model();
-  Classifier clf(fixture::small_store(), m["id"], 2);
-  const FaceDetector detector(faceboxes_dir());
+  LabellerParts parts{fixture::small_store(), m["id"], 2};
+  parts.detector = "pretrained";
+  const FaceLabeller detector = open_labeller(parts);  // with the pretrained FaceBoxes
+  parts.with_detector = false;
+  const FaceLabeller no_detector = open_labeller(parts);
+  const Classifier& clf = detector.impl().classifier;
   FacesRequest req;
   req.source = fixture::data_dir() + "/images/maksssksksss4.jpg";
   req.image = read_file(req.source);
   req.whole_image = true;
   const cv::Mat rgb = decode_request_image(req);
-  auto run = [&](const std::string& rule, const FaceDetector* d) {
+  auto run = [&](const std::string& rule, const FaceLabeller& labeller) {
     req.whole_image_rule = rule;
-    const auto faces = run_faces_request(clf, d, req, rgb);
+    const auto faces = run_faces_request(labeller, req, rgb);
     EXPECT_EQ(faces.size(), 1u);
     return faces.at(0);
   };
@@ -41,7 +46,7 @@ TEST(WholeImage, RulesFrameAPhotoOfOneFace) {
   auto same = [](const Box& a, const Box& b) {
     return a.xmin == b.xmin && a.ymin == b.ymin && a.xmax == b.xmax && a.ymax == b.ymax;
   };
-  const Prediction face = run("face", &detector);
+  const Face face = run("face", detector);
   EXPECT_EQ(face.framing, "face");
   // FaceBoxes' boxes sit higher and tighter than the dataset's (which take in
   // the chin and the mask): the found face overlaps the annotated one and its
@@ -50,26 +55,26 @@ TEST(WholeImage, RulesFrameAPhotoOfOneFace) {
   EXPECT_GT(iou(face.box, annotated), 0.3);
   EXPECT_TRUE(cx > annotated.xmin && cx < annotated.xmax && cy > annotated.ymin && cy < annotated.ymax)
       << face.box.xmin << "," << face.box.ymin << "," << face.box.xmax << "," << face.box.ymax;
-  EXPECT_LT(face.box_score, 1.f);  // the detector's face probability
+  EXPECT_LT(face.face_score, 1.f);  // the detector's face probability
   // The face rule classifies the face's box exactly as a given box is classified.
   EXPECT_EQ(face.scores, clf.classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, {face.box}).at(0).scores);
 
-  const Prediction image = run("image", &detector);
+  const Face image = run("image", detector);
   EXPECT_EQ(image.framing, "image");
   EXPECT_TRUE(same(image.box, {0, 0, 301, 400}));
   EXPECT_EQ(image.scores, clf.classify_whole_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows).scores);
-  const Prediction centre = run("centre", nullptr);  // needs no detector
+  const Face centre = run("centre", no_detector);  // needs no detector
   EXPECT_EQ(centre.framing, "centre");
   EXPECT_TRUE(same(centre.box, {0, 49.5f, 301, 350.5f}));
-  EXPECT_EQ(run("auto", &detector).framing, kWholeImageRule);
-  EXPECT_THROW(run("face", nullptr), Error);
-  EXPECT_THROW(run("middle", &detector), Error);
+  EXPECT_EQ(run("auto", detector).framing, kWholeImageRule);
+  EXPECT_THROW(run("face", no_detector), Error);
+  EXPECT_THROW(run("middle", detector), Error);
 
   // A photo without a face: the face rule falls back to the whole image and says so.
   FacesRequest flat = req;
   cv::Mat grey(200, 160, CV_8UC3, cv::Scalar(128, 128, 128));
   flat.whole_image_rule = "face";
-  const auto none = run_faces_request(clf, &detector, flat, grey);
+  const auto none = run_faces_request(detector, flat, grey);
   ASSERT_EQ(none.size(), 1u);
   EXPECT_EQ(none[0].framing, kNoFaceFraming);
   EXPECT_TRUE(same(none[0].box, {0, 0, 160, 200}));

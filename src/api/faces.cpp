@@ -5,6 +5,7 @@
 #include <new>
 #include <opencv2/core.hpp>
 
+#include "api/face_labeller.h"
 #include "core/base64.h"
 #include "core/json_text.h"
 #include "core/text.h"
@@ -105,11 +106,11 @@ cv::Mat decode_request_image(const FacesRequest& request) {
   return decode_image_rgb(request.image, request.source, {request.max_pixels, kMaxRequestSide, request.admit});
 }
 
-void mark_unsure(std::vector<Prediction>& faces, double min_confidence) {
+void mark_unsure(std::vector<Face>& faces, double min_confidence) {
   for (auto& p : faces) p.unsure = double(p.confidence) < min_confidence;
 }
 
-std::string answer_label(const Prediction& face, const std::vector<std::string>& labels) {
+std::string answer_label(const Face& face, const std::vector<std::string>& labels) {
   return face.unsure ? kUnsureLabel : labels.at(static_cast<std::size_t>(face.label));
 }
 
@@ -138,8 +139,8 @@ Box box_for_region(const Box& region, double margin) {
 }
 
 // A photo that is one face, framed by the request's rule.
-Prediction classify_whole(const Classifier& classifier, const FaceDetector* detector, const FacesRequest& request,
-                          const cv::Mat& rgb) {
+Face classify_whole(const Classifier& classifier, const FaceDetector* detector, const FacesRequest& request,
+                    const cv::Mat& rgb) {
   const std::string rule = applied_whole_image_rule(request.whole_image_rule, "whole_image_rule");
   const float w = static_cast<float>(rgb.cols), h = static_cast<float>(rgb.rows);
   const double margin = classifier.metadata().value("margin", 0.15);
@@ -151,7 +152,7 @@ Prediction classify_whole(const Classifier& classifier, const FaceDetector* dete
       if (!largest || f.box.width() * f.box.height() > largest->box.width() * largest->box.height()) largest = &f;
     if (largest) {
       auto p = classifier.classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, {largest->box}).at(0);
-      p.box_score = largest->score;
+      p.face_score = largest->score;
       p.framing = "face";
       return p;
     }
@@ -167,43 +168,26 @@ Prediction classify_whole(const Classifier& classifier, const FaceDetector* dete
   return p;
 }
 
-// The detector's faces at least min_face pixels on their shorter side, classified.
-std::vector<Prediction> detect_then_classify(const Classifier& classifier, const FaceDetector& detector,
-                                             const FacesRequest& request, const cv::Mat& rgb) {
-  std::vector<Box> boxes;
-  std::vector<float> face_scores;
-  for (const auto& f : detector.detect(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows))
-    if (std::min(f.box.width(), f.box.height()) >= request.min_face)
-      boxes.push_back(f.box), face_scores.push_back(f.score);
-  if (boxes.empty()) return {};
-  auto faces = classifier.classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, boxes);
-  for (std::size_t i = 0; i < faces.size(); ++i) faces[i].box_score = face_scores[i];
-  return faces;
-}
-
 }  // namespace
 
-std::vector<Prediction> run_faces_request(const Classifier& classifier, const FaceDetector* detector,
-                                          const FacesRequest& request, const cv::Mat& rgb) {
-  if (request.detect && !detector) throw Error(request.source, "no boxes given, and no face detector is loaded");
-  std::vector<Prediction> faces =
-      request.detect        ? detect_then_classify(classifier, *detector, request, rgb)
-      : request.whole_image ? std::vector<Prediction>{classify_whole(classifier, detector, request, rgb)}
-                            : classifier.classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, request.boxes);
+std::vector<Face> run_faces_request(const FaceLabeller& labeller, const FacesRequest& request, const cv::Mat& rgb) {
+  const ImageView view{rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, static_cast<std::ptrdiff_t>(rgb.step[0])};
+  if (request.detect) {
+    if (!labeller.impl().detector) throw Error(request.source, "no boxes given, and no face detector is loaded");
+    return labeller.detect(view, {request.min_confidence, request.min_face});
+  }
+  if (!request.whole_image) return labeller.classify(view, request.boxes, {request.min_confidence});
+  const auto& parts = labeller.impl();
+  std::vector<Face> faces{classify_whole(parts.classifier, parts.detector ? &*parts.detector : nullptr, request, rgb)};
   mark_unsure(faces, request.min_confidence);
   return faces;
 }
 
-std::vector<Prediction> run_faces_request(const Classifier& classifier, const FacesRequest& request,
-                                          const cv::Mat& rgb) {
-  return run_faces_request(classifier, nullptr, request, rgb);
+std::vector<Face> run_faces_request(const FaceLabeller& labeller, const FacesRequest& request) {
+  return run_faces_request(labeller, request, decode_request_image(request));
 }
 
-std::vector<Prediction> run_faces_request(const Classifier& classifier, const FacesRequest& request) {
-  return run_faces_request(classifier, request, decode_request_image(request));
-}
-
-json faces_json(const std::vector<Prediction>& faces, const std::vector<std::string>& labels) {
+json faces_json(const std::vector<Face>& faces, const std::vector<std::string>& labels) {
   json out = json::array();
   for (const auto& p : faces) {
     json scores = json::object();
@@ -211,7 +195,7 @@ json faces_json(const std::vector<Prediction>& faces, const std::vector<std::str
     json face = {{"box", {p.box.xmin, p.box.ymin, p.box.xmax, p.box.ymax}},
                  {"label", answer_label(p, labels)},
                  {"confidence", p.confidence},
-                 {"face_score", p.box_score},
+                 {"face_score", p.face_score},
                  {"scores", scores}};
     if (p.unsure) face["guess"] = labels.at(static_cast<std::size_t>(p.label));
     if (!p.framing.empty()) face["framing"] = p.framing;

@@ -17,7 +17,7 @@ namespace mw {
 inline constexpr std::size_t kMaxBoxesPerRequest = 1024;
 inline constexpr double kMaxCoordinate = 1e6;             // pixels; no photo of ours is larger
 inline constexpr std::size_t kMaxImageBytes = 64u << 20;  // an encoded photo
-inline constexpr long kMaxRequestPixels = 60'000'000;     // a decoded photo, width x height
+inline constexpr long kMaxRequestPixels = kMaxImagePixels;  // a decoded photo, width x height
 inline constexpr int kMaxRequestSide = 16384;             // each side of a decoded photo
 inline constexpr const char* kUnsureLabel = "unsure";     // the answer for a face under the minimum confidence
 
@@ -49,8 +49,6 @@ struct FacesRequest {
   std::function<void(long pixels)>
       admit;  // called with the photo's pixels before they are decoded (data/image_decode.h)
 };
-
-class FaceDetector;
 
 // A photo that is neither JPEG nor PNG (by its bytes or its declared type).
 class UnsupportedImageType : public Error {
@@ -89,33 +87,29 @@ FacesRequest parse_faces_request(const json& payload);
 // ImageTooLarge (over max_pixels or kMaxRequestSide) or mw::Error (malformed).
 cv::Mat decode_request_image(const FacesRequest& request);
 // Marks the faces whose confidence is under min_confidence as unsure.
-void mark_unsure(std::vector<Prediction>& faces, double min_confidence);
+void mark_unsure(std::vector<Face>& faces, double min_confidence);
 // A face's answer: "unsure" for an unsure face, else its label's name.
-std::string answer_label(const Prediction& face, const std::vector<std::string>& labels);
+std::string answer_label(const Face& face, const std::vector<std::string>& labels);
 
 // A whole_image_rule that is one of kWholeImageRules, else mw::Error naming `where`.
 std::string check_whole_image_rule(const std::string& rule, const std::string& where);
 // The rule a whole_image request applies: `rule` checked, "auto" taken as kWholeImageRule.
 std::string applied_whole_image_rule(const std::string& rule, const std::string& where);
 
-// Runs one request on a loaded classifier (faces under the request's
-// min_confidence marked unsure); `rgb` is decode_request_image's.
-std::vector<Prediction> run_faces_request(const Classifier& classifier, const FacesRequest& request,
-                                          const cv::Mat& rgb);
+// Runs one request through the labeller's public calls (FaceLabeller::detect
+// for `detect`, ::classify for boxes; faces under the request's
+// min_confidence marked unsure); `rgb` is decode_request_image's. A
+// whole_image request under the face rule needs the labeller's detector; its
+// answer's Face::framing names the rule applied, its box the face's box
+// (face) or the crop region (image, centre), clipped to the photo.
+std::vector<Face> run_faces_request(const FaceLabeller& labeller, const FacesRequest& request, const cv::Mat& rgb);
 // The same, decoding the photo itself.
-std::vector<Prediction> run_faces_request(const Classifier& classifier, const FacesRequest& request);
-// The same with a face detector, which a request with `detect` needs
-// (detect-then-classify: each found face's box_score is its face probability),
-// and a whole_image request under the face rule. A whole_image answer's
-// Prediction::framing names the rule applied; its box is the face's box (face)
-// or the crop region (image, centre), clipped to the photo.
-std::vector<Prediction> run_faces_request(const Classifier& classifier, const FaceDetector* detector,
-                                          const FacesRequest& request, const cv::Mat& rgb);
+std::vector<Face> run_faces_request(const FaceLabeller& labeller, const FacesRequest& request);
 
 // [{"box": [...], "label": "...", "confidence": p, "scores": {"<label>": p, ...}}, ...];
 // an unsure face's label is "unsure" and its best guess is in "guess"; a
 // whole-image face has "framing" (the rule applied).
-json faces_json(const std::vector<Prediction>& faces, const std::vector<std::string>& labels);
+json faces_json(const std::vector<Face>& faces, const std::vector<std::string>& labels);
 
 // One request's failure as every caller reports it: an HTTP-style status, a
 // short code and a message that names the field or file.

@@ -1,8 +1,8 @@
 // maskwatch classify: label the faces in photos, given their boxes.
 #include <filesystem>
 #include <iostream>
-#include <optional>
 
+#include "api/face_labeller.h"
 #include "api/faces.h"
 #include "cli/cli.h"
 #include "core/paths.h"
@@ -93,14 +93,11 @@ Run add_classify(CLI::App& app, const Globals& g) {
     const double min_confidence = parse_min_confidence(a->min_confidence, "classify --min-confidence");
     const std::vector<Box> given = given_boxes(*a);
     require_store(g.store);
-    Classifier clf(g.store, a->model, g.threads);
     // The face detector, only where the whole-image rule needs it.
-    std::optional<FaceDetector> detector;
-    const std::string rule = applied_whole_image_rule(a->whole_rule, "classify --whole-image-rule");
-    if (a->whole && rule == "face") {
-      std::string name;
-      detector.emplace(open_detector(*open_store(g.store), a->detector, {}, name));
-    }
+    LabellerParts parts{g.store, a->model, g.threads};
+    parts.with_detector = a->whole && applied_whole_image_rule(a->whole_rule, "classify --whole-image-rule") == "face";
+    parts.detector = a->detector;
+    const FaceLabeller labeller = open_labeller(parts);
     json out = json::array();
     std::size_t failed = 0;
     for (std::size_t i = 0; i < a->images.size(); ++i) {
@@ -109,7 +106,7 @@ Run add_classify(CLI::App& app, const Globals& g) {
         FacesRequest req = request_for(*a, i, given);
         req.min_confidence = min_confidence;
         const cv::Mat rgb = decode_request_image(req);
-        json faces = faces_json(run_faces_request(clf, detector ? &*detector : nullptr, req, rgb), clf.labels());
+        json faces = faces_json(run_faces_request(labeller, req, rgb), labeller.labels());
         if (!g.json) print_faces(path, faces);
         out.push_back({{"image", path}, {"faces", faces}});
       } catch (...) {  // one image's failure, whatever it is, is that image's: the rest go on

@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 
+#include "api/face_labeller.h"
 #include "detect/detector.h"
 #include "maskwatch.h"
 
@@ -67,6 +68,8 @@ struct DetectionArgs {
   double min_face = 0;
 };
 void add_detection_options(CLI::App& c, DetectionArgs& d);
+// The classifier `model` and the detector of --detection, both from --store.
+LabellerParts labeller_parts(const Globals& g, const std::string& model, const DetectionArgs& d);
 void add_benchmark_options(CLI::App& c, BenchmarkOptions& bo, std::string& sizes);
 
 void print_ingest(const json& r);

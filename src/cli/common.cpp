@@ -92,6 +92,12 @@ void add_detection_options(CLI::App& c, DetectionArgs& d) {
       ->capture_default_str();
 }
 
+LabellerParts labeller_parts(const Globals& g, const std::string& model, const DetectionArgs& d) {
+  LabellerParts parts{g.store, model, g.threads};
+  parts.detector = d.detector, parts.detector_options = d.options;
+  return parts;
+}
+
 void add_results_option(CLI::App& c, std::string& uri) {
   c.add_option("--results", uri,
                "results table: sqlite:///path.db or dynamodb://TABLE (default: sqlite://<store>/results.db)")

@@ -35,10 +35,19 @@ std::string native_precisions() {
   return out;
 }
 
+// What runs: $MASKWATCH_PRECISION as set, or what auto picks on this CPU.
+std::string precision_setting() {
+  const std::string asked = mw::env_or("MASKWATCH_PRECISION", "auto");
+  if (asked != "auto") return asked + " ($MASKWATCH_PRECISION)";
+  return std::string("auto: ") + mw::precision_name(mw::auto_precision(true)) + " for a calibrated model, " +
+         mw::precision_name(mw::auto_precision(false)) + " otherwise ($MASKWATCH_PRECISION to choose)";
+}
+
 void print_version() {
   std::cout << "maskwatch " << mw::version_string() << "\n"
             << "inference engine: plain, built for " << mw::plain_engine_cpu_features() << "; convolutions on oneDNN ("
-            << mw::fast_conv_isa() << "), in hardware here:" << native_precisions() << " ($MASKWATCH_PRECISION)\n"
+            << mw::fast_conv_isa() << "), in hardware here:" << native_precisions() << "\n"
+            << "precision: " << precision_setting() << "\n"
             << "training: " << mw::cli::torch_status() << "\n";
 }
 

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "api/model_export.h"
 #include "cli/cli.h"
 #include "infer/calibrate.h"
 #include "model/catalog.h"
@@ -79,22 +80,40 @@ int run_calibrate(ObjectStore& store, const std::string& id, const Globals& g) {
   return 0;
 }
 
+void print_export(const json& r, bool as_json) {
+  if (as_json) return print_json(r);
+  std::cout << "wrote " << r["dir"].get<std::string>() << ": classifier " << r["classifier"].get<std::string>()
+            << ", detector " << r["detector"].get<std::string>() << " ("
+            << static_cast<double>(r["bytes"].get<std::size_t>()) / (1 << 20)
+            << " MiB); open it as a store, e.g. maskwatch --store " << r["dir"].get<std::string>()
+            << " predict PHOTO\n";
+}
+
 }  // namespace
 
 Run add_models(CLI::App& app, const Globals& g) {
   auto* c = app.add_subcommand("models", "the models in the store (id, architecture, created, figures, latest)");
   auto* show = c->add_subcommand("show", "one model's card: settings, figures, training history");
-  auto* calibrate = c->add_subcommand(
-      "calibrate",
-      "measure a model's int8 input ranges on training crops (so that it runs in int8 on AVX-512 VNNI) and fit "
-      "its softmax temperature on validation crops (so that its confidence means what it says)");
+  auto* calibrate =
+      c->add_subcommand("calibrate",
+                        "measure a model's int8 input ranges on training crops (so that it runs in int8 on AVX2 and "
+                        "AVX-512 VNNI) and fit "
+                        "its softmax temperature on validation crops (so that its confidence means what it says)");
+  auto* exp = c->add_subcommand("export",
+                                "write one folder with the classifier and the face detector, which a program opens "
+                                "as its store (FaceLabeller::open, maskwatch.open) without this one");
   auto id = std::make_shared<std::string>("latest");
-  for (auto* sub : {show, calibrate})
+  for (auto* sub : {show, calibrate, exp})
     sub->add_option("id", *id, "model id, a unique prefix of one, or 'latest'")->capture_default_str();
-  return [&g, show, calibrate, id] {
+  auto out = std::make_shared<std::string>();
+  auto detector = std::make_shared<std::string>("latest");
+  exp->add_option("dir", *out, "the folder to write (new, or empty)")->required();
+  add_detector_option(*exp, *detector);
+  return [&g, show, calibrate, exp, id, out, detector] {
     require_store(g.store);
     auto store = open_store(g.store);
     if (*calibrate) return run_calibrate(*store, *id, g);
+    if (*exp) return print_export(export_models(*store, *id, *detector, *out), g.json), 0;
     const json out = *show ? show_model(*store, *id) : list_models(*store);
     if (g.json) return print_json(out), 0;
     *show ? print_card(out) : print_list(out, store->uri());

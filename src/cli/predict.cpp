@@ -214,10 +214,8 @@ Run add_predict(CLI::App& app, const Globals& g) {
     }
     require_store(g.store);
     if (!a->out_dir.empty()) make_out_dir(a->out_dir);
-    const Classifier clf(g.store, a->model, g.threads);
-    std::string detector_name;
-    const FaceDetector detector =
-        open_detector(*open_store(g.store), a->detection.detector, a->detection.options, detector_name);
+    const FaceLabeller labeller = open_labeller(labeller_parts(g, a->model, a->detection));
+    const auto& labels = labeller.labels();
     const Reporter rep = reporter(g);
     json all = json::array();
     std::size_t failed = 0;
@@ -230,10 +228,10 @@ Run add_predict(CLI::App& app, const Globals& g) {
         req.source = path, req.image = read_file(path, kMaxImageBytes), req.detect = true;
         req.min_face = a->detection.min_face, req.min_confidence = a->min_confidence;
         const cv::Mat rgb = decode_request_image(req);
-        const auto faces = run_faces_request(clf, &detector, req, rgb);
-        row["width"] = rgb.cols, row["height"] = rgb.rows, row["faces"] = faces_json(faces, clf.labels());
+        const auto faces = run_faces_request(labeller, req, rgb);
+        row["width"] = rgb.cols, row["height"] = rgb.rows, row["faces"] = faces_json(faces, labels);
         if (!a->out_dir.empty())
-          write_file_atomic(annotated_path(a->out_dir, path), annotated_jpeg(rgb, faces, clf.labels()));
+          write_file_atomic(annotated_path(a->out_dir, path), annotated_jpeg(rgb, faces, labels));
         if (!g.json && !a->lines) print_photo(path, row["faces"]);
       } catch (...) {  // one photo's failure is that photo's: the rest go on
         ++failed;

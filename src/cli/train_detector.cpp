@@ -33,6 +33,10 @@ Run add_train_detector(CLI::App& app, const Globals& g) {
   c->add_option("--warmup-epochs", o->warmup_epochs, "cosine: epochs of linear warm-up first")->capture_default_str();
   c->add_option("--momentum", o->momentum, "SGD momentum")->capture_default_str();
   c->add_option("--weight-decay", o->weight_decay, "L2 on every tensor")->capture_default_str();
+  c->add_option("--clip-norm", o->clip_norm, "clip the gradients' L2 norm to this each step (0: off)")
+      ->capture_default_str();
+  c->add_option("--head-lr-scale", o->head_lr_scale, "centernet: its decoder and heads train at --lr x this")
+      ->capture_default_str();
   c->add_option("--crop", o->crop, "training canvas side (a multiple of 128 for faceboxes, 32 for centernet)")
       ->capture_default_str();
   c->add_option("--canvas", o->canvas,

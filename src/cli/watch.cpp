@@ -111,7 +111,7 @@ cv::VideoWriter open_writer(const std::string& path, double fps, cv::Size size) 
 void write_annotated(cv::VideoWriter& w, const WatchFrame& f, const std::vector<std::string>& labels) {
   cv::Mat img = f.rgb.clone();
   for (const auto& t : f.faces) {
-    Prediction p = t.face;
+    Face p = t.face;
     p.label = t.smoothed_label >= 0 ? t.smoothed_label : p.label;
     p.confidence = t.smoothed_label >= 0 ? t.smoothed_confidence : p.confidence;
     const std::string label = p.label >= 0 ? labels.at(std::size_t(p.label)) : "face";
@@ -148,18 +148,15 @@ Run add_watch(CLI::App& app, const Globals& g) {
     require_store(g.store);
     cv::VideoCapture cap = open_source(a->source);
     check_frame_size(cap, a->source, a->max_pixels);
-    const Classifier clf(g.store, a->model, g.threads);
-    std::string detector_name;
-    const FaceDetector detector =
-        open_detector(*open_store(g.store), a->detection.detector, a->detection.options, detector_name);
+    const FaceLabeller labeller = open_labeller(labeller_parts(g, a->model, a->detection));
     WatchOptions o;
-    o.every = a->every, o.max_frames = a->max_frames, o.labels = clf.labels();
+    o.every = a->every, o.max_frames = a->max_frames, o.labels = labeller.labels();
     o.max_pixels = a->max_pixels, o.source = a->source;
     o.source_fps = is_live(a->source) ? 0 : cap.get(cv::CAP_PROP_FPS);
     const AnalyzeFrame analyze = [&](const cv::Mat& rgb) {
       FacesRequest req;
       req.source = a->source, req.detect = true, req.min_face = a->detection.min_face;
-      return run_faces_request(clf, &detector, req, rgb);
+      return run_faces_request(labeller, req, rgb);
     };
     cv::VideoWriter writer;
     const double out_fps = (o.source_fps > 0 ? o.source_fps : kDefaultOutFps) / a->every;

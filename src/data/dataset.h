@@ -28,7 +28,6 @@ inline constexpr const char* kRawPrefix = "raw/";
 inline constexpr int kIndexFormat = 2;
 inline constexpr std::size_t kGenerationHexDigits = 16;
 inline constexpr std::size_t kMaxImageBytes = 64u << 20;
-inline constexpr long kMaxImagePixels = 60'000'000;
 // Each side, too: a thin image under the pixel cap would still ask for a crop
 // square as wide as its long side.
 inline constexpr int kMaxImageSide = 16384;

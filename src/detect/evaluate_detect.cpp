@@ -36,7 +36,7 @@ PhotoResult run_photo(const FaceDetector& detector, const Classifier& clf, const
   for (const auto& f : found) boxes.push_back(f.box);
   t = Clock::now();
   const auto preds =
-      boxes.empty() ? std::vector<Prediction>{} : clf.classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, boxes);
+      boxes.empty() ? std::vector<Face>{} : clf.classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, boxes);
   r.classify_ms = ms_since(t);
   r.classes = class_detections(rec.boxes, rec.labels, found, preds.data());
   return r;
@@ -58,7 +58,7 @@ ImageDetections face_detections(const std::vector<Box>& truths, const std::vecto
 }
 
 ImageDetections class_detections(const std::vector<Box>& truths, const std::vector<int>& labels,
-                                 const std::vector<FaceBox>& found, const Prediction* preds) {
+                                 const std::vector<FaceBox>& found, const Face* preds) {
   ImageDetections im;
   for (std::size_t i = 0; i < truths.size(); ++i) im.truths.push_back({truths[i], labels[i], false});
   for (std::size_t i = 0; i < found.size(); ++i)

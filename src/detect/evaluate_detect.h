@@ -46,6 +46,6 @@ ImageDetections face_detections(const std::vector<Box>& truths, const std::vecto
 // face probability x class probability; preds[i] is found[i]'s prediction.
 // evaluate --detect and benchmark --detect share it.
 ImageDetections class_detections(const std::vector<Box>& truths, const std::vector<int>& labels,
-                                 const std::vector<FaceBox>& found, const Prediction* preds);
+                                 const std::vector<FaceBox>& found, const Face* preds);
 
 }  // namespace mw

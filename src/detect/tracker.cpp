@@ -27,7 +27,7 @@ std::vector<int> greedy_match(const std::vector<Box>& tracks, const std::vector<
 
 FaceTracker::FaceTracker(const TrackerOptions& options) : options_(options) {}
 
-void FaceTracker::add_scores(Track& track, const Prediction& face) const {
+void FaceTracker::add_scores(Track& track, const Face& face) const {
   track.last = face;
   track.misses = 0;
   ++track.hits;
@@ -42,7 +42,7 @@ void FaceTracker::add_scores(Track& track, const Prediction& face) const {
   track.smoothed_confidence = *best;
 }
 
-std::vector<TrackedFace> FaceTracker::update(const std::vector<Prediction>& faces) {
+std::vector<TrackedFace> FaceTracker::update(const std::vector<Face>& faces) {
   std::vector<Box> track_boxes, boxes;
   for (const auto& t : tracks_) track_boxes.push_back(t.last.box);
   for (const auto& f : faces) boxes.push_back(f.box);

@@ -25,7 +25,7 @@ struct TrackerOptions {
 
 struct Track {
   int id = 0;
-  Prediction last;                         // the detection it was last matched to
+  Face last;                         // the detection it was last matched to
   std::deque<std::vector<float>> history;  // class scores of its last smooth_frames detections
   int misses = 0;                          // frames in a row it went unmatched
   int hits = 0;                            // frames it was matched in
@@ -36,7 +36,7 @@ struct Track {
 // One face of one frame, with its track.
 struct TrackedFace {
   int id = 0;
-  Prediction face;
+  Face face;
   int smoothed_label = -1;
   float smoothed_confidence = 0;
 };
@@ -45,7 +45,7 @@ class FaceTracker {
  public:
   explicit FaceTracker(const TrackerOptions& options = {});
   // The frame's faces, each given its track (in the order of `faces`).
-  std::vector<TrackedFace> update(const std::vector<Prediction>& faces);
+  std::vector<TrackedFace> update(const std::vector<Face>& faces);
   const std::vector<Track>& tracks() const { return tracks_; }  // the live tracks
   int tracks_started() const { return next_id_ - 1; }
   // Called with each track as it ends (and by finish() for those still live).
@@ -53,7 +53,7 @@ class FaceTracker {
   void finish();  // ends every live track
 
  private:
-  void add_scores(Track& track, const Prediction& face) const;
+  void add_scores(Track& track, const Face& face) const;
   TrackerOptions options_;
   std::vector<Track> tracks_;
   int next_id_ = 1;

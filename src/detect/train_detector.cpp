@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -294,24 +295,42 @@ void check_options(const DetectorTrainOptions& o) {
   if (!(o.zoom_chance >= 0 && o.zoom_chance <= 1)) bad("--zoom-chance", "must be within 0..1");
   if (!(o.min_scale > 0 && o.min_scale <= o.max_scale)) bad("--min-scale", "must be positive and <= --max-scale");
   if (o.weight_decay < 0) bad("--weight-decay", "must not be negative");
+  if (o.clip_norm < 0) bad("--clip-norm", "must not be negative (0: off)");
+  if (!(o.head_lr_scale > 0)) bad("--head-lr-scale", "must be positive");
+  if (o.head_lr_scale != 1 && o.arch != kCenterNetArch) bad("--head-lr-scale", "applies to --arch centernet only");
   if (o.warmup_epochs < 0 || o.warmup_epochs >= o.epochs) bad("--warmup-epochs", "must be within 0..--epochs - 1");
 }
 
+// The network and its optimiser: group 0 the body at the rate, group 1 (if
+// any) the head at the rate x --head-lr-scale.
 struct Learner {
   std::unique_ptr<TrainableDetector> net;
   std::unique_ptr<torch::optim::Optimizer> optimizer;
+  std::vector<double> group_scales;
 };
+
+std::vector<torch::optim::OptimizerParamGroup> parameter_groups(TrainableDetector& net, std::vector<double>& scales,
+                                                                double head_scale) {
+  const auto head = net.head_parameters();
+  std::vector<torch::Tensor> body;
+  for (const auto& p : net.module().parameters())
+    if (std::none_of(head.begin(), head.end(), [&](const torch::Tensor& h) { return h.is_same(p); })) body.push_back(p);
+  std::vector<torch::optim::OptimizerParamGroup> groups{torch::optim::OptimizerParamGroup(body)};
+  scales = {1};
+  if (!head.empty()) groups.emplace_back(head), scales.push_back(head_scale);
+  return groups;
+}
 
 Learner make_learner(const DetectorTrainOptions& opt) {
   Learner l;
   l.net = pretrained_detector(opt.arch, opt.weights_dir, opt.seed);
-  const auto params = l.net->module().parameters();
+  const auto groups = parameter_groups(*l.net, l.group_scales, opt.head_lr_scale);
   if (opt.optimizer == "adam")
     l.optimizer = std::make_unique<torch::optim::AdamW>(
-        params, torch::optim::AdamWOptions(opt.lr).weight_decay(opt.weight_decay));
+        groups, torch::optim::AdamWOptions(opt.lr).weight_decay(opt.weight_decay));
   else
     l.optimizer = std::make_unique<torch::optim::SGD>(
-        params, torch::optim::SGDOptions(opt.lr).momentum(opt.momentum).weight_decay(opt.weight_decay));
+        groups, torch::optim::SGDOptions(opt.lr).momentum(opt.momentum).weight_decay(opt.weight_decay));
   return l;
 }
 
@@ -325,6 +344,8 @@ json fingerprint_of(const DetectorTrainOptions& o, int threads, const DetectorDa
           {"warmup_epochs", o.warmup_epochs},
           {"momentum", o.momentum},
           {"weight_decay", o.weight_decay},
+          {"clip_norm", o.clip_norm},
+          {"head_lr_scale", o.head_lr_scale},
           {"crop", o.crop},
           {"canvas", o.canvas},
           {"min_scale", o.min_scale},
@@ -408,8 +429,9 @@ double learning_rate_at(const DetectorTrainOptions& opt, long step, long steps_p
   return warmup_cosine_lr(opt.lr, step, opt.warmup_epochs * steps_per_epoch, opt.epochs * steps_per_epoch);
 }
 
-void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
-  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+void set_learning_rate(Learner& l, double lr) {
+  auto& groups = l.optimizer->param_groups();
+  for (std::size_t g = 0; g < groups.size(); ++g) groups[g].options().set_lr(lr * l.group_scales.at(g));
 }
 
 // The steps of one epoch; returns the mean loss. `batches_run` counts this process's steps.
@@ -421,20 +443,28 @@ double run_epoch(const DetectorTrainOptions& opt, int epoch, Learner& l, const s
   shuffle.shuffle(order.begin(), order.end());
   const std::size_t batch = static_cast<std::size_t>(opt.batch);
   const long steps = static_cast<long>((order.size() + batch - 1) / batch);
-  double sum = 0;
+  double sum = 0, norm_sum = 0;
+  long clipped = 0;
   for (long s = 0; s < steps; ++s) {
     const std::size_t first = static_cast<std::size_t>(s) * batch;
     const auto canvases = make_canvases(opt, photos, order, first, std::min(batch, order.size() - first), epoch);
-    set_learning_rate(*l.optimizer, learning_rate_at(opt, (epoch - 1) * steps + s, steps));
+    set_learning_rate(l, learning_rate_at(opt, (epoch - 1) * steps + s, steps));
     l.optimizer->zero_grad();
     const torch::Tensor loss = l.net->loss(canvases, opt.crop);
     loss.backward();
+    if (opt.clip_norm > 0) {
+      const double norm = torch::nn::utils::clip_grad_norm_(l.net->module().parameters(), opt.clip_norm);
+      norm_sum += norm, clipped += norm > opt.clip_norm;
+    }
     l.optimizer->step();
     sum += loss.item<double>();
     rep.tick("epoch " + std::to_string(epoch) + "/" + std::to_string(opt.epochs), s + 1, steps);
     if (opt.stop_after_batches >= 0 && ++batches_run >= opt.stop_after_batches)
       throw Error(kWhere, "stopped after " + std::to_string(batches_run) + " batches (--stop-after-batches)");
   }
+  if (opt.clip_norm > 0)
+    rep.say("epoch " + std::to_string(epoch) + ": gradients clipped in " + std::to_string(clipped) + " of " +
+            std::to_string(steps) + " steps (mean norm " + std::to_string(norm_sum / static_cast<double>(steps)) + ")");
   return sum / static_cast<double>(steps);
 }
 

@@ -60,6 +60,9 @@ class FaceBoxesLearner : public TrainableDetector {
 
 class CenterNetLearner : public TrainableDetector {
  public:
+  // The U-Net decoder and both heads: the graph's "CenternetHead/" scope.
+  static constexpr const char* kDecoderPrefix = "CenternetHead_";
+
   // Channels-last filters and input: oneDNN's depthwise and 1x1 kernels run
   // 1.2x faster so (bench/centernet_torch_bench), with the same maps.
   CenterNetLearner(const std::string& dir, std::uint64_t seed)
@@ -71,6 +74,12 @@ class CenterNetLearner : public TrainableDetector {
   }
   torch::nn::Module& module() override { return *net_; }
   std::map<std::string, TfjsTensor> export_weights() const override { return net_->export_weights(); }
+  std::vector<torch::Tensor> head_parameters() override {
+    std::vector<torch::Tensor> head;
+    for (const auto& p : net_->named_parameters())
+      if (p.key().rfind(kDecoderPrefix, 0) == 0) head.push_back(p.value());
+    return head;
+  }
 
   torch::Tensor loss(const std::vector<TrainingCanvas>& canvases, int side) override {
     std::vector<CenterNetTargets> targets;

@@ -30,6 +30,9 @@ class TrainableDetector {
   virtual torch::Tensor loss(const std::vector<TrainingCanvas>& canvases, int side) = 0;
   // The tensors under the graph's names, as the plain engine reads them (FaceDetector).
   virtual std::map<std::string, TfjsTensor> export_weights() const = 0;
+  // The parameters that train at --head-lr-scale times the rate: those that
+  // learn a new task (CenterNet's decoder and heads); none for FaceBoxes.
+  virtual std::vector<torch::Tensor> head_parameters() { return {}; }
   // The SHA-256 of the pretrained weights it started from.
   const std::string& base_sha256() const { return base_sha256_; }
 

@@ -112,7 +112,7 @@ json watch_frame_json(const WatchFrame& frame, const std::vector<std::string>& l
                      {"smoothed_label", label_name(f.smoothed_label, labels)},
                      {"confidence", f.face.confidence},
                      {"smoothed_confidence", f.smoothed_confidence},
-                     {"face_score", f.face.box_score}});
+                     {"face_score", f.face.face_score}});
   }
   return {{"frame", frame.index}, {"time_s", frame.time_s}, {"faces", faces}};
 }

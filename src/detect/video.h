@@ -102,7 +102,7 @@ struct WatchSummary {
   std::map<std::string, int> people_by_label;  // those by their last smoothed label ("unknown" when never labelled)
 };
 
-using AnalyzeFrame = std::function<std::vector<Prediction>(const cv::Mat& rgb)>;
+using AnalyzeFrame = std::function<std::vector<Face>(const cv::Mat& rgb)>;
 using OnWatchFrame = std::function<void(const WatchFrame&)>;
 
 // Throws mw::Error naming options.source when a frame is over options.max_pixels.

@@ -22,10 +22,12 @@ struct Classifier::Impl {
   double temperature = 1;
 };
 
-Classifier::Classifier(const std::string& store, const std::string& model, int threads) : impl_(new Impl) {
+Classifier::Classifier(const std::string& store, const std::string& model, int threads, const std::string& engine,
+                       const std::string& precision)
+    : impl_(new Impl) {
   auto s = open_store(store);
   auto ref = find_model(*s, model);
-  impl_->engine = open_engine(*s, ref, threads);
+  impl_->engine = open_engine(*s, ref, threads, engine, precision);
   impl_->meta = std::move(ref.meta);
   impl_->input_size = impl_->meta.at("input_size");
   impl_->crop_size = impl_->meta.value("crop_size", impl_->input_size);
@@ -68,8 +70,8 @@ std::vector<std::uint8_t> Classifier::crop_faces(const std::uint8_t* rgb, int wi
   return crops;
 }
 
-std::vector<Prediction> Classifier::classify_crops(const std::vector<std::uint8_t>& crops,
-                                                   const std::vector<Box>& boxes) const {
+std::vector<Face> Classifier::classify_crops(const std::vector<std::uint8_t>& crops,
+                                             const std::vector<Box>& boxes) const {
   auto out = classify_crops(crops.data(), boxes.size(), impl_->input_size);
   for (std::size_t i = 0; i < out.size(); ++i) out[i].box = boxes[i];
   return out;
@@ -90,23 +92,23 @@ std::vector<float> Classifier::logits(const std::uint8_t* crops, std::size_t n, 
   return out;
 }
 
-std::vector<Prediction> Classifier::classify_crops(const std::uint8_t* crops, std::size_t n, int crop_side) const {
+std::vector<Face> Classifier::classify_crops(const std::uint8_t* crops, std::size_t n, int crop_side) const {
   const std::vector<float> all = logits(crops, n, crop_side);
   return predictions_from_logits(all.data(), n, static_cast<int>(impl_->labels.size()), impl_->temperature);
 }
 
-std::vector<Prediction> Classifier::classify_rgb(const std::uint8_t* rgb, int width, int height,
-                                                 const std::vector<Box>& boxes) const {
+std::vector<Face> Classifier::classify_rgb(const std::uint8_t* rgb, int width, int height,
+                                           const std::vector<Box>& boxes) const {
   return classify_crops(crop_faces(rgb, width, height, boxes), boxes);
 }
 
-std::vector<Prediction> Classifier::classify(const std::string& encoded_image, const std::vector<Box>& boxes,
-                                             const std::string& source) const {
+std::vector<Face> Classifier::classify(const std::string& encoded_image, const std::vector<Box>& boxes,
+                                       const std::string& source) const {
   auto rgb = decode_rgb(encoded_image, source);
   return classify_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows, boxes);
 }
 
-Prediction Classifier::classify_whole_rgb(const std::uint8_t* rgb, int width, int height) const {
+Face Classifier::classify_whole_rgb(const std::uint8_t* rgb, int width, int height) const {
   // The box whose crop region (box plus margin on every side) is the whole image.
   const float w = float(width), h = float(height), k = 1.f + 2.f * impl_->margin;
   const float bw = w / k, bh = h / k;
@@ -116,7 +118,7 @@ Prediction Classifier::classify_whole_rgb(const std::uint8_t* rgb, int width, in
   return p;
 }
 
-Prediction Classifier::classify_face_crop(const std::string& encoded_image, const std::string& source) const {
+Face Classifier::classify_face_crop(const std::string& encoded_image, const std::string& source) const {
   auto rgb = decode_rgb(encoded_image, source);
   return classify_whole_rgb(rgb.ptr<std::uint8_t>(), rgb.cols, rgb.rows);
 }

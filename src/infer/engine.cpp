@@ -33,7 +33,8 @@ class PlainEngine : public Engine {
 
 void set_reference_engine(EngineFactory factory) { reference_factory = factory; }
 
-std::unique_ptr<Engine> open_engine(const ObjectStore& store, const ModelRef& model, int threads, std::string kind) {
+std::unique_ptr<Engine> open_engine(const ObjectStore& store, const ModelRef& model, int threads, std::string kind,
+                                    const std::string& precision) {
   if (kind.empty()) kind = env_or("MASKWATCH_ENGINE", "auto");
   if (kind != "auto" && kind != "plain" && kind != "torch")
     throw Error("engine", "unknown engine '" + kind + "' (auto, plain or torch)");
@@ -48,7 +49,8 @@ std::unique_ptr<Engine> open_engine(const ObjectStore& store, const ModelRef& mo
     auto bytes = store.get(plain_key);
     if (sha256_hex(bytes) != model.meta.at("plain_sha256").get<std::string>())
       throw Error(store.uri() + "/" + plain_key, "does not match its recorded SHA-256");
-    return std::make_unique<PlainEngine>(PlainNet::from_bytes(bytes, store.uri() + "/" + plain_key, ""), threads);
+    return std::make_unique<PlainEngine>(PlainNet::from_bytes(bytes, store.uri() + "/" + plain_key, precision),
+                                         threads);
   }
   if (!reference_factory)
     throw Error(store.uri() + "/" + model.dir,

@@ -25,11 +25,11 @@ class Engine {
 using EngineFactory = std::unique_ptr<Engine> (*)(const ObjectStore& store, const ModelRef& model, int threads);
 void set_reference_engine(EngineFactory factory);
 
-// The plain engine runs in the precision choose_precision() picks
-// (infer/plain_net.h: $MASKWATCH_PRECISION, default auto).
 // kind: "auto" (plain when the model has a plain export, else the reference),
-// "plain" or "torch"; "" reads $MASKWATCH_ENGINE, default auto.
-std::unique_ptr<Engine> open_engine(const ObjectStore& store, const ModelRef& model, int threads,
-                                    std::string kind = "");
+// "plain" or "torch"; "" reads $MASKWATCH_ENGINE, default auto. The plain
+// engine runs in `precision` as choose_precision() reads it (infer/plain_net.h:
+// "" reads $MASKWATCH_PRECISION, default auto).
+std::unique_ptr<Engine> open_engine(const ObjectStore& store, const ModelRef& model, int threads, std::string kind = "",
+                                    const std::string& precision = "");
 
 }  // namespace mw

@@ -101,9 +101,13 @@ bool cpu_runs_natively(Precision p) {
     case Precision::bf16:
       return __builtin_cpu_supports("avx512bf16");
     case Precision::int8:
-      return __builtin_cpu_supports("avx512vnni");
+      return __builtin_cpu_supports("avx512vnni") || __builtin_cpu_supports("avx2");
   }
   return false;
+}
+
+Precision auto_precision(bool calibrated) {
+  return calibrated && cpu_runs_natively(Precision::int8) ? Precision::int8 : Precision::fp32;
 }
 
 std::string fast_conv_isa() {

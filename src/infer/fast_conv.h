@@ -5,7 +5,7 @@
 //         (AVX-512 BF16);
 //   int8  unsigned (after a ReLU) or signed 8-bit activations, signed 8-bit
 //         weights with one scale per output channel, 32-bit accumulation,
-//         float output (AVX-512 VNNI). Needs the input's calibrated range.
+//         float output (AVX-512 VNNI, or AVX2). Needs the input's calibrated range.
 // Activations stay NHWC floats between operators; a convolution converts its
 // input to its precision (one pass over it) and writes floats, with the bias,
 // the residual and a ReLU or ReLU6 fused. infer/reference_ops.h is what every
@@ -28,8 +28,15 @@ const char* precision_name(Precision p);
 // "fp32", "bf16" or "int8"; throws Error naming `where` otherwise.
 Precision parse_precision(const std::string& s, const std::string& where);
 // Whether this CPU runs the precision in hardware (fp32 everywhere; bf16 needs
-// AVX-512 BF16, int8 AVX-512 VNNI). The others still run, slowly, emulated.
+// AVX-512 BF16, int8 AVX2: VNNI's one-step dot product, or AVX2's two-step
+// one). The others still run, slowly, emulated.
 bool cpu_runs_natively(Precision p);
+// What "auto" runs a network in here: int8 where the network is calibrated
+// and the CPU runs int8 natively (the default classifier 2.2x fp32's crops/s
+// on AVX2 without VNNI, 2x with AVX-512 VNNI; accuracy equal to four
+// decimals: docs/measurements.md), else fp32. bf16 is never chosen: slower
+// than int8 where both run, and less exact.
+Precision auto_precision(bool calibrated);
 
 class FastConv {
  public:

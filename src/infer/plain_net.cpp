@@ -372,8 +372,7 @@ Precision choose_precision(const PlainNet& net, std::string asked) {
       throw Error("precision int8", "this model has no int8 calibration; run 'maskwatch models calibrate'");
     return p;
   }
-  if (net.calibrated() && cpu_runs_natively(Precision::int8)) return Precision::int8;
-  return Precision::fp32;
+  return auto_precision(net.calibrated());
 }
 
 Precision PlainNet::precision() const {

@@ -116,8 +116,7 @@ struct PlainNet {
 };
 
 // The precision to run `net` in: asked is "fp32", "bf16", "int8" or "auto"
-// ("" reads $MASKWATCH_PRECISION, default auto). auto is int8 where the
-// network carries its calibration and the CPU has AVX-512 VNNI, else fp32.
+// ("" reads $MASKWATCH_PRECISION, default auto): auto_precision().
 // int8 asked of an uncalibrated network is an Error.
 Precision choose_precision(const PlainNet& net, std::string asked);
 

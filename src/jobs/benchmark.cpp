@@ -69,7 +69,7 @@ struct ImageWork {
 // x class probability (as evaluate --detect does); face recall over the
 // annotated faces. The predictions are the photos' found faces in order.
 void score_detections(const std::vector<const ImageRecord*>& photos, const std::vector<const ImageWork*>& work,
-                      const std::vector<bool>& heldout, const std::vector<Prediction>& preds, BenchmarkRecord& r) {
+                      const std::vector<bool>& heldout, const std::vector<Face>& preds, BenchmarkRecord& r) {
   std::vector<ImageDetections> all, held;
   long faces = 0, matched = 0, correct = 0, heldout_matched = 0, heldout_correct = 0;
   std::size_t p = 0;
@@ -98,7 +98,7 @@ void score_detections(const std::vector<const ImageRecord*>& photos, const std::
 
 // The annotated faces' scoring: accuracy over all and over the held-out ones.
 void score_boxes(const std::vector<const ImageRecord*>& photos, const std::vector<bool>& heldout,
-                 const std::vector<Prediction>& preds, BenchmarkRecord& r) {
+                 const std::vector<Face>& preds, BenchmarkRecord& r) {
   int correct = 0, heldout_correct = 0;
   std::size_t p = 0;
   for (std::size_t i = 0; i < photos.size(); ++i)
@@ -208,7 +208,7 @@ json benchmark(const BenchmarkOptions& opt, const Reporter& rep) {
       heldout.push_back(manifest.split_of(rec.stem) == 2);
     }
     const auto t2 = Clock::now();
-    auto preds = boxes.empty() ? std::vector<Prediction>{} : clf.classify_crops(crops, boxes);
+    auto preds = boxes.empty() ? std::vector<Face>{} : clf.classify_crops(crops, boxes);
     timing["inference_s"] = since(t2);
 
     if (detector)

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "api/face_labeller.h"
 #include "api/faces.h"
 #include "core/env.h"
 #include "detect/detector_artifact.h"
@@ -46,11 +47,11 @@ LambdaConfig lambda_config_from_env() {
 namespace {
 // A classify request's result; any failure of the request is an HTTP caller's
 // error status with a JSON reason, and a direct caller's invocation error.
-std::string classify_result(const Classifier& clf, const FaceDetector& detector, const json& event) {
+std::string classify_result(const FaceLabeller& labeller, const json& event) {
   try {
     const FacesRequest request = parse_classify_request(event);
-    auto faces = run_faces_request(clf, &detector, request, decode_request_image(request));
-    return lambda_result(event, {{"model", clf.metadata().value("id", "")}, {"faces", faces_json(faces, clf.labels())}})
+    auto faces = run_faces_request(labeller, request);
+    return lambda_result(event, {{"model", labeller.classifier_id()}, {"faces", faces_json(faces, labeller.labels())}})
         .dump();
   } catch (...) {
     const auto error = request_error(std::current_exception());
@@ -61,12 +62,10 @@ std::string classify_result(const Classifier& clf, const FaceDetector& detector,
 }  // namespace
 
 LambdaHandler make_lambda_handler(const LambdaConfig& config) {
-  auto clf = std::make_shared<Classifier>(config.model_store.empty() ? config.store : config.model_store, config.model,
-                                          config.threads);
-  std::string detector_name;
-  auto detector = std::make_shared<FaceDetector>(open_detector(
-      *open_store(config.model_store.empty() ? config.store : config.model_store), config.detector, {}, detector_name));
-  return [config, clf, detector](const LambdaInvocation& inv) -> std::string {
+  LabellerParts parts{config.model_store.empty() ? config.store : config.model_store, config.model, config.threads};
+  parts.detector = config.detector;
+  auto labeller = std::make_shared<FaceLabeller>(open_labeller(parts));
+  return [config, labeller](const LambdaInvocation& inv) -> std::string {
     json event;
     try {
       event = json::parse(inv.event);
@@ -87,12 +86,12 @@ LambdaHandler make_lambda_handler(const LambdaConfig& config) {
         return benchmark(bo).dump();
       }
       case LambdaEventKind::Classify:
-        return classify_result(*clf, *detector, event);
+        return classify_result(*labeller, event);
       case LambdaEventKind::Unknown:
         break;
     }
     // An HTTP caller gets 400 and the reason (its body is no classify request); a direct caller, the error.
-    if (is_http_event(event)) return classify_result(*clf, *detector, event);
+    if (is_http_event(event)) return classify_result(*labeller, event);
     throw Error("event", "neither a scheduled event nor a classify request; " + accepted_events());
   };
 }

@@ -22,7 +22,7 @@ cv::Scalar label_colour(const std::string& label) {
 
 }  // namespace
 
-void draw_face(cv::Mat& img, const Prediction& p, const std::string& label, const std::string& tag) {
+void draw_face(cv::Mat& img, const Face& p, const std::string& label, const std::string& tag) {
   const cv::Scalar colour = p.unsure ? kUnsureColour : label_colour(label);
   const int thickness = std::max(2, std::min(img.cols, img.rows) / 200);
   const cv::Point a(int(p.box.xmin), int(p.box.ymin)), b(int(p.box.xmax), int(p.box.ymax));
@@ -41,7 +41,7 @@ void draw_face(cv::Mat& img, const Prediction& p, const std::string& label, cons
               cv::LINE_AA);
 }
 
-std::string annotated_jpeg(const cv::Mat& rgb, const std::vector<Prediction>& faces,
+std::string annotated_jpeg(const cv::Mat& rgb, const std::vector<Face>& faces,
                            const std::vector<std::string>& labels) {
   cv::Mat img = rgb.clone();
   for (const auto& p : faces) draw_face(img, p, labels.at(std::size_t(p.label)));

@@ -12,6 +12,7 @@
 #include <optional>
 #include <thread>
 
+#include "api/face_labeller.h"
 #include "api/faces.h"
 #include "core/env.h"
 #include "core/hash.h"
@@ -223,11 +224,16 @@ std::string find_web_dir() {
   return "";
 }
 
+LabellerParts labeller_parts(const ServeOptions& o) {
+  LabellerParts parts{o.store, o.model, o.threads};
+  parts.detector = o.detector;
+  return parts;
+}
+
 struct Server::Impl {
   ServeOptions opt;
-  Classifier clf;
-  std::string detector_name;  // the detector's id, or "pretrained"
-  FaceDetector detector;      // finds the faces of a photo sent without boxes
+  FaceLabeller labeller;  // the classifier, and the detector that finds the faces of a photo sent without boxes
+  const Classifier& clf;  // labeller's
   ServerMetrics metrics;
   BenchmarkJobs jobs;
   Budget bodies;  // bytes of the bodies being read and served
@@ -245,8 +251,8 @@ struct Server::Impl {
 
   explicit Impl(const ServeOptions& o, Clock::time_point start)
       : opt(o),
-        clf(o.store, o.model, o.threads),
-        detector(open_detector(*open_store(o.store), o.detector, {}, detector_name)),
+        labeller(open_labeller(labeller_parts(o))),
+        clf(labeller.impl().classifier),
         bodies(body_memory(o)),
         pixels(pixels_in_flight(o)),
         http({o.max_connections, o.receive_timeout_ms},
@@ -360,7 +366,7 @@ struct Server::Impl {
       const cv::Mat rgb = decode_request_image(fr);
       const double decode_ms = ms_since(t0);
       const auto t1 = Clock::now();
-      const auto faces = run_faces_request(clf, &detector, fr, rgb);
+      const auto faces = run_faces_request(labeller, fr, rgb);
       const double classify_ms = ms_since(t1);
       for (const auto& p : faces) metrics.record_face(answer_label(p, clf.labels()));
       if (annotate) return {200, annotated_jpeg(rgb, faces, clf.labels()), "image/jpeg"};
@@ -446,7 +452,7 @@ struct Server::Impl {
     const std::string id = clf.metadata().value("id", "");
     send_json(res, {{"loaded", show_model(*store, id)},
                     {"engine", clf.engine()},
-                    {"detector", detector_name},
+                    {"detector", labeller.detector_id()},
                     {"models", list_models(*store)}});
   }
 

@@ -32,8 +32,8 @@ void softmax_with_temperature(const float* logits, int classes, double temperatu
   for (int k = 0; k < classes; ++k) out[k] = float(out[k] / sum);
 }
 
-std::vector<Prediction> predictions_from_logits(const float* logits, std::size_t n, int classes, double temperature) {
-  std::vector<Prediction> out(n);
+std::vector<Face> predictions_from_logits(const float* logits, std::size_t n, int classes, double temperature) {
+  std::vector<Face> out(n);
   for (std::size_t i = 0; i < n; ++i) {
     const float* l = logits + i * std::size_t(classes);
     auto& p = out[i];

@@ -31,7 +31,7 @@ struct LabelledLogits {
 void softmax_with_temperature(const float* logits, int classes, double temperature, float* out);
 // Predictions from the logits of n faces (classes per face): scores
 // softmax(logits / temperature), label the top one, confidence its score.
-std::vector<Prediction> predictions_from_logits(const float* logits, std::size_t n, int classes, double temperature);
+std::vector<Face> predictions_from_logits(const float* logits, std::size_t n, int classes, double temperature);
 // The mean negative log-likelihood of the true classes under softmax(logits / temperature).
 double temperature_nll(const LabelledLogits& data, double temperature);
 // The temperature in [kMinModelTemperature, kMaxModelTemperature] that

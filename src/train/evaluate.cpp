@@ -16,7 +16,7 @@ namespace mw {
 
 namespace {
 // One row per face: image, face size, label, prediction, softmax scores.
-std::string predictions_csv(const Shard& shard, const std::vector<Prediction>& preds,
+std::string predictions_csv(const Shard& shard, const std::vector<Face>& preds,
                             const std::vector<std::string>& labels) {
   std::ostringstream out;
   out << "image,face_px,label,predicted";
