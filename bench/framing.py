@@ -6,7 +6,7 @@ dataset's crops, from the photos of one split of the store's manifest.
   is the box plus a margin m of its size on every side (the model's own margin
   is what it trained on), or that region shifted sideways or down by a
   fraction of the box. One `maskwatch classify --boxes DIR` run per framing.
-- far faces: the same faces with their photo made smaller (build/rescale_photos,
+- far faces: the same faces with their photo made smaller (build/bench/rescale_photos,
   area averaging) so that the face's shorter side is 48, 24 or 16 px, as a
   farther camera would see it, each classified at the model's own framing.
 - whole photos: the photos that hold a single annotated face, over 64 px,
@@ -16,7 +16,7 @@ dataset's crops, from the photos of one split of the store's manifest.
 
 Prints the accuracy per row (--json for JSON).
 
-  bench/framing.py --store S [--split val] [--model ID] [--bin build/maskwatch] [--rescale build/rescale_photos]
+  bench/framing.py --store S [--split val] [--model ID] [--bin build/maskwatch] [--rescale build/bench/rescale_photos]
                    [--data DIR] [--min-face 64] [--sizes 48,24,16] [--rules face,image,centre]
                    [--parts framings,far,whole] [--json]
 """
@@ -146,7 +146,7 @@ def main():
     ap.add_argument("--split", default="val")
     ap.add_argument("--model", default="latest")
     ap.add_argument("--bin", default="build/maskwatch")
-    ap.add_argument("--rescale", default="build/rescale_photos")
+    ap.add_argument("--rescale", default="build/bench/rescale_photos")
     ap.add_argument("--data", default=os.environ.get("MASKWATCH_DATA", "../shared/data/face-mask-detection"))
     ap.add_argument("--min-face", type=float, default=64)
     ap.add_argument("--sizes", default="48,24,16")

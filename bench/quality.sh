@@ -46,7 +46,7 @@ for seed in ${seeds//,/ }; do
   fi
   cps=None
   if [[ $speed == 1 ]]; then
-    cps=$(OMP_WAIT_POLICY=PASSIVE build/classifier_bench --store "$store" --model "$id" --batch 64 --threads 2 --seconds 10 |
+    cps=$(OMP_WAIT_POLICY=PASSIVE build/bench/classifier_bench --store "$store" --model "$id" --batch 64 --threads 2 --seconds 10 |
       grep -o '[0-9.]* crops/s' | tail -1 | cut -d' ' -f1)
   fi
   python3 -c "

@@ -34,13 +34,22 @@ std::string export_classifier(const ObjectStore& store, ObjectStore& out, const 
   return id;
 }
 
+// The bundled FaceBoxes' float tensors, as a fine-tuned detector carries
+// them (the graph's int32 shape constants are rebuilt when it loads).
+std::map<std::string, TfjsTensor> pretrained_tensors() {
+  std::map<std::string, TfjsTensor> out;
+  for (auto& [name, t] : load_faceboxes_weights(faceboxes_dir()))
+    if (t.dtype == "float32" && t.numel() == static_cast<std::int64_t>(t.values.size())) out.emplace(name, t);
+  return out;
+}
+
 std::string export_detector(const ObjectStore& store, ObjectStore& out, const std::string& detector,
                             std::size_t& bytes) {
   const bool pretrained =
       detector == kPretrainedDetector || (detector == "latest" && !store.exists(kLatestDetectorKey));
   if (pretrained) {
-    const json meta = publish_detector(out, load_faceboxes_weights(faceboxes_dir()),
-                                       {{"arch", "faceboxes"}, {"run", kPretrainedDetector}});
+    const json meta =
+        publish_detector(out, pretrained_tensors(), {{"arch", "faceboxes"}, {"run", kPretrainedDetector}});
     for (const auto& o : out.list(kDetectorsPrefix)) bytes += o.size;
     return meta.at("id");
   }

@@ -103,11 +103,13 @@ Run add_models(CLI::App& app, const Globals& g) {
                                 "write one folder with the classifier and the face detector, which a program opens "
                                 "as its store (FaceLabeller::open, maskwatch.open) without this one");
   auto id = std::make_shared<std::string>("latest");
-  for (auto* sub : {show, calibrate, exp})
+  for (auto* sub : {show, calibrate})
     sub->add_option("id", *id, "model id, a unique prefix of one, or 'latest'")->capture_default_str();
   auto out = std::make_shared<std::string>();
   auto detector = std::make_shared<std::string>("latest");
   exp->add_option("dir", *out, "the folder to write (new, or empty)")->required();
+  exp->add_option("--model", *id, "the classifier: model id, a unique prefix of one, or 'latest'")
+      ->capture_default_str();
   add_detector_option(*exp, *detector);
   return [&g, show, calibrate, exp, id, out, detector] {
     require_store(g.store);

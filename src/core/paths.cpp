@@ -1,5 +1,6 @@
 #include "core/paths.h"
 
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -63,14 +64,28 @@ std::string executable_dir() {
   return exe.parent_path().string();
 }
 
+namespace {
+
+// The folder of the file this code was loaded from (the executable, or
+// libmaskwatch.so), "" when unknown.
+fs::path code_dir() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&code_dir), &info) == 0 || !info.dli_fname) return {};
+  std::error_code ec;
+  const fs::path file = fs::canonical(info.dli_fname, ec);
+  return ec ? fs::path() : file.parent_path();
+}
+
+}  // namespace
+
 std::string find_share_dir(const std::string& share, const std::string& marker, const std::string& env_var,
                            const std::string& what) {
   const std::string from_env = env_or(env_var.c_str());
-  const std::filesystem::path exe_dir = executable_dir();
-  const std::vector<std::filesystem::path> candidates =
-      from_env.empty()
-          ? std::vector<std::filesystem::path>{(exe_dir.parent_path() / share).lexically_normal(), exe_dir / share}
-          : std::vector<std::filesystem::path>{from_env};
+  const fs::path exe_dir = executable_dir();
+  std::vector<fs::path> candidates{(exe_dir.parent_path() / share).lexically_normal(), exe_dir / share};
+  if (const fs::path lib = code_dir(); !lib.empty() && lib != exe_dir)
+    candidates.push_back((lib.parent_path() / share).lexically_normal());
+  if (!from_env.empty()) candidates = {from_env};
   std::string looked_at;
   for (const auto& dir : candidates) {
     if (std::filesystem::is_regular_file(dir / marker)) return dir.string();

@@ -18,7 +18,9 @@ std::string executable_dir();
 //   1. $env_var when set (and only it);
 //   2. <folder of the executable>/../<share>: an installed tree
 //      (<prefix>/bin/maskwatch) and build/tests/*;
-//   3. <folder of the executable>/<share>: build/maskwatch.
+//   3. <folder of the executable>/<share>: build/maskwatch;
+//   4. <folder of libmaskwatch.so>/../<share>, when the code runs from it
+//      (<prefix>/lib/libmaskwatch.so, a program installed elsewhere).
 // The folder must hold `marker`. Throws mw::Error naming `what` and every
 // place looked at when none does.
 std::string find_share_dir(const std::string& share, const std::string& marker, const std::string& env_var,

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The installed package, as a program outside the repository uses it:
+# cmake --install into a temporary prefix, the prefix moved elsewhere (the
+# install is relocatable), tests/package configured and built against it
+# with find_package(maskwatch CONFIG), and run on a dataset photo with the
+# folder `maskwatch models export` wrote; the Python module of the same
+# install labels the photo too. The build tree is not on any path it uses.
+set -uo pipefail
+build=$1 src=$2
+mw=$build/maskwatch
+data=${MASKWATCH_DATA:-../shared/data/face-mask-detection}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+source "$(dirname "$0")/small_store.sh"
+make_small_store 10 "$work/s" --epochs 1
+
+cmake --install "$build" --prefix "$work/prefix" >"$work/install.log" 2>&1 || fail "install: $(tail -5 "$work/install.log")"
+mv "$work/prefix" "$work/moved" || fail "move the prefix"
+cmake -S "$src/tests/package" -B "$work/consumer" -DCMAKE_PREFIX_PATH="$work/moved" >"$work/cfg.log" 2>&1 ||
+  fail "configure the consumer: $(tail -20 "$work/cfg.log")"
+cmake --build "$work/consumer" >"$work/build.log" 2>&1 || fail "build the consumer: $(tail -20 "$work/build.log")"
+! grep -q "$build" "$work/consumer/CMakeCache.txt" || fail "the consumer's build refers to the build tree"
+
+"$work/moved/bin/maskwatch" -q --store "$work/s" models export "$work/models" >/dev/null || fail "models export"
+photo=$data/images/maksssksksss0.jpg
+out=$("$work/consumer/label_photo" "$work/models" "$photo") || fail "label_photo: $out"
+echo "$out"
+faces=$(echo "$out" | grep -cE '^(with_mask|without_mask|mask_weared_incorrect|unsure) ')
+[ "$faces" -ge 2 ] || fail "label_photo found $faces faces in a photo of 3"
+err=$("$work/consumer/label_photo" "$work/models" "$work/none.jpg" 2>&1) && fail "a missing photo passed"
+echo "$err" | grep -q "none.jpg" || fail "the missing photo is not named: $err"
+
+# Python, from the install alone.
+site=$work/moved/lib/python3/dist-packages
+[ -f "$site/maskwatch/__init__.py" ] || exit 0  # built without pybind11
+py=$(PYTHONPATH="$site" /usr/bin/python3 -c "import maskwatch, sys
+faces = maskwatch.open(sys.argv[1]).detect(sys.argv[2])
+print(len(faces), faces[0].label)" "$work/models" "$photo") || fail "python from the install: $py"
+[ "${py%% *}" = "$faces" ] || fail "python found ${py%% *} faces, C++ $faces"
+echo "package test: C++ and Python found $faces faces each"
