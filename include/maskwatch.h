@@ -180,7 +180,8 @@ class Classifier {
  public:
   // Loads a model artifact ("latest" or an id) from the store once, on
   // `engine` (auto | plain | torch) in `precision` (auto | fp32 | bf16 |
-  // int8); "" reads $MASKWATCH_ENGINE and $MASKWATCH_PRECISION (the CLI's default).
+  // int8); "" is the program's default (auto; the CLI's: $MASKWATCH_ENGINE,
+  // $MASKWATCH_PRECISION).
   Classifier(const std::string& store, const std::string& model = "latest", int threads = 0,
              const std::string& engine = "", const std::string& precision = "");
   ~Classifier();

@@ -21,7 +21,7 @@ struct FaceLabeller::Impl {
 // What to load, as the front ends name it: the classifier from one store,
 // the detector (open_detector's ids) from another or the same; engine and
 // precision "" read $MASKWATCH_ENGINE and $MASKWATCH_PRECISION (the CLI's
-// defaults; FaceLabeller::open passes its options').
+// defaults: infer/engine.h set_engine_defaults; FaceLabeller::open passes its options').
 struct LabellerParts {
   LabellerParts(std::string store_uri, std::string model_id, int thread_count)
       : store(std::move(store_uri)), model(std::move(model_id)), threads(thread_count) {}

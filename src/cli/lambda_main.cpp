@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "core/env.h"
+#include "infer/engine.h"
 #include "lambda/handler.h"
 #include "lambda/runtime.h"
 
@@ -15,5 +17,6 @@ int main(int argc, char** argv) {
               << "MASKWATCH_MODEL_STORE, MASKWATCH_MODEL, MASKWATCH_RESULTS, MASKWATCH_SIZES, MASKWATCH_THREADS.\n";
     return 2;
   }
+  mw::set_engine_defaults(mw::env_or("MASKWATCH_ENGINE"), mw::env_or("MASKWATCH_PRECISION"));
   return mw::serve_lambda(api, [] { return mw::make_lambda_handler(mw::lambda_config_from_env()); });
 }

@@ -97,8 +97,10 @@ std::string typo_hint(const CLI::App& app, int argc, char** argv) {
   return "";
 }
 
+// $MASKWATCH_ENGINE and $MASKWATCH_PRECISION are the engine's defaults;
 // MASKWATCH_ENGINE=torch asks for LibTorch as the inference engine: load it.
 void register_torch_engine_if_asked() {
+  mw::set_engine_defaults(mw::env_or("MASKWATCH_ENGINE"), mw::env_or("MASKWATCH_PRECISION"));
   if (mw::env_or("MASKWATCH_ENGINE") == "torch")
     mw::set_reference_engine(mw::cli::load_torch_module().reference_engine);
 }

@@ -3,7 +3,6 @@
 #include <cstdlib>
 #include <thread>
 
-#include "core/env.h"
 #include "core/hash.h"
 #include "infer/fast_conv.h"
 #include "infer/plain_net.h"
@@ -14,6 +13,7 @@ namespace mw {
 namespace {
 
 EngineFactory reference_factory = nullptr;
+std::string default_kind = "auto", default_precision = "auto";  // set_engine_defaults()
 
 class PlainEngine : public Engine {
  public:
@@ -33,9 +33,14 @@ class PlainEngine : public Engine {
 
 void set_reference_engine(EngineFactory factory) { reference_factory = factory; }
 
+void set_engine_defaults(const std::string& kind, const std::string& precision) {
+  default_kind = kind.empty() ? "auto" : kind;
+  default_precision = precision.empty() ? "auto" : precision;
+}
+
 std::unique_ptr<Engine> open_engine(const ObjectStore& store, const ModelRef& model, int threads, std::string kind,
                                     const std::string& precision) {
-  if (kind.empty()) kind = env_or("MASKWATCH_ENGINE", "auto");
+  if (kind.empty()) kind = default_kind;
   if (kind != "auto" && kind != "plain" && kind != "torch")
     throw Error("engine", "unknown engine '" + kind + "' (auto, plain or torch)");
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -49,8 +54,9 @@ std::unique_ptr<Engine> open_engine(const ObjectStore& store, const ModelRef& mo
     auto bytes = store.get(plain_key);
     if (sha256_hex(bytes) != model.meta.at("plain_sha256").get<std::string>())
       throw Error(store.uri() + "/" + plain_key, "does not match its recorded SHA-256");
-    return std::make_unique<PlainEngine>(PlainNet::from_bytes(bytes, store.uri() + "/" + plain_key, precision),
-                                         threads);
+    return std::make_unique<PlainEngine>(
+        PlainNet::from_bytes(bytes, store.uri() + "/" + plain_key, precision.empty() ? default_precision : precision),
+        threads);
   }
   if (!reference_factory)
     throw Error(store.uri() + "/" + model.dir,

@@ -25,10 +25,14 @@ class Engine {
 using EngineFactory = std::unique_ptr<Engine> (*)(const ObjectStore& store, const ModelRef& model, int threads);
 void set_reference_engine(EngineFactory factory);
 
+// What a Classifier asked for "" runs on: "auto" and "auto" until a program
+// sets them (the CLI and the Lambda function, from $MASKWATCH_ENGINE and
+// $MASKWATCH_PRECISION); the library itself reads no environment for them.
+void set_engine_defaults(const std::string& kind, const std::string& precision);
+
 // kind: "auto" (plain when the model has a plain export, else the reference),
-// "plain" or "torch"; "" reads $MASKWATCH_ENGINE, default auto. The plain
-// engine runs in `precision` as choose_precision() reads it (infer/plain_net.h:
-// "" reads $MASKWATCH_PRECISION, default auto).
+// "plain" or "torch"; "" the default. The plain engine runs in `precision` as
+// choose_precision() reads it (infer/plain_net.h; "" the default).
 std::unique_ptr<Engine> open_engine(const ObjectStore& store, const ModelRef& model, int threads, std::string kind = "",
                                     const std::string& precision = "");
 

@@ -8,7 +8,6 @@
 #include <limits>
 #include <type_traits>
 
-#include "core/env.h"
 #include "core/huge_pages.h"
 #include "core/parallel.h"
 #include "infer/fast_conv.h"
@@ -365,9 +364,9 @@ void PlainNet::set_precision(Precision p) {
 }
 
 Precision choose_precision(const PlainNet& net, std::string asked) {
-  if (asked.empty()) asked = env_or("MASKWATCH_PRECISION", "auto");
+  if (asked.empty()) asked = "auto";
   if (asked != "auto") {
-    const Precision p = parse_precision(asked, "precision (MASKWATCH_PRECISION)");
+    const Precision p = parse_precision(asked, "precision");
     if (p == Precision::int8 && !net.calibrated())
       throw Error("precision int8", "this model has no int8 calibration; run 'maskwatch models calibrate'");
     return p;

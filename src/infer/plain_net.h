@@ -116,7 +116,7 @@ struct PlainNet {
 };
 
 // The precision to run `net` in: asked is "fp32", "bf16", "int8" or "auto"
-// ("" reads $MASKWATCH_PRECISION, default auto): auto_precision().
+// ("" is auto): auto_precision().
 // int8 asked of an uncalibrated network is an Error.
 Precision choose_precision(const PlainNet& net, std::string asked);
 
