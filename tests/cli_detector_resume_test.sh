@@ -4,11 +4,7 @@
 # as an uninterrupted run; evaluate --detect then scores that detector.
 set -euo pipefail
 mw=$1
-data=${MASKWATCH_DATA:-../shared/data/face-mask-detection}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-source "$(dirname "$0")/small_store.sh"
+source "$(dirname "$0")/cli_common.sh"
 store=$work/store
 make_small_store 40 "$store" --epochs 1 --limit 64 --val-limit 16
 common=(--store "$store" --threads 2 -q)

@@ -5,11 +5,7 @@
 # earlier copy, and the detection figures are numbers in range.
 set -uo pipefail
 mw=$1
-data=${MASKWATCH_DATA:-../shared/data/face-mask-detection}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-source "$(dirname "$0")/small_store.sh"
+source "$(dirname "$0")/cli_common.sh"
 make_small_store 10 "$work/s" --epochs 1
 
 # maksssksksss0 has 3 annotated faces; at least 2 are found (IoU >= 0.5).

@@ -5,11 +5,7 @@
 set -uo pipefail
 mw=$1
 make_video=$2
-data=${MASKWATCH_DATA:-../shared/data/face-mask-detection}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-source "$(dirname "$0")/small_store.sh"
+source "$(dirname "$0")/cli_common.sh"
 make_small_store 10 "$work/s" --epochs 1
 
 "$make_video" "$data/images/maksssksksss0.jpg" "$work/in.avi" 12 640 480 2 || fail "make_test_video"

@@ -8,11 +8,7 @@
 set -uo pipefail
 build=$1 src=$2
 mw=$build/maskwatch
-data=${MASKWATCH_DATA:-../shared/data/face-mask-detection}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-source "$(dirname "$0")/small_store.sh"
+source "$(dirname "$0")/cli_common.sh"
 make_small_store 10 "$work/s" --epochs 1
 
 cmake --install "$build" --prefix "$work/prefix" >"$work/install.log" 2>&1 || fail "install: $(tail -5 "$work/install.log")"
