@@ -105,17 +105,24 @@ Run add_models(CLI::App& app, const Globals& g) {
   auto id = std::make_shared<std::string>("latest");
   for (auto* sub : {show, calibrate})
     sub->add_option("id", *id, "model id, a unique prefix of one, or 'latest'")->capture_default_str();
-  auto out = std::make_shared<std::string>();
+  // export [ID] DIR: the classifier's id first when given.
+  auto args = std::make_shared<std::vector<std::string>>();
   auto detector = std::make_shared<std::string>("latest");
-  exp->add_option("dir", *out, "the folder to write (new, or empty)")->required();
-  exp->add_option("--model", *id, "the classifier: model id, a unique prefix of one, or 'latest'")
-      ->capture_default_str();
+  exp->add_option("id-and-dir", *args,
+                  "the classifier (model id, a unique prefix of one, or 'latest'; default latest), then the folder to "
+                  "write (new, or empty)")
+      ->type_name("[ID] DIR")
+      ->required()
+      ->expected(1, 2);
   add_detector_option(*exp, *detector);
-  return [&g, show, calibrate, exp, id, out, detector] {
+  return [&g, show, calibrate, exp, id, args, detector] {
     require_store(g.store);
     auto store = open_store(g.store);
     if (*calibrate) return run_calibrate(*store, *id, g);
-    if (*exp) return print_export(export_models(*store, *id, *detector, *out), g.json), 0;
+    if (*exp) {
+      const std::string model = args->size() == 2 ? args->front() : "latest";
+      return print_export(export_models(*store, model, *detector, args->back()), g.json), 0;
+    }
     const json out = *show ? show_model(*store, *id) : list_models(*store);
     if (g.json) return print_json(out), 0;
     *show ? print_card(out) : print_list(out, store->uri());
