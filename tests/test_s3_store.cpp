@@ -29,6 +29,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// open_store() opens s3:// here as the programs do.
+[[maybe_unused]] const bool kS3Stores = (register_s3_store(), true);
+
 const char* kBucket = "maskwatch-test";
 
 std::string percent_decode(const std::string& s) {

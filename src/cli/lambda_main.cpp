@@ -8,6 +8,7 @@
 #include "infer/engine.h"
 #include "lambda/handler.h"
 #include "lambda/runtime.h"
+#include "store/s3_store.h"
 
 int main(int argc, char** argv) {
   const char* api = std::getenv("AWS_LAMBDA_RUNTIME_API");
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
               << "MASKWATCH_MODEL_STORE, MASKWATCH_MODEL, MASKWATCH_RESULTS, MASKWATCH_SIZES, MASKWATCH_THREADS.\n";
     return 2;
   }
+  mw::register_s3_store();
   mw::set_engine_defaults(mw::env_or("MASKWATCH_ENGINE"), mw::env_or("MASKWATCH_PRECISION"));
   return mw::serve_lambda(api, [] { return mw::make_lambda_handler(mw::lambda_config_from_env()); });
 }

@@ -13,6 +13,7 @@
 #include "infer/fast_conv.h"
 #include "infer/plain_net.h"
 #include "lambda/handler.h"
+#include "store/s3_store.h"
 
 namespace {
 
@@ -97,9 +98,10 @@ std::string typo_hint(const CLI::App& app, int argc, char** argv) {
   return "";
 }
 
-// $MASKWATCH_ENGINE and $MASKWATCH_PRECISION are the engine's defaults;
+// s3:// stores; $MASKWATCH_ENGINE and $MASKWATCH_PRECISION are the engine's defaults;
 // MASKWATCH_ENGINE=torch asks for LibTorch as the inference engine: load it.
-void register_torch_engine_if_asked() {
+void prepare_engines_and_stores() {
+  mw::register_s3_store();
   mw::set_engine_defaults(mw::env_or("MASKWATCH_ENGINE"), mw::env_or("MASKWATCH_PRECISION"));
   if (mw::env_or("MASKWATCH_ENGINE") == "torch")
     mw::set_reference_engine(mw::cli::load_torch_module().reference_engine);
@@ -107,7 +109,7 @@ void register_torch_engine_if_asked() {
 
 int run_command(const std::map<CLI::App*, mw::cli::Run>& commands) {
   try {
-    register_torch_engine_if_asked();
+    prepare_engines_and_stores();
     for (const auto& [app, run] : commands)
       if (app->parsed()) return run();
   } catch (const mw::Error& e) {

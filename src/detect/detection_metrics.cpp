@@ -9,7 +9,7 @@
 
 #include "detect/box_math.h"
 #include "detect/face_size.h"
-#include "results/plot.h"
+#include "core/svg_chart.h"
 
 namespace mw {
 

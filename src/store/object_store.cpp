@@ -1,11 +1,12 @@
 #include "store/object_store.h"
 
 #include <filesystem>
+#include <map>
+#include <mutex>
 
 #include "core/paths.h"
 #include "maskwatch.h"
 #include "store/file_store.h"
-#include "store/s3_store.h"
 
 namespace mw {
 
@@ -32,11 +33,35 @@ std::optional<std::string> local_store_dir(const std::string& uri) {
   return std::nullopt;
 }
 
+namespace {
+
+struct Schemes {
+  std::mutex mu;
+  std::map<std::string, StoreOpener> openers;
+};
+Schemes& schemes() {
+  static Schemes s;
+  return s;
+}
+
+}  // namespace
+
+void register_store_scheme(const std::string& scheme, StoreOpener open) {
+  std::lock_guard<std::mutex> lock(schemes().mu);
+  schemes().openers[scheme] = open;
+}
+
 std::unique_ptr<ObjectStore> open_store(const std::string& uri) {
   if (auto dir = local_store_dir(uri)) return std::make_unique<FileStore>(*dir);
-  if (uri.rfind("s3://", 0) == 0) return std::make_unique<S3Store>(uri);
-  throw Error(uri, "unsupported store scheme '" + uri.substr(0, uri.find("://")) +
-                       "' (use a path, file:///abs/path or s3://bucket/prefix)");
+  const std::string scheme = uri.substr(0, uri.find("://"));
+  StoreOpener open = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(schemes().mu);
+    if (auto it = schemes().openers.find(scheme); it != schemes().openers.end()) open = it->second;
+  }
+  if (open) return open(uri);
+  if (scheme == "s3") throw Error(uri, "this program was built without S3 stores (register_s3_store)");
+  throw Error(uri, "unsupported store scheme '" + scheme + "' (use a path, file:///abs/path or s3://bucket/prefix)");
 }
 
 }  // namespace mw

@@ -33,8 +33,13 @@ class ObjectStore {
   virtual void get_file(const std::string& key, const std::string& path) const;
 };
 
-// Opens a store from a URI: a plain path, file:///abs/path or s3://bucket/prefix.
+// Opens a store from a URI: a plain path, file:///abs/path, or a scheme a
+// layer above registered (s3://bucket/prefix: store/s3_store.h
+// register_s3_store(), which the programs and libmaskwatch.so call at start).
 std::unique_ptr<ObjectStore> open_store(const std::string& uri);
+using StoreOpener = std::unique_ptr<ObjectStore> (*)(const std::string& uri);
+// open_store() opens "<scheme>://..." with `open` from now on.
+void register_store_scheme(const std::string& scheme, StoreOpener open);
 // The folder of a local store: a plain path as it is, file://PATH as PATH;
 // nullopt for s3:// and any other scheme.
 std::optional<std::string> local_store_dir(const std::string& uri);

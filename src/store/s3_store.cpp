@@ -190,4 +190,9 @@ void S3Store::remove(const std::string& key) {
   if (r.status != 204 && r.status != 200) fail("DeleteObject", key, r);
 }
 
+void register_s3_store() {
+  register_store_scheme(
+      "s3", [](const std::string& uri) -> std::unique_ptr<ObjectStore> { return std::make_unique<S3Store>(uri); });
+}
+
 }  // namespace mw

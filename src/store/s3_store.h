@@ -58,4 +58,8 @@ class S3Store : public ObjectStore {
   aws::RetryPolicy retry_;
 };
 
+// open_store() opens s3://bucket/prefix as an S3Store from now on
+// (store/object_store.h register_store_scheme); idempotent.
+void register_s3_store();
+
 }  // namespace mw

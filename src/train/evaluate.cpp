@@ -7,7 +7,7 @@
 #include "data/split.h"
 #include "detect/face_size.h"
 #include "model/catalog.h"
-#include "results/plot.h"
+#include "core/svg_chart.h"
 #include "store/object_store.h"
 #include "train/confidence.h"
 #include "train/metrics.h"
