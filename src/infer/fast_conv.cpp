@@ -23,6 +23,7 @@ using dt = memory::data_type;
 using tag = memory::format_tag;
 constexpr int kChannelMask = 1 << 1;  // output scales per output channel (dimension 1 of n,c,h,w)
 constexpr float kSignedSteps = 127.f, kUnsignedSteps = 255.f;
+constexpr float kUnsaturatedWeightSteps = 63.f;  // weight_steps() without VNNI
 constexpr float kSmallestRange = 1e-6f;
 
 dnnl::engine& cpu() {
@@ -63,14 +64,26 @@ tag weight_tag(const PlainOp& op) { return op.groups == 1 ? tag::hwio : tag::hwi
 // Whether the primitive applies the op's activation itself (the others run after it).
 bool fused(PlainOp::Act a) { return a == PlainOp::Act::relu || a == PlainOp::Act::relu6; }
 
+// The steps a weight is quantized to each side of 0: 127 where the CPU has
+// VNNI's one-step u8 x s8 dot product; 63 on AVX2 and AVX-512 without it,
+// whose two-step one (vpmaddubsw) adds pairs of products in 16 bits, which
+// 255 x 127 x 2 overflows and 255 x 63 x 2 does not (oneDNN's own
+// weight scale adjustment on those CPUs).
+float weight_steps() {
+  const std::string isa = fast_conv_isa();
+  const bool vnni = isa.find("vnni") != std::string::npos || isa == "avx512_core_bf16" || isa == "avx512_core_amx";
+  return vnni ? kSignedSteps : kUnsaturatedWeightSteps;
+}
+
 // Weights [k][k][cin][cout] as signed 8-bit with one scale per output channel
-// (its largest magnitude / 127). Returns the scales.
+// (its largest magnitude / weight_steps()). Returns the scales.
 std::vector<float> quantize_weights(const PlainOp& op, const float* w, std::vector<std::int8_t>& q) {
   const std::size_t rows = static_cast<std::size_t>(op.k) * op.k * (op.cin / op.groups);
   std::vector<float> scale(static_cast<std::size_t>(op.cout), 0.f);
   for (std::size_t r = 0; r < rows; ++r)
     for (int o = 0; o < op.cout; ++o) scale[o] = std::max(scale[o], std::fabs(w[r * op.cout + o]));
-  for (auto& s : scale) s = s > 0.f ? s / kSignedSteps : 1.f;
+  const float steps = weight_steps();
+  for (auto& s : scale) s = s > 0.f ? s / steps : 1.f;
   q.resize(rows * op.cout);
   for (std::size_t r = 0; r < rows; ++r)
     for (int o = 0; o < op.cout; ++o)
@@ -95,13 +108,15 @@ float int8_input_scale(float largest, bool in_unsigned) {
 }
 
 bool cpu_runs_natively(Precision p) {
+  // What oneDNN dispatches to (the CPU's, or less under $ONEDNN_MAX_CPU_ISA).
+  const std::string isa = fast_conv_isa();
   switch (p) {
     case Precision::fp32:
       return true;
     case Precision::bf16:
-      return __builtin_cpu_supports("avx512bf16");
+      return isa == "avx512_core_bf16" || isa == "avx512_core_amx";
     case Precision::int8:
-      return __builtin_cpu_supports("avx512vnni") || __builtin_cpu_supports("avx2");
+      return isa.rfind("avx2", 0) == 0 || isa.rfind("avx512_core", 0) == 0;
   }
   return false;
 }

@@ -27,9 +27,10 @@ enum class Precision { fp32, bf16, int8 };
 const char* precision_name(Precision p);
 // "fp32", "bf16" or "int8"; throws Error naming `where` otherwise.
 Precision parse_precision(const std::string& s, const std::string& where);
-// Whether this CPU runs the precision in hardware (fp32 everywhere; bf16 needs
-// AVX-512 BF16, int8 AVX2: VNNI's one-step dot product, or AVX2's two-step
-// one). The others still run, slowly, emulated.
+// Whether the convolutions run the precision in hardware here, by the ISA
+// oneDNN dispatches to (fast_conv_isa(): the CPU's, or less under
+// $ONEDNN_MAX_CPU_ISA): fp32 everywhere; bf16 AVX-512 BF16; int8 AVX2
+// (VNNI's one-step dot product, or AVX2's two-step one) or AVX-512.
 bool cpu_runs_natively(Precision p);
 // What "auto" runs a network in here: int8 where the network is calibrated
 // and the CPU runs int8 natively (the default classifier 2.2x fp32's crops/s
