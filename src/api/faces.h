@@ -15,11 +15,11 @@
 namespace mw {
 
 inline constexpr std::size_t kMaxBoxesPerRequest = 1024;
-inline constexpr double kMaxCoordinate = 1e6;             // pixels; no photo of ours is larger
-inline constexpr std::size_t kMaxImageBytes = 64u << 20;  // an encoded photo
+inline constexpr double kMaxCoordinate = 1e6;               // pixels; no photo of ours is larger
+inline constexpr std::size_t kMaxImageBytes = 64u << 20;    // an encoded photo
 inline constexpr long kMaxRequestPixels = kMaxImagePixels;  // a decoded photo, width x height
-inline constexpr int kMaxRequestSide = 16384;             // each side of a decoded photo
-inline constexpr const char* kUnsureLabel = "unsure";     // the answer for a face under the minimum confidence
+inline constexpr int kMaxRequestSide = 16384;               // each side of a decoded photo
+inline constexpr const char* kUnsureLabel = "unsure";       // the answer for a face under the minimum confidence
 
 // How a photo sent as one face (whole_image) is framed, the rule's name
 // being what the answer's "framing" says:

@@ -7,9 +7,9 @@
 #include <limits>
 #include <map>
 
+#include "core/svg_chart.h"
 #include "detect/box_math.h"
 #include "detect/face_size.h"
-#include "core/svg_chart.h"
 
 namespace mw {
 

@@ -25,7 +25,7 @@ struct TrackerOptions {
 
 struct Track {
   int id = 0;
-  Face last;                         // the detection it was last matched to
+  Face last;                               // the detection it was last matched to
   std::deque<std::vector<float>> history;  // class scores of its last smooth_frames detections
   int misses = 0;                          // frames in a row it went unmatched
   int hits = 0;                            // frames it was matched in

@@ -41,8 +41,7 @@ void draw_face(cv::Mat& img, const Face& p, const std::string& label, const std:
               cv::LINE_AA);
 }
 
-std::string annotated_jpeg(const cv::Mat& rgb, const std::vector<Face>& faces,
-                           const std::vector<std::string>& labels) {
+std::string annotated_jpeg(const cv::Mat& rgb, const std::vector<Face>& faces, const std::vector<std::string>& labels) {
   cv::Mat img = rgb.clone();
   for (const auto& p : faces) draw_face(img, p, labels.at(std::size_t(p.label)));
   return encode_jpeg(img, kAnnotatedJpegQuality);

@@ -12,8 +12,7 @@ namespace mw {
 inline constexpr int kAnnotatedJpegQuality = 85;
 
 // Draws on a copy of `rgb` (8-bit RGB) and encodes it.
-std::string annotated_jpeg(const cv::Mat& rgb, const std::vector<Face>& faces,
-                           const std::vector<std::string>& labels);
+std::string annotated_jpeg(const cv::Mat& rgb, const std::vector<Face>& faces, const std::vector<std::string>& labels);
 // Draws one face on `img` (8-bit RGB): its box in its label's colour (grey
 // when unsure) and "<tag><label> <confidence>" above it.
 void draw_face(cv::Mat& img, const Face& p, const std::string& label, const std::string& tag = "");

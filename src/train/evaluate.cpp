@@ -3,11 +3,11 @@
 #include <sstream>
 
 #include "core/paths.h"
+#include "core/svg_chart.h"
 #include "data/shard.h"
 #include "data/split.h"
 #include "detect/face_size.h"
 #include "model/catalog.h"
-#include "core/svg_chart.h"
 #include "store/object_store.h"
 #include "train/confidence.h"
 #include "train/metrics.h"
