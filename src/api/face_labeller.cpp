@@ -65,7 +65,7 @@ FaceLabeller open_labeller(const LabellerParts& parts) {
   auto impl = std::unique_ptr<FaceLabeller::Impl>(new FaceLabeller::Impl{
       Classifier(parts.store, parts.model, parts.threads, parts.engine, parts.precision), {}, ""});
   if (parts.with_detector)
-    impl->detector.emplace(open_detector(*open_store(parts.detector_store.empty() ? parts.store : parts.detector_store),
+    impl->detector.emplace(open_detector(*open_store(parts.store),
                                          parts.detector, parts.detector_options, impl->detector_id));
   return FaceLabeller(std::move(impl));
 }
@@ -80,18 +80,9 @@ FaceLabeller FaceLabeller::open(const std::string& store, const OpenOptions& opt
   return open_labeller(parts);
 }
 
-namespace {
-
-void check_confidence(double min_confidence) {
-  if (!(min_confidence >= 0 && min_confidence <= 1))
-    throw Error("min_confidence", std::to_string(min_confidence) + " is not within 0..1");
-}
-
-}  // namespace
-
 std::vector<Face> FaceLabeller::detect(const ImageView& image, const DetectOptions& options) const {
   if (!impl_->detector) throw Error("detect", "no face detector is loaded");
-  check_confidence(options.min_confidence);
+  check_min_confidence(json(options.min_confidence), "min_confidence");
   std::vector<std::uint8_t> copy;
   const std::uint8_t* rgb = packed_rgb(image, copy);
   std::vector<Box> boxes;
@@ -109,7 +100,7 @@ std::vector<Face> FaceLabeller::detect(const ImageView& image, const DetectOptio
 std::vector<Face> FaceLabeller::classify(const ImageView& image, const std::vector<Box>& boxes,
                                          const ClassifyOptions& options) const {
   check_box_count(boxes.size(), "boxes");
-  check_confidence(options.min_confidence);
+  check_min_confidence(json(options.min_confidence), "min_confidence");
   std::vector<std::uint8_t> copy;
   const std::uint8_t* rgb = packed_rgb(image, copy);
   auto faces = impl_->classifier.classify_rgb(rgb, image.width, image.height, boxes);

@@ -1,7 +1,7 @@
 // What a FaceLabeller (<maskwatch/maskwatch.h>) holds: the classifier and
 // the face detector, loaded once; and how the front ends build one from
-// parts they load themselves (the CLI's detector options, a classifier in
-// another store than the detector).
+// parts they name themselves (the CLI's detector options, no detector where
+// none is needed).
 #pragma once
 #include <optional>
 #include <string>
@@ -18,19 +18,18 @@ struct FaceLabeller::Impl {
   std::string detector_id;
 };
 
-// What to load, as the front ends name it: the classifier from one store,
-// the detector (open_detector's ids) from another or the same; engine and
+// What to load, as the front ends name it: the classifier and the detector
+// (open_detector's ids) from one store; engine and
 // precision "" read $MASKWATCH_ENGINE and $MASKWATCH_PRECISION (the CLI's
 // defaults: infer/engine.h set_engine_defaults; FaceLabeller::open passes its options').
 struct LabellerParts {
   LabellerParts(std::string store_uri, std::string model_id, int thread_count)
       : store(std::move(store_uri)), model(std::move(model_id)), threads(thread_count) {}
-  std::string store;  // the classifier's
+  std::string store;  // the classifier's and the detector's
   std::string model = "latest";
   int threads = 0;
   std::string engine, precision;
   bool with_detector = true;
-  std::string detector_store;  // "": the classifier's
   std::string detector = "latest";
   DetectorOptions detector_options;
 };

@@ -45,9 +45,7 @@ std::map<std::string, TfjsTensor> pretrained_tensors() {
 
 std::string export_detector(const ObjectStore& store, ObjectStore& out, const std::string& detector,
                             std::size_t& bytes) {
-  const bool pretrained =
-      detector == kPretrainedDetector || (detector == "latest" && !store.exists(kLatestDetectorKey));
-  if (pretrained) {
+  if (is_pretrained_detector(store, detector)) {
     const json meta =
         publish_detector(out, pretrained_tensors(), {{"arch", "faceboxes"}, {"run", kPretrainedDetector}});
     for (const auto& o : out.list(kDetectorsPrefix)) bytes += o.size;

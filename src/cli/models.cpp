@@ -94,11 +94,10 @@ void print_export(const json& r, bool as_json) {
 Run add_models(CLI::App& app, const Globals& g) {
   auto* c = app.add_subcommand("models", "the models in the store (id, architecture, created, figures, latest)");
   auto* show = c->add_subcommand("show", "one model's card: settings, figures, training history");
-  auto* calibrate =
-      c->add_subcommand("calibrate",
-                        "measure a model's int8 input ranges on training crops (so that it runs in int8 on AVX2 and "
-                        "AVX-512 VNNI) and fit "
-                        "its softmax temperature on validation crops (so that its confidence means what it says)");
+  auto* calibrate = c->add_subcommand(
+      "calibrate",
+      "measure a model's int8 input ranges on training crops (so that it runs in int8 on AVX2 and "
+      "AVX-512 VNNI) and fit its softmax temperature on validation crops (so that its confidence means what it says)");
   auto* exp = c->add_subcommand("export",
                                 "write one folder with the classifier and the face detector, which a program opens "
                                 "as its store (FaceLabeller::open, maskwatch.open) without this one");

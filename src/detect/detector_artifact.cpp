@@ -90,9 +90,13 @@ FaceDetector load_detector(const ObjectStore& store, const std::string& id, cons
   return FaceDetector(load_detector_weights(store, id), o);
 }
 
+bool is_pretrained_detector(const ObjectStore& store, const std::string& id) {
+  return id == kPretrainedDetector || (id == "latest" && !store.exists(kLatestDetectorKey));
+}
+
 FaceDetector open_detector(const ObjectStore& store, const std::string& id, const DetectorOptions& options,
                            std::string& name) {
-  if (id == kPretrainedDetector || (id == "latest" && !store.exists(kLatestDetectorKey))) {
+  if (is_pretrained_detector(store, id)) {
     name = kPretrainedDetector;
     return FaceDetector(faceboxes_dir(), options);
   }

@@ -48,5 +48,7 @@ inline constexpr const char* kPretrainedDetector = "pretrained";
 // or "pretrained".
 FaceDetector open_detector(const ObjectStore& store, const std::string& id, const DetectorOptions& options,
                            std::string& name);
+// Whether `id` names FaceBoxes as it ships by open_detector's rule.
+bool is_pretrained_detector(const ObjectStore& store, const std::string& id);
 
 }  // namespace mw
