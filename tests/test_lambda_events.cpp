@@ -48,7 +48,7 @@ TEST(LambdaEvents, ScheduledEventFromEventBridge) {
   auto other = json::parse(kScheduledEvent);
   other["source"] = "aws.s3";
   other["detail-type"] = "Object Created";
-  EXPECT_EQ(classify_event(other), LambdaEventKind::Unknown);
+  EXPECT_EQ(classify_event(other), LambdaEventKind::Photos);  // an upload (lambda/photo_events.h), not a schedule
 }
 
 // The schedule's constant input says what it is; an empty event is no schedule.

@@ -40,6 +40,7 @@ Run add_schedule(CLI::App& app, const Globals& g);
 Run add_package(CLI::App& app, const Globals& g);
 Run add_models(CLI::App& app, const Globals& g);
 Run add_serve(CLI::App& app, const Globals& g);
+Run add_scan(CLI::App& app, const Globals& g);
 
 // ---- shared by several commands (src/cli/common.cpp) ----------------------
 void print_json(const json& j);

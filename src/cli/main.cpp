@@ -144,7 +144,7 @@ int main(int argc, char** argv) {
   for (auto add : {mw::cli::add_ingest, mw::cli::add_prepare, mw::cli::add_train, mw::cli::add_train_detector,
                    mw::cli::add_evaluate, mw::cli::add_classify, mw::cli::add_predict, mw::cli::add_watch,
                    mw::cli::add_pipeline, mw::cli::add_benchmark, mw::cli::add_results, mw::cli::add_schedule,
-                   mw::cli::add_package, mw::cli::add_models, mw::cli::add_serve}) {
+                   mw::cli::add_package, mw::cli::add_models, mw::cli::add_serve, mw::cli::add_scan}) {
     auto run = add(app, g);
     commands[app.get_subcommands([](CLI::App*) { return true; }).back()] = std::move(run);
   }

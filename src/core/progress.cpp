@@ -43,13 +43,14 @@ Reporter console_reporter(bool quiet) {
       if (done >= total) std::fputc('\n', stderr);
     } else {
       int quarter = static_cast<int>(4 * done / total);
-      auto it = st->last_quarter.find(what);
+      const std::string step = what.substr(0, what.find(" ("));  // "scan (12 photos/s)" is step "scan"
+      auto it = st->last_quarter.find(step);
       if (done == total || it == st->last_quarter.end() || it->second < quarter) {
         if (it != st->last_quarter.end() && it->second == 4 && done == total) return;
-        st->last_quarter[what] = quarter;
+        st->last_quarter[step] = quarter;
         if (quarter > 0) std::fprintf(stderr, "%s: %ld/%ld\n", what.c_str(), done, total);
       }
-      if (done >= total) st->last_quarter.erase(what);
+      if (done >= total) st->last_quarter.erase(step);
     }
     std::fflush(stderr);
   };

@@ -1,6 +1,7 @@
 #include "lambda/events.h"
 
 #include "core/base64.h"
+#include "lambda/photo_events.h"
 
 namespace mw {
 
@@ -47,12 +48,14 @@ std::string accepted_events() {
   return std::string("expected {\"") + kScheduleInputKey + "\": \"" + kScheduleInputValue +
          "\"} or an EventBridge scheduled event (\"source\": \"aws.events\", \"detail-type\": \"Scheduled Event\") "
          "to run the benchmark, or {\"image\": \"<base64>\", \"boxes\": ...} (directly or as an HTTP body) to "
-         "classify";
+         "classify, or an S3 ObjectCreated notification (directly, through EventBridge or SQS) or a Step "
+         "Functions batch of {\"Items\": [{\"Key\": ...}]} to label photos in a bucket";
 }
 
 LambdaEventKind classify_event(const json& event) {
   if (!event.is_object()) return LambdaEventKind::Unknown;
   if (is_scheduled_event(event)) return LambdaEventKind::Scheduled;
+  if (is_photo_event(event)) return LambdaEventKind::Photos;
   json payload;
   try {
     payload = event_payload(event);
@@ -70,6 +73,8 @@ const char* event_kind_name(LambdaEventKind kind) {
       return "scheduled";
     case LambdaEventKind::Classify:
       return "classify";
+    case LambdaEventKind::Photos:
+      return "photos";
     case LambdaEventKind::Unknown:
       break;
   }

@@ -10,7 +10,7 @@
 
 namespace mw {
 
-enum class LambdaEventKind { Scheduled, Classify, Unknown };
+enum class LambdaEventKind { Scheduled, Classify, Photos, Unknown };
 
 // The constant input deploy/template.yaml's schedule passes: {"maskwatch": "benchmark"}.
 inline constexpr const char* kScheduleInputKey = "maskwatch";
@@ -19,7 +19,8 @@ inline constexpr const char* kScheduleInputValue = "benchmark";
 // Scheduled: an EventBridge scheduled event ("source": "aws.events",
 // "detail-type": "Scheduled Event") or the schedule's constant input
 // {"maskwatch": "benchmark"}. Classify: {"image": "<base64>", ...}, directly
-// or in an HTTP event's "body". Anything else, {} included, is Unknown.
+// or in an HTTP event's "body". Photos: an event naming objects in a bucket
+// (lambda/photo_events.h). Anything else, {} included, is Unknown.
 LambdaEventKind classify_event(const json& event);
 const char* event_kind_name(LambdaEventKind kind);
 // The events the function answers, for the error an Unknown event gets.

@@ -8,6 +8,8 @@
 #include "core/env.h"
 #include "detect/detector_artifact.h"
 #include "lambda/events.h"
+#include "lambda/photo_handler.h"
+#include "results/photo_table.h"
 
 namespace mw {
 
@@ -35,6 +37,7 @@ LambdaConfig lambda_config_from_env() {
   c.model = env_or("MASKWATCH_MODEL", c.model);
   c.detector = env_or("MASKWATCH_DETECTOR", c.detector);
   c.results = env_or("MASKWATCH_RESULTS", c.results);
+  c.photos = env_or("MASKWATCH_PHOTOS", c.photos);
   const std::string sizes = env_or("MASKWATCH_SIZES", "");
   if (!sizes.empty()) c.sizes = parse_sizes(sizes, "MASKWATCH_SIZES");
   c.threads = std::atoi(env_or("MASKWATCH_THREADS", "0").c_str());
@@ -65,7 +68,13 @@ LambdaHandler make_lambda_handler(const LambdaConfig& config) {
   LabellerParts parts{config.model_store.empty() ? config.store : config.model_store, config.model, config.threads};
   parts.detector = config.detector;
   auto labeller = std::make_shared<FaceLabeller>(open_labeller(parts));
-  return [config, labeller](const LambdaInvocation& inv) -> std::string {
+  const std::string results = config.results.empty() ? default_results_uri(config.store) : config.results;
+  auto photos =
+      std::make_shared<PhotoEventHandler>(labeller, config.photos.empty() ? photos_uri_for(results) : config.photos);
+  return [config, labeller, photos](const LambdaInvocation& inv) -> std::string {
+    if (inv.event.size() > kMaxEventBytes)
+      throw Error("event", std::to_string(inv.event.size()) + " bytes, over the " + std::to_string(kMaxEventBytes) +
+                               " an invocation may carry");
     json event;
     try {
       event = json::parse(inv.event);
@@ -87,6 +96,8 @@ LambdaHandler make_lambda_handler(const LambdaConfig& config) {
       }
       case LambdaEventKind::Classify:
         return classify_result(*labeller, event);
+      case LambdaEventKind::Photos:
+        return photos->handle(event).dump();
       case LambdaEventKind::Unknown:
         break;
     }

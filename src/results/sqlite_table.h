@@ -5,8 +5,7 @@
 #include <string>
 
 #include "results/results_table.h"
-
-struct sqlite3;
+#include "results/sqlite_db.h"
 
 namespace mw {
 
@@ -15,21 +14,14 @@ class SqliteTable : public ResultsTable {
   // Creates the file's folder, the file and the table when missing; adds
   // the columns a table made by an older version lacks.
   explicit SqliteTable(const std::string& path);
-  ~SqliteTable() override;
-  SqliteTable(const SqliteTable&) = delete;
-  SqliteTable& operator=(const SqliteTable&) = delete;
 
   // Throws mw::Error when a record with the same key is already there.
   void put(const BenchmarkRecord& record) override;
   std::vector<BenchmarkRecord> history(std::optional<int> set_size = std::nullopt) const override;
-  std::string uri() const override { return "sqlite://" + path_; }
+  std::string uri() const override { return db_.uri(); }
 
  private:
-  void exec(const char* sql, const std::string& what) const;
-  void add_missing_columns() const;
-  [[noreturn]] void fail(const std::string& what) const;
-  std::string path_;
-  sqlite3* db_ = nullptr;
+  SqliteDb db_;
 };
 
 }  // namespace mw

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 
 #include "core/paths.h"
@@ -14,6 +16,19 @@ namespace mw {
 
 namespace {
 bool is_temp_name(const std::string& name) { return name.find(".tmp.") != std::string::npos; }
+
+// A file's version: its size and modification time in nanoseconds, in hex;
+// a rewrite changes it (writes are temp + rename).
+std::string file_etag(const fs::path& p) {
+  std::error_code ec;
+  const auto size = fs::file_size(p, ec);
+  const auto time = fs::last_write_time(p, ec).time_since_epoch();
+  if (ec) return "";
+  char text[48];
+  std::snprintf(text, sizeof text, "%llx-%llx", static_cast<unsigned long long>(size),
+                static_cast<unsigned long long>(std::chrono::duration_cast<std::chrono::nanoseconds>(time).count()));
+  return text;
+}
 
 // Copies a file next to its destination, then renames it into place.
 void copy_atomic(const fs::path& from, const fs::path& to) {
@@ -49,7 +64,7 @@ std::optional<ObjectInfo> FileStore::head(const std::string& key) const {
   auto p = path_of(key);
   std::error_code ec;
   if (!fs::is_regular_file(p, ec)) return std::nullopt;
-  return ObjectInfo{key, static_cast<std::uint64_t>(fs::file_size(p, ec))};
+  return ObjectInfo{key, static_cast<std::uint64_t>(fs::file_size(p, ec)), file_etag(p)};
 }
 
 std::vector<ObjectInfo> FileStore::list(const std::string& prefix) const {
@@ -65,7 +80,7 @@ std::vector<ObjectInfo> FileStore::list(const std::string& prefix) const {
     if (!it->is_regular_file()) continue;
     auto rel = fs::relative(it->path(), root_).generic_string();
     if (rel.rfind(prefix, 0) != 0 || is_temp_name(rel)) continue;
-    out.push_back({rel, static_cast<std::uint64_t>(it->file_size())});
+    out.push_back({rel, static_cast<std::uint64_t>(it->file_size()), file_etag(it->path())});
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
   return out;

@@ -8,11 +8,23 @@
 #include <string>
 #include <vector>
 
+#include "maskwatch/maskwatch.h"
+
 namespace mw {
 
 struct ObjectInfo {
   std::string key;
   std::uint64_t size = 0;
+  // Which version of the object this is: S3's ETag (without its quotes); a
+  // folder's file: its size and modification time. "" when not known.
+  std::string etag;
+};
+
+// A store that did not answer (network, 5xx, throttling) after its retries:
+// the same call may succeed later, unlike a missing key or a refused one.
+class StoreUnavailable : public Error {
+ public:
+  using Error::Error;
 };
 
 class ObjectStore {

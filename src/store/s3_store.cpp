@@ -11,6 +11,12 @@ namespace mw {
 
 namespace {
 
+// S3 quotes its ETags ("\"9b2cf5...\"", also as &quot; in XML, which pugixml decodes).
+std::string unquoted_etag(std::string etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+  return etag;
+}
+
 struct S3Error {
   std::string code, message;
 };
@@ -88,7 +94,11 @@ aws::HttpResponse S3Store::send(const Call& call) const {
     s.payload_sha256 = call.payload_sha256;
     req.headers = aws::sign(s, credentials_, region_, "s3", aws::amz_date_now()).headers;
   };
-  return aws::send(request, retry_, sign);
+  try {
+    return aws::send(request, retry_, sign);
+  } catch (const Error& e) {  // transport: the attempts ran out without an answer
+    throw StoreUnavailable(uri(), e.what());
+  }
 }
 
 void S3Store::fail(const std::string& what, const std::string& key, const aws::HttpResponse& r) const {
@@ -104,6 +114,7 @@ void S3Store::fail(const std::string& what, const std::string& key, const aws::H
     reason += " (access denied to bucket '" + bucket_ + "' at " + endpoint_ +
               "; check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION)";
   if (r.attempts > 1) reason += " after " + std::to_string(r.attempts) + " attempts";
+  if (r.status == 429 || r.status >= 500) throw StoreUnavailable(where, reason);
   throw Error(where, reason);
 }
 
@@ -152,7 +163,7 @@ std::optional<ObjectInfo> S3Store::head(const std::string& key) const {
   if (r.status == 404) return std::nullopt;
   if (r.status != 200) fail("HeadObject", key, r);
   auto length = r.header("content-length");
-  return ObjectInfo{key, length.empty() ? 0 : std::stoull(length)};
+  return ObjectInfo{key, length.empty() ? 0 : std::stoull(length), unquoted_etag(r.header("etag"))};
 }
 
 std::vector<ObjectInfo> S3Store::list(const std::string& prefix) const {
@@ -172,7 +183,8 @@ std::vector<ObjectInfo> S3Store::list(const std::string& prefix) const {
     for (auto item : result.children("Contents")) {
       std::string key = item.child_value("Key");
       if (key.rfind(prefix_, 0) != 0) continue;
-      out.push_back({key.substr(prefix_.size()), std::strtoull(item.child_value("Size"), nullptr, 10)});
+      out.push_back({key.substr(prefix_.size()), std::strtoull(item.child_value("Size"), nullptr, 10),
+                     unquoted_etag(item.child_value("ETag"))});
     }
     bool truncated = std::string(result.child_value("IsTruncated")) == "true";
     token = truncated ? result.child_value("NextContinuationToken") : "";
