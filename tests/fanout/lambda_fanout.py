@@ -23,7 +23,7 @@ doubled.
       --services tests/services --store STORE --model ID --photos DIR --copies 1
 """
 import argparse, http.client, http.server, json, os, random, shutil, signal, socket, subprocess, sys, tempfile
-import threading, time, urllib.parse, uuid
+import threading, time, urllib.parse, uuid, zipfile
 import xml.etree.ElementTree as ET
 
 BUCKET = "photos"
@@ -56,12 +56,15 @@ def serve(handler_class):
 
 
 def reply(h, status, body=b"", headers=()):
-    h.send_response(status)
-    for k, v in headers:
-        h.send_header(k, v)
-    h.send_header("Content-Length", str(len(body)))
-    h.end_headers()
-    h.wfile.write(body)
+    try:
+        h.send_response(status)
+        for k, v in headers:
+            h.send_header(k, v)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+    except (BrokenPipeError, ConnectionResetError):  # the caller is gone (a killed instance)
+        pass
 
 
 class Faults:
@@ -266,6 +269,28 @@ class Pool:
             time.sleep(0.05)
         sys.exit("the function instances did not start (see %s)" % self.logs)
 
+    def cpu_seconds(self):
+        """User + system CPU of the live instances (and of those that exited, as they were last seen)."""
+        total = 0.0
+        for i in self.instances:
+            try:
+                fields = open("/proc/%d/stat" % i.proc.pid).read().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except (OSError, IndexError, ValueError):
+                pass
+        return total
+
+    def peak_rss_mb(self):
+        peak = 0
+        for i in self.instances:
+            try:
+                for line in open("/proc/%d/status" % i.proc.pid):
+                    if line.startswith("VmHWM:"):
+                        peak = max(peak, int(line.split()[1]) // 1024)
+            except OSError:
+                pass
+        return peak
+
     def stop(self):
         self.stopping = True
         for i in self.instances:
@@ -367,6 +392,42 @@ def run_map(asl, invoke_port, items, time_scale, log):
     return result
 
 
+def unpack(zip_path, root):
+    """The zip as Lambda unpacks it (modes kept); returns its bootstrap."""
+    with zipfile.ZipFile(zip_path) as z:
+        for info in z.infolist():
+            z.extract(info, root)
+            mode = info.external_attr >> 16
+            if mode:
+                os.chmod(os.path.join(root, info.filename), mode & 0o777)
+    return os.path.join(root, "bootstrap")
+
+
+def put_object(port, key, data):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    c.request("PUT", "/%s/%s" % (BUCKET, urllib.parse.quote(key)), data)
+    r = c.getresponse()
+    r.read()
+    if r.status != 200:
+        sys.exit("cannot put %s into s3rver: HTTP %d" % (key, r.status))
+    return r.getheader("ETag").strip('"')
+
+
+def upload_event(key, etag, size):
+    """What the function receives for an upload: S3's Object Created event
+    through EventBridge, as the message body of the photos queue (SQS)."""
+    bridge = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Object Created", "source": "aws.s3",
+              "account": "111122223333", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+              "region": "eu-west-1", "resources": ["arn:aws:s3:::" + BUCKET],
+              "detail": {"version": "0", "bucket": {"name": BUCKET},
+                         "object": {"key": key, "size": size, "etag": etag, "sequencer": "0055AED6DCD90281E5"},
+                         "reason": "PutObject"}}
+    return {"Records": [{"messageId": str(uuid.uuid4()), "receiptHandle": "AQEB", "body": json.dumps(bridge),
+                         "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+                         "eventSource": "aws:sqs", "awsRegion": "eu-west-1",
+                         "eventSourceARN": "arn:aws:sqs:eu-west-1:111122223333:photos"}]}
+
+
 def put_photos(port, photos_dir, copies, prefix):
     names = sorted(f for f in os.listdir(photos_dir) if f.lower().endswith((".jpg", ".png")))
     keys = []
@@ -374,13 +435,34 @@ def put_photos(port, photos_dir, copies, prefix):
         for name in names:
             key = "%sbatch %d/%s" % (prefix, n, name)
             with open(os.path.join(photos_dir, name), "rb") as f:
-                data = f.read()
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            c.request("PUT", "/%s/%s" % (BUCKET, urllib.parse.quote(key)), data)
-            if c.getresponse().status != 200:
-                sys.exit("cannot put %s into s3rver" % key)
+                put_object(port, key, f.read())
             keys.append(key)
     return keys
+
+
+def check_upload(a, s3_port, invoke_port, env):
+    """A photo put under incoming/, its event delivered twice (S3 delivers at
+    least once): one record."""
+    name = sorted(f for f in os.listdir(a.photos) if f.lower().endswith((".jpg", ".png")))[0]
+    key = "incoming/camera 1/%s" % name
+    data = open(os.path.join(a.photos, name), "rb").read()
+    etag = put_object(s3_port, key, data)
+    answers = []
+    for _ in range(2):
+        body = json.dumps(upload_event(key, etag, len(data))).encode()
+        for _ in range(50):  # an instance may be busy or starting: 429, try again
+            c = http.client.HTTPConnection("127.0.0.1", invoke_port, timeout=900)
+            c.request("POST", "/2015-03-31/functions/maskwatch/invocations", body)
+            r = c.getresponse()
+            out = r.read()
+            if r.status != 429:
+                answers.append(json.loads(out))
+                break
+            time.sleep(0.1)
+    uri = "s3://%s/incoming/" % BUCKET
+    records = [r for r in read_records(a, env, "dynamodb://photos-fanout") if r["uri"].startswith(uri)]
+    return {"uri": uri, "records": len(records), "answers": answers,
+            "faces": len(records[0]["faces"]) if records else None}
 
 
 def read_records(a, env, table):
@@ -393,7 +475,7 @@ def read_records(a, env, table):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--function", required=True, help="bootstrap of the unpacked zip, or maskwatch-lambda")
+    ap.add_argument("--function", required=True, help="the Lambda zip (maskwatch package), or maskwatch-lambda")
     ap.add_argument("--maskwatch", required=True, help="the maskwatch CLI (reads the photo table back)")
     ap.add_argument("--services", required=True, help="tests/services (s3rver, dynalite)")
     ap.add_argument("--store", required=True, help="the store with the model (MASKWATCH_STORE)")
@@ -406,13 +488,14 @@ def main():
     ap.add_argument("--batch", type=int, default=0, help="items per batch (default: the state machine's)")
     ap.add_argument("--concurrency", type=int, default=0, help="batches at once (default: instances + 2)")
     ap.add_argument("--kill-batch", type=int, default=3, help="kill the instance running this invocation (0: none)")
-    ap.add_argument("--slowdown-after", type=float, default=2.0, help="S3 answers 503 from this second...")
+    ap.add_argument("--slowdown-after", type=float, default=0.5, help="S3 answers 503 from this second...")
     ap.add_argument("--slowdown-for", type=float, default=2.0, help="...for this long (0: never)")
     ap.add_argument("--throttle-share", type=float, default=0.1, help="share of invokes answered 429")
     ap.add_argument("--time-scale", type=float, default=0.05, help="the state machine's retry delays times this")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", action="store_true", help="keep the logs folder")
     a = ap.parse_args()
+    a.function, a.maskwatch, a.store = map(os.path.abspath, (a.function, a.maskwatch, a.store))
 
     work = tempfile.mkdtemp(prefix="mw-fanout-")
     logs = os.path.join(work, "logs")
@@ -441,6 +524,8 @@ def main():
         keys = put_photos(s3_port, a.photos, a.copies, "archive/")
         log("put %d photos into s3rver in %.1f s" % (len(keys), time.monotonic() - t0))
 
+        if a.function.endswith(".zip"):
+            a.function = unpack(a.function, os.path.join(work, "task"))
         proxy = s3_proxy(s3_port, faults)
         table = "dynamodb://photos-fanout"
         env = {"PATH": "/usr/bin:/bin", "HOME": work, "MASKWATCH_STORE": a.store, "MASKWATCH_MODEL": a.model,
@@ -463,18 +548,19 @@ def main():
         items = list_objects(s3_port, "archive/")
         faults.start = time.monotonic()
         t0 = time.monotonic()
-        cpu0 = os.times()
+        cpu0 = pool.cpu_seconds()
         run = run_map(asl, invoke.server_address[1], items, a.time_scale, log)
         seconds = time.monotonic() - t0
-        cpu1 = os.times()
-        records = read_records(a, env, table)
+        cpu = pool.cpu_seconds() - cpu0
+        upload = check_upload(a, s3_port, invoke.server_address[1], env)
+        records = [r for r in read_records(a, env, table) if not r["uri"].startswith(upload["uri"])]
         uris = [r["uri"] for r in records]
         expected = {"s3://%s/%s" % (BUCKET, k) for k in keys}
         summary = {
             "objects": len(items), "seconds": round(seconds, 2),
             "photos_per_second": round(len(items) / seconds, 2) if seconds else None,
-            "children_cpu_seconds": round((cpu1.children_user + cpu1.children_system) -
-                                          (cpu0.children_user + cpu0.children_system), 2),
+            "instances": a.instances, "function_cpu_seconds": round(cpu, 2),
+            "cpu_seconds_per_photo": round(cpu / max(1, len(items)), 4), "peak_rss_mb": pool.peak_rss_mb(),
             "batches": run["batches"], "batch_retries": run["retries"], "failed_batches": run["failed_batches"],
             "map_run": run["map_run"], "records": len(records), "distinct": len(set(uris)),
             "missing": len(expected - set(uris)), "unexpected": len(set(uris) - expected),
@@ -482,10 +568,10 @@ def main():
             "labelled_by_invocations": sum(o.get("labelled", 0) for o in run["outputs"]),
             "duplicates_seen": sum(o.get("duplicates", 0) for o in run["outputs"]),
             "function_ms_per_photo": round(sum(r["milliseconds"] for r in records) / max(1, len(records)), 1),
-            **faults.counts}
+            "upload": upload, **faults.counts}
         print(json.dumps(summary, indent=2))
         ok = (summary["records"] == summary["distinct"] == len(expected) and summary["missing"] == 0 and
-              run["map_run"] == "SUCCEEDED")
+              run["map_run"] == "SUCCEEDED" and upload["records"] == 1)
         if not ok:
             log("records lost or doubled; logs in %s" % logs)
             a.keep = True
