@@ -76,4 +76,9 @@ err=$("$mw" -q --store "$work/store" scan "$work/missing" --results "sqlite://$d
 echo "$err" | grep -q "missing" || fail "a missing folder was not named: $err"
 err=$("$mw" -q --store "$work/store" scan "$photos" --results "mysql://x" 2>&1) && fail "mysql:// was accepted"
 echo "$err" | grep -q "mysql://x" || fail "the table URI was not named: $err"
+err=$("$mw" -q scan "$photos" --on-aws --state-machine arn:aws:states:eu-west-1:1:stateMachine:s 2>&1) &&
+  fail "a folder was scanned on AWS"
+echo "$err" | grep -q "s3://bucket/prefix" || fail "--on-aws with a folder: $err"
+err=$(MASKWATCH_SCAN_STATE_MACHINE= "$mw" -q scan s3://photos/archive/ --on-aws 2>&1) && fail "no state machine accepted"
+echo "$err" | grep -q "state-machine" || fail "--on-aws without a state machine: $err"
 echo "PASS"

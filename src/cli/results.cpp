@@ -29,8 +29,8 @@ void print_photos(const std::vector<PhotoRecord>& records) {
     if (r.failed())
       std::printf("  %s  failed: %s\n", r.uri.c_str(), r.error.c_str());
     else
-      std::printf("  %s  %dx%d  %zu faces%s%s  %.0f ms\n", r.uri.c_str(), r.width, r.height, r.faces.size(),
-                  counts.empty() ? "" : ": ", counts.c_str(), r.milliseconds);
+      std::printf("  %s  %dx%d  %zu face%s%s%s  %.0f ms\n", r.uri.c_str(), r.width, r.height, r.faces.size(),
+                  r.faces.size() == 1 ? "" : "s", counts.empty() ? "" : ": ", counts.c_str(), r.milliseconds);
   }
 }
 
@@ -74,7 +74,8 @@ Run add_results(CLI::App& app, const Globals& g) {
   c->add_option("--plot", a->plot, "also write seconds against set size as an SVG file");
   c->add_flag("--photos", a->photos, "the photo records of scan and upload events instead of the benchmark history");
   c->add_option("--label", a->query.label, "--photos: only photos with a face of this label (e.g. without_mask)");
-  c->add_option("--since", a->query.since, "--photos: only records made at or after this UTC time (2026-12-07T18:00:00Z)");
+  c->add_option("--since", a->query.since,
+                "--photos: only records made at or after this UTC time (2026-12-07T18:00:00Z)");
   c->add_flag("--failed", a->query.failed, "--photos: only photos that could not be labelled");
   return [&g, a] {
     const std::string uri = a->uri.empty() ? default_results_uri(g.store) : a->uri;

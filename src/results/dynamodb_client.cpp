@@ -6,12 +6,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
-#include <random>
 #include <thread>
 #include <type_traits>
 
-#include "aws/http_client.h"
-#include "core/hash.h"
 #include "maskwatch.h"
 
 namespace mw {
@@ -30,13 +27,6 @@ std::string number_text(double v) {
   return buf;
 }
 
-// Backoff with jitter for the throttling errors DynamoDB answers with HTTP 400.
-double backoff_seconds(const aws::RetryPolicy& retry, int attempt) {
-  thread_local std::mt19937 rng{std::random_device{}()};
-  double cap = std::min(retry.max_delay_seconds, retry.base_delay_seconds * std::pow(2.0, attempt));
-  return std::uniform_real_distribution<double>(cap / 2, cap)(rng);
-}
-
 std::string text_field(const json& object, const char* name) {
   if (!object.is_object()) return "";
   auto it = object.find(name);
@@ -45,11 +35,6 @@ std::string text_field(const json& object, const char* name) {
 
 std::string table_status(const json& description) {
   return description.contains("Table") ? text_field(description["Table"], "TableStatus") : "";
-}
-
-bool is_throttling(const std::string& type) {
-  return type == "ProvisionedThroughputExceededException" || type == "ThrottlingException" ||
-         type == "RequestLimitExceeded";
 }
 
 }  // namespace
@@ -91,21 +76,17 @@ T ItemReader::parse(const char* name, const std::string& n) const {
   throw Error(where_, std::string("attribute '") + name + "' holds '" + n + "', not a number of the expected kind");
 }
 
+const aws::JsonService kDynamoDb{"dynamodb", "dynamodb", "dynamodb", "DynamoDB_20120810"};
+
 std::string dynamodb_endpoint_from_env(const std::string& region) {
-  if (auto e = aws::endpoint_from_env("dynamodb"); !e.empty()) return e;
-  return "https://dynamodb." + region + ".amazonaws.com";
+  return aws::json_endpoint_from_env(kDynamoDb, region);
 }
 
 DynamoClient::DynamoClient(std::string table, DynamoKey key, DynamoOptions options)
-    : table_(std::move(table)), key_(std::move(key)), options_(std::move(options)) {
-  region_ = options_.region.empty() ? aws::region_from_env() : options_.region;
-  std::string endpoint = options_.endpoint.empty() ? dynamodb_endpoint_from_env(region_) : options_.endpoint;
-  const auto e = aws::parse_endpoint(endpoint, uri());
-  host_ = e.host;
-  path_ = e.path.empty() ? "/" : e.path;
-  endpoint_ = e.origin;
-  credentials_ = aws::credentials_from_env();
-
+    : table_(std::move(table)),
+      key_(std::move(key)),
+      options_(std::move(options)),
+      client_(kDynamoDb, "dynamodb://" + table_, options_.endpoint, options_.region) {
   auto described = send("DescribeTable", json::object());
   if (described.type == "ResourceNotFoundException") {
     create();
@@ -162,56 +143,10 @@ void DynamoClient::wait_until_active() const {
 
 DynamoClient::Reply DynamoClient::send(const std::string& op, json body) const {
   if (!body.contains("TableName")) body["TableName"] = table_;
-  aws::HttpRequest request;
-  request.method = "POST";
-  request.url = endpoint_ + path_;
-  request.body = body.dump();
-  const std::vector<std::pair<std::string, std::string>> own = {{"content-type", "application/x-amz-json-1.0"},
-                                                                {"x-amz-target", "DynamoDB_20120810." + op}};
-  auto payload_hash = sha256_hex(request.body);
-  auto sign = [&](aws::HttpRequest& req) {
-    aws::SignRequest s;
-    s.method = req.method;
-    s.host = host_;
-    s.path = path_;
-    s.headers = own;
-    s.payload_sha256 = payload_hash;
-    auto signature = aws::sign(s, credentials_, region_, "dynamodb", aws::amz_date_now());
-    req.headers = std::move(signature.headers);  // the signed ones, then authorization
-  };
-
-  aws::RetryPolicy retry;
-  Reply reply;
-  for (int attempt = 1;; ++attempt) {
-    aws::HttpResponse response;
-    try {
-      response = aws::send(request, retry, sign);
-    } catch (const Error& e) {
-      throw Error(uri() + " " + op, e.what());
-    }
-    reply = Reply{response.status, json(), "", ""};
-    if (!response.body.empty()) {
-      reply.body = json::parse(response.body, nullptr, false);
-      if (reply.body.is_discarded())
-        throw Error(uri() + " " + op, "HTTP " + std::to_string(response.status) +
-                                          " with a body that is not JSON: " + response.body.substr(0, 200));
-    }
-    if (response.status == 200) return reply;
-    // {"__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", "message": "..."}
-    auto type = text_field(reply.body, "__type");
-    reply.type = type.substr(type.find('#') + 1);  // the whole name when it has no '#'
-    reply.message = text_field(reply.body, "message");
-    if (reply.message.empty()) reply.message = text_field(reply.body, "Message");
-    if (!is_throttling(reply.type) || attempt >= retry.max_attempts) return reply;
-    std::this_thread::sleep_for(std::chrono::duration<double>(backoff_seconds(retry, attempt)));
-  }
+  return client_.send(op, body);
 }
 
-[[noreturn]] void DynamoClient::fail(const std::string& op, const Reply& reply) const {
-  std::string reason = reply.type.empty() ? "HTTP " + std::to_string(reply.status) : reply.type;
-  if (!reply.message.empty()) reason += ": " + reply.message;
-  throw Error(uri() + " " + op, reason);
-}
+[[noreturn]] void DynamoClient::fail(const std::string& op, const Reply& reply) const { client_.fail(op, reply); }
 
 json DynamoClient::call(const std::string& op, const json& body) const {
   auto reply = send(op, body);

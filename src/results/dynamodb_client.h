@@ -1,4 +1,4 @@
-// One DynamoDB table over its JSON protocol (the AWS HTTP client, SigV4):
+// One DynamoDB table over its JSON protocol (aws/json_client.h):
 // the table described, created (on-demand billing) when missing and waited
 // for until ACTIVE, its key schema checked; calls with throttling retried;
 // errors named by table and operation. The results tables are built on it.
@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "aws/sigv4.h"
+#include "aws/json_client.h"
 
 namespace mw {
 
@@ -27,12 +27,7 @@ struct DynamoKey {
 
 class DynamoClient {
  public:
-  struct Reply {
-    long status = 0;
-    nlohmann::json body;
-    std::string type;  // the error's short name (ResourceNotFoundException), empty on success
-    std::string message;
-  };
+  using Reply = aws::JsonClient::Reply;
 
   // Describes the table, creates it with `key` when missing and waits until it is ACTIVE.
   DynamoClient(std::string table, DynamoKey key, DynamoOptions options = {});
@@ -47,7 +42,7 @@ class DynamoClient {
 
   std::string uri() const { return "dynamodb://" + table_; }
   const std::string& table() const { return table_; }
-  const std::string& endpoint() const { return endpoint_; }
+  const std::string& endpoint() const { return client_.endpoint(); }
 
  private:
   void create();
@@ -58,11 +53,7 @@ class DynamoClient {
   std::string table_;
   DynamoKey key_;
   DynamoOptions options_;
-  std::string endpoint_;  // scheme://host[:port]
-  std::string host_;      // host[:port] as signed
-  std::string path_;      // "/" unless the endpoint names one
-  std::string region_;
-  aws::Credentials credentials_;
+  aws::JsonClient client_;
 };
 
 // The endpoint DynamoClient uses when DynamoOptions::endpoint is empty.

@@ -328,8 +328,9 @@ def matches(retrier, error):
         "States.TaskFailed" in names and not error.startswith("Lambda.TooManyRequests") and error != "States.Timeout")
 
 
-def run_map(asl, invoke_port, items, time_scale, log):
-    """The Distributed Map: batches, MaxConcurrency at once, each retried by its Task's Retry rules."""
+def run_map(asl, invoke_port, items, time_scale, log, counts=None):
+    """The Distributed Map: batches, MaxConcurrency at once, each retried by its Task's Retry rules;
+    `counts` (DescribeMapRun's itemCounts) kept up to date."""
     state = asl["States"][asl["StartAt"]]
     batcher = state["ItemBatcher"]
     size = batcher["MaxItemsPerBatch"]
@@ -339,6 +340,14 @@ def run_map(asl, invoke_port, items, time_scale, log):
     todo = list(enumerate(batches))
     lock = threading.Lock()
     result = {"batches": len(batches), "failed_batches": 0, "retries": 0, "outputs": []}
+    counts = counts if counts is not None else {}
+    counts.update(total=len(items), pending=len(items), running=0, succeeded=0, failed=0, timedOut=0, aborted=0,
+                  resultsWritten=0)
+
+    def move(n, source, target):
+        with lock:
+            counts[source] -= n
+            counts[target] += n
 
     def attempt(batch):
         body = json.dumps({"Items": batch, "BatchInput": {"bucket": BUCKET}}).encode()
@@ -359,18 +368,21 @@ def run_map(asl, invoke_port, items, time_scale, log):
                 if not todo:
                     return
                 index, batch = todo.pop(0)
+            move(len(batch), "pending", "running")
             tries = {}
             while True:
                 error, out = attempt(batch)
                 if error is None:
                     with lock:
                         result["outputs"].append(out)
+                    move(len(batch), "running", "succeeded")
                     break
                 rule = next((i for i, r in enumerate(retriers) if matches(r, error)), None)
                 if rule is None or tries.get(rule, 0) >= retriers[rule].get("MaxAttempts", 3):
                     log("batch %d failed: %s" % (index, error))
                     with lock:
                         result["failed_batches"] += 1
+                    move(len(batch), "running", "failed")
                     break
                 r = retriers[rule]
                 delay = r.get("IntervalSeconds", 1) * r.get("BackoffRate", 2.0) ** tries.get(rule, 0)
@@ -390,6 +402,87 @@ def run_map(asl, invoke_port, items, time_scale, log):
     tolerated = state.get("ToleratedFailurePercentage", 0)
     result["map_run"] = "SUCCEEDED" if result["failed_batches"] * 100.0 <= tolerated * max(1, len(batches)) else "FAILED"
     return result
+
+
+STATE_MACHINE = "arn:aws:states:eu-west-1:111122223333:stateMachine:maskwatch-scan"
+
+
+class StepFunctions:
+    """The Step Functions API (JSON protocol) for the scan state machine:
+    StartExecution runs its Distributed Map here; DescribeExecution,
+    ListMapRuns and DescribeMapRun report it as AWS does."""
+
+    def __init__(self, asl, s3_port, invoke_port, time_scale, log):
+        self.asl, self.s3_port, self.invoke_port, self.time_scale, self.log = asl, s3_port, invoke_port, time_scale, log
+        self.executions = {}
+        self.lock = threading.Lock()
+
+    def start(self, request):
+        if request.get("stateMachineArn") != STATE_MACHINE:
+            return 400, {"__type": "StateMachineDoesNotExist", "message": "no state machine %s" %
+                         request.get("stateMachineArn")}
+        try:
+            given = json.loads(request.get("input", "{}"))
+        except ValueError:
+            return 400, {"__type": "InvalidExecutionInput", "message": "the input is not JSON"}
+        if given.get("bucket") != BUCKET:
+            return 400, {"__type": "InvalidExecutionInput", "message": "no bucket %s" % given.get("bucket")}
+        arn = STATE_MACHINE.replace(":stateMachine:", ":execution:") + ":" + str(uuid.uuid4())
+        ex = {"status": "RUNNING", "counts": {}, "start": time.time(), "input": request["input"], "result": None}
+        with self.lock:
+            self.executions[arn] = ex
+
+        def run():
+            items = list_objects(self.s3_port, given.get("prefix", ""))
+            ex["result"] = run_map(self.asl, self.invoke_port, items, self.time_scale, self.log, ex["counts"])
+            ex["status"] = "SUCCEEDED" if ex["result"]["map_run"] == "SUCCEEDED" else "FAILED"
+
+        threading.Thread(target=run, daemon=True).start()
+        return 200, {"executionArn": arn, "startDate": ex["start"]}
+
+    def answer(self, op, request):
+        if op == "StartExecution":
+            return self.start(request)
+        arn = request.get("executionArn") or request.get("mapRunArn", "").rsplit("/", 1)[0].replace(
+            ":mapRun:", ":execution:")
+        ex = self.executions.get(arn)
+        if ex is None:
+            return 400, {"__type": "ExecutionDoesNotExist", "message": "no execution %s" % arn}
+        map_run = arn.replace(":execution:", ":mapRun:") + "/LabelPhotos:1"
+        if op == "DescribeExecution":
+            out = {"executionArn": arn, "stateMachineArn": STATE_MACHINE, "status": ex["status"],
+                   "startDate": ex["start"], "input": ex["input"]}
+            if ex["status"] == "FAILED":
+                out.update(error="States.ExceedToleratedFailureThreshold", cause="too many failed batches")
+            return 200, out
+        if op == "ListMapRuns":
+            return 200, {"mapRuns": [{"mapRunArn": map_run, "executionArn": arn, "stateMachineArn": STATE_MACHINE,
+                                      "startDate": ex["start"]}] if ex["counts"] else []}
+        if op == "DescribeMapRun":
+            state = self.asl["States"][self.asl["StartAt"]]
+            return 200, {"mapRunArn": map_run, "executionArn": arn, "status": ex["status"],
+                         "maxConcurrency": state.get("MaxConcurrency", 0),
+                         "toleratedFailurePercentage": state.get("ToleratedFailurePercentage", 0),
+                         "itemCounts": dict(ex["counts"])}
+        return 400, {"__type": "UnknownOperationException", "message": op}
+
+    def serve(self):
+        sfn = self
+
+        class Api(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                target = self.headers.get("X-Amz-Target", "")
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0) or 0))
+                if not target.startswith("AWSStepFunctions.") or "Credential=" not in self.headers.get(
+                        "Authorization", ""):
+                    return reply(self, 400, json.dumps({"__type": "MissingAuthenticationTokenException"}).encode())
+                status, out = sfn.answer(target.split(".", 1)[1], json.loads(body or b"{}"))
+                reply(self, status, json.dumps(out).encode(), [("Content-Type", "application/x-amz-json-1.0")])
+
+        return serve(Api)
 
 
 def unpack(zip_path, root):
@@ -486,13 +579,16 @@ def main():
     ap.add_argument("--asl", default=os.path.join(os.path.dirname(__file__), "..", "..", "deploy", "scan.asl.json"))
     ap.add_argument("--instances", type=int, default=4)
     ap.add_argument("--batch", type=int, default=0, help="items per batch (default: the state machine's)")
-    ap.add_argument("--concurrency", type=int, default=0, help="batches at once (default: instances + 2)")
+    ap.add_argument("--concurrency", type=int, default=0,
+                    help="batches at once (default: the instances, as MaxConcurrency should match the function's)")
     ap.add_argument("--kill-batch", type=int, default=3, help="kill the instance running this invocation (0: none)")
     ap.add_argument("--slowdown-after", type=float, default=0.5, help="S3 answers 503 from this second...")
     ap.add_argument("--slowdown-for", type=float, default=2.0, help="...for this long (0: never)")
     ap.add_argument("--throttle-share", type=float, default=0.1, help="share of invokes answered 429")
     ap.add_argument("--time-scale", type=float, default=0.05, help="the state machine's retry delays times this")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--on-aws", action="store_true",
+                    help="start the map with `maskwatch scan --on-aws` through the Step Functions API served here")
     ap.add_argument("--keep", action="store_true", help="keep the logs folder")
     a = ap.parse_args()
     a.function, a.maskwatch, a.store = map(os.path.abspath, (a.function, a.maskwatch, a.store))
@@ -544,12 +640,25 @@ def main():
         state = asl["States"][asl["StartAt"]]
         if a.batch:
             state["ItemBatcher"]["MaxItemsPerBatch"] = a.batch
-        state["MaxConcurrency"] = a.concurrency or a.instances + 2
+        state["MaxConcurrency"] = a.concurrency or a.instances
         items = list_objects(s3_port, "archive/")
         faults.start = time.monotonic()
         t0 = time.monotonic()
         cpu0 = pool.cpu_seconds()
-        run = run_map(asl, invoke.server_address[1], items, a.time_scale, log)
+        on_aws = None
+        if a.on_aws:  # maskwatch scan --on-aws starts the state machine and follows it
+            machine = StepFunctions(asl, s3_port, invoke.server_address[1], a.time_scale, log)
+            sfn = machine.serve()
+            cli = subprocess.run([a.maskwatch, "-q", "--json", "scan", "s3://%s/archive/" % BUCKET, "--on-aws",
+                                  "--state-machine", STATE_MACHINE, "--poll", "0.2"], capture_output=True, text=True,
+                                 env=dict(env, AWS_ENDPOINT_URL_SFN="http://127.0.0.1:%d" % sfn.server_address[1]))
+            on_aws = {"rc": cli.returncode, "answer": json.loads(cli.stdout) if cli.stdout.strip() else cli.stderr}
+            runs = [ex["result"] for ex in machine.executions.values() if ex["result"]]
+            if len(runs) != 1:
+                sys.exit("maskwatch scan --on-aws ran %d executions: %s" % (len(runs), on_aws))
+            run = runs[0]
+        else:
+            run = run_map(asl, invoke.server_address[1], items, a.time_scale, log)
         seconds = time.monotonic() - t0
         cpu = pool.cpu_seconds() - cpu0
         upload = check_upload(a, s3_port, invoke.server_address[1], env)
@@ -568,10 +677,10 @@ def main():
             "labelled_by_invocations": sum(o.get("labelled", 0) for o in run["outputs"]),
             "duplicates_seen": sum(o.get("duplicates", 0) for o in run["outputs"]),
             "function_ms_per_photo": round(sum(r["milliseconds"] for r in records) / max(1, len(records)), 1),
-            "upload": upload, **faults.counts}
+            "upload": upload, "on_aws": on_aws, **faults.counts}
         print(json.dumps(summary, indent=2))
         ok = (summary["records"] == summary["distinct"] == len(expected) and summary["missing"] == 0 and
-              run["map_run"] == "SUCCEEDED" and upload["records"] == 1)
+              run["map_run"] == "SUCCEEDED" and upload["records"] == 1 and (on_aws is None or on_aws["rc"] == 0))
         if not ok:
             log("records lost or doubled; logs in %s" % logs)
             a.keep = True
