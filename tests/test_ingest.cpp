@@ -178,6 +178,9 @@ class CrashingStore : public ObjectStore {
     inner_->put(key, bytes);
   }
   std::string get(const std::string& key) const override { return inner_->get(key); }
+  std::string get_at_most(const std::string& key, std::uint64_t max_bytes) const override {
+    return inner_->get_at_most(key, max_bytes);
+  }
   std::optional<ObjectInfo> head(const std::string& key) const override { return inner_->head(key); }
   std::vector<ObjectInfo> list(const std::string& prefix) const override { return inner_->list(prefix); }
   void remove(const std::string& key) override {

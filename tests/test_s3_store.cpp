@@ -138,6 +138,9 @@ class FaultProxy {
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int requests() const { return requests_; }
   int faulted() const { return faulted_; }
+  // From now on every request is answered 200 with a body of `bytes` zeros, whatever it asked.
+  void lie(std::uint64_t bytes) { lie_bytes_ = bytes; }
+  std::uint64_t lied_bytes_sent() const { return lied_sent_; }
   std::vector<std::string> signature_errors() const {
     std::lock_guard<std::mutex> lock(mu_);
     return signature_errors_;
@@ -191,6 +194,14 @@ class FaultProxy {
       }
       return;
     }
+    if (lie_bytes_ > 0) {
+      if (!send_all(client, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(lie_bytes_.load()) + "\r\n\r\n"))
+        return;
+      const std::string zeros(1 << 16, '\0');
+      for (std::uint64_t sent = 0; sent < lie_bytes_ && send_all(client, zeros); sent += zeros.size())
+        lied_sent_ += zeros.size();
+      return;
+    }
     if (verify_) {
       auto problem = check_signature(request);
       if (!problem.empty()) {
@@ -239,6 +250,7 @@ class FaultProxy {
   std::vector<std::string> signature_errors_;
   std::atomic<bool> stop_{false};
   std::atomic<int> requests_{0}, faulted_{0};
+  std::atomic<std::uint64_t> lie_bytes_{0}, lied_sent_{0};
   std::thread thread_;
 };
 
@@ -319,6 +331,35 @@ TEST_F(S3StoreTest, RoundTripPutGetHeadListRemove) {
   EXPECT_THROW(s->get("/abs"), Error);
   EXPECT_EQ(checked.signature_errors(), std::vector<std::string>{});
   EXPECT_GT(checked.requests(), 20);
+}
+
+TEST_F(S3StoreTest, GetAtMostReadsNoMoreThanItsLimit) {
+  auto s = store(bucket_uri("at-most"));
+  const std::string photo(1000, 'p');
+  s->put("photo.jpg", photo);
+  s->put("empty.jpg", "");
+  EXPECT_EQ(s->get_at_most("photo.jpg", 1000), photo);
+  EXPECT_EQ(s->get_at_most("photo.jpg", 5000), photo);
+  EXPECT_EQ(s->get_at_most("empty.jpg", 10), "");
+  try {
+    s->get_at_most("photo.jpg", 999);
+    ADD_FAILURE() << "1000 bytes read under a limit of 999";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("at-most/photo.jpg"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("999 bytes"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(s->get_at_most("missing.jpg", 10), Error);
+}
+
+TEST_F(S3StoreTest, AServerSendingMoreThanAskedIsCutOff) {
+  FaultProxy liar(server_->port(), 0);
+  liar.lie(std::uint64_t{1} << 30);  // 1 GB
+  auto s = store(bucket_uri("at-most"), liar.endpoint(), aws::RetryPolicy{2, 0.01, 0.05});
+  const long rss_before = max_rss_kb();
+  EXPECT_THROW(s->get_at_most("photo.jpg", 1 << 20), Error);
+  EXPECT_EQ(liar.requests(), 1);                               // an answer, not retried
+  EXPECT_LT(liar.lied_bytes_sent(), std::uint64_t{64} << 20);  // the client hung up near its limit
+  EXPECT_LT(max_rss_kb() - rss_before, 32 * 1024);
 }
 
 TEST_F(S3StoreTest, OpenStoreKnowsTheScheme) {

@@ -29,6 +29,22 @@ TEST(FileStore, PutGetHeadListRemove) {
   EXPECT_EQ(store->list("").size(), 2u);  // no temporary files left behind
 }
 
+TEST(FileStore, GetAtMostRefusesWhatIsLarger) {
+  auto store = open_store(fixture::temp_dir("store"));
+  store->put("photo.jpg", std::string(1000, 'p'));
+  store->put("empty.jpg", "");
+  EXPECT_EQ(store->get_at_most("photo.jpg", 1000), std::string(1000, 'p'));
+  EXPECT_EQ(store->get_at_most("empty.jpg", 1), "");
+  try {
+    store->get_at_most("photo.jpg", 999);
+    FAIL() << "1000 bytes read under a limit of 999";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("photo.jpg"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("999 bytes"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(store->get_at_most("missing.jpg", 10), Error);
+}
+
 TEST(FileStore, MissingObjectErrorNamesTheKey) {
   auto store = open_store("file://" + fixture::temp_dir("store"));
   try {

@@ -74,6 +74,8 @@ struct Transfer {
   std::FILE* sink = nullptr;
   bool decided = false;
   bool write_failed = false;
+  std::uint64_t max_body_bytes = 0;
+  bool over_limit = false;
 };
 
 std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
@@ -95,6 +97,9 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
       t->write_failed = true;
       return 0;
     }
+  } else if (t->max_body_bytes && t->response->body.size() + size * n > t->max_body_bytes) {
+    t->over_limit = true;
+    return 0;  // stops the transfer
   } else {
     t->response->body.append(data, size * n);
   }
@@ -114,6 +119,7 @@ CURLcode attempt_once(const HttpRequest& req, HttpResponse& response, std::strin
   Transfer t;
   t.curl = curl;
   t.response = &response;
+  t.max_body_bytes = req.max_body_bytes;
   char errbuf[CURL_ERROR_SIZE] = "";
 
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> upload(nullptr, &std::fclose);
@@ -177,6 +183,10 @@ CURLcode attempt_once(const HttpRequest& req, HttpResponse& response, std::strin
   if (t.write_failed) {
     std::remove(t.sink_path.c_str());
     throw Error(req.response_file, "cannot write the response (disk full?)");
+  }
+  if (t.over_limit) {
+    response.body_over_limit = true;
+    return CURLE_OK;  // an answer, not a transport failure: nothing to retry
   }
   if (code != CURLE_OK) {
     error = errbuf[0] ? errbuf : curl_easy_strerror(code);

@@ -26,17 +26,19 @@ struct HttpRequest {
   std::string method = "GET";
   std::string url;  // full URL, path and query already encoded
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;           // used when body_file is empty
-  std::string body_file;      // stream the body from this file
-  std::string response_file;  // stream a 2xx response body into this file (atomically)
-  long timeout_seconds = 60;  // an attempt fails when no byte moves for this long
+  std::string body;                  // used when body_file is empty
+  std::string body_file;             // stream the body from this file
+  std::string response_file;         // stream a 2xx response body into this file (atomically)
+  long timeout_seconds = 60;         // an attempt fails when no byte moves for this long
+  std::uint64_t max_body_bytes = 0;  // a body in memory stops here (0: no limit); see body_over_limit
 };
 
 struct HttpResponse {
   long status = 0;
   HttpHeaders headers;
-  std::string body;  // empty when streamed to response_file
-  int attempts = 0;  // how many attempts it took
+  std::string body;              // empty when streamed to response_file
+  int attempts = 0;              // how many attempts it took
+  bool body_over_limit = false;  // the body went past max_body_bytes: the transfer stopped there, not retried
   std::string header(const std::string& lower_name) const;
 };
 

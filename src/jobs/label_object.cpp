@@ -54,16 +54,13 @@ PhotoRecord label_object(const FaceLabeller& labeller, const ObjectStore& store,
     if (object.size > limits.max_bytes)
       return finish(failed(r, std::to_string(object.size) + " bytes, over the limit of " +
                                   std::to_string(limits.max_bytes) + " for a photo"));
-    bytes = store.get(object.key);
+    bytes = store.get_at_most(object.key, limits.max_bytes);
   } catch (const StoreUnavailable&) {
     throw;
-  } catch (const Error& e) {  // a missing object, a refused key
+  } catch (const Error& e) {  // a missing object, a refused key, more bytes than announced
     return finish(failed(r, e.reason()));
   }
   r.bytes = bytes.size();
-  if (bytes.size() > limits.max_bytes)
-    return finish(failed(r, std::to_string(bytes.size()) + " bytes read, over the limit of " +
-                                std::to_string(limits.max_bytes) + " for a photo"));
   try {
     const Image image = decode_image(bytes, r.uri, limits.max_pixels);
     bytes.clear();

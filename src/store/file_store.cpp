@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "core/paths.h"
 #include "maskwatch.h"
@@ -58,6 +59,19 @@ std::string FileStore::get(const std::string& key) const {
   auto p = path_of(key);
   if (!fs::is_regular_file(p)) throw Error(uri() + "/" + key, "no such object");
   return read_file(p);
+}
+
+std::string FileStore::get_at_most(const std::string& key, std::uint64_t max_bytes) const {
+  auto p = path_of(key);
+  std::error_code ec;
+  const auto size = fs::is_regular_file(p, ec) ? fs::file_size(p, ec) : 0;
+  std::ifstream in(p, std::ios::binary);
+  if (ec || !in) throw Error(uri() + "/" + key, "no such object");
+  if (size > max_bytes) throw over_the_limit(uri() + "/" + key, max_bytes);
+  std::string bytes(size, '\0');  // what it held when asked; a file still being written reads as it was
+  in.read(bytes.data(), static_cast<std::streamsize>(size));
+  bytes.resize(static_cast<std::size_t>(in.gcount()));
+  return bytes;
 }
 
 std::optional<ObjectInfo> FileStore::head(const std::string& key) const {

@@ -9,6 +9,7 @@ class FileStore : public ObjectStore {
   explicit FileStore(std::string root);
   void put(const std::string& key, const std::string& bytes) override;
   std::string get(const std::string& key) const override;
+  std::string get_at_most(const std::string& key, std::uint64_t max_bytes) const override;
   std::optional<ObjectInfo> head(const std::string& key) const override;
   std::vector<ObjectInfo> list(const std::string& prefix) const override;
   void remove(const std::string& key) override;

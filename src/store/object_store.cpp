@@ -10,6 +10,10 @@
 
 namespace mw {
 
+Error over_the_limit(const std::string& where, std::uint64_t max_bytes) {
+  return Error(where, "larger than the " + std::to_string(max_bytes) + " bytes allowed; not read further");
+}
+
 void ObjectStore::put_file(const std::string& key, const std::string& path) { put(key, read_file(path)); }
 
 void ObjectStore::get_file(const std::string& key, const std::string& path) const { write_file_atomic(path, get(key)); }

@@ -27,12 +27,20 @@ class StoreUnavailable : public Error {
   using Error::Error;
 };
 
+// The error get_at_most throws for an object over max_bytes.
+Error over_the_limit(const std::string& where, std::uint64_t max_bytes);
+
 class ObjectStore {
  public:
   virtual ~ObjectStore() = default;
   virtual void put(const std::string& key, const std::string& bytes) = 0;
   // Throws mw::Error naming the key when it does not exist.
   virtual std::string get(const std::string& key) const = 0;
+  // As get, reading no more than max_bytes: an object that turns out larger (it
+  // grew since it was listed, or a server sends more than it announced) throws
+  // mw::Error naming the key and the limit, having held at most max_bytes (S3:
+  // the transfer is cut off there).
+  virtual std::string get_at_most(const std::string& key, std::uint64_t max_bytes) const = 0;
   virtual std::optional<ObjectInfo> head(const std::string& key) const = 0;
   // Every key that starts with prefix, sorted.
   virtual std::vector<ObjectInfo> list(const std::string& prefix) const = 0;

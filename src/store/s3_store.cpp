@@ -84,6 +84,7 @@ aws::HttpResponse S3Store::send(const Call& call) const {
   request.body = call.body;
   request.body_file = call.body_file;
   request.response_file = call.response_file;
+  request.max_body_bytes = call.max_body_bytes;
   auto sign = [&](aws::HttpRequest& req) {
     aws::SignRequest s;
     s.method = call.method;
@@ -144,6 +145,16 @@ std::string S3Store::get(const std::string& key) const {
   c.key = object_key(key);
   auto r = send(c);
   if (r.status != 200) fail("GetObject", key, r);
+  return std::move(r.body);
+}
+
+std::string S3Store::get_at_most(const std::string& key, std::uint64_t max_bytes) const {
+  Call c;
+  c.key = object_key(key);
+  c.max_body_bytes = max_bytes;  // the client hangs up there, whatever the server announced or sends
+  auto r = send(c);
+  if (r.status != 200) fail("GetObject", key, r);
+  if (r.body_over_limit || r.body.size() > max_bytes) throw over_the_limit(uri() + "/" + key, max_bytes);
   return std::move(r.body);
 }
 

@@ -22,6 +22,7 @@ class S3Store : public ObjectStore {
   explicit S3Store(const std::string& uri, aws::RetryPolicy retry = {});
   void put(const std::string& key, const std::string& bytes) override;
   std::string get(const std::string& key) const override;
+  std::string get_at_most(const std::string& key, std::uint64_t max_bytes) const override;
   std::optional<ObjectInfo> head(const std::string& key) const override;
   std::vector<ObjectInfo> list(const std::string& prefix) const override;
   void remove(const std::string& key) override;
@@ -41,6 +42,7 @@ class S3Store : public ObjectStore {
     std::vector<std::pair<std::string, std::string>> query;
     std::string body, body_file, response_file;
     std::string payload_sha256 = aws::kEmptySha256;
+    std::uint64_t max_body_bytes = 0;
   };
   aws::HttpResponse send(const Call& call) const;
   // PutObject of `call`'s body (from memory or a file) at `key`.
