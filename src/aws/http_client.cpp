@@ -57,13 +57,6 @@ bool retryable_curl(CURLcode code) {
   }
 }
 
-// Exponential backoff with jitter: uniform in [cap/2, cap], cap = base * 2^(attempt-1).
-double backoff_seconds(const RetryPolicy& retry, int attempt) {
-  thread_local std::mt19937 rng{std::random_device{}()};
-  double cap = std::min(retry.max_delay_seconds, retry.base_delay_seconds * std::pow(2.0, attempt - 1));
-  return std::uniform_real_distribution<double>(cap / 2, cap)(rng);
-}
-
 struct Transfer {
   CURL* curl = nullptr;
   HttpResponse* response = nullptr;
@@ -210,6 +203,12 @@ CURLcode attempt_once(const HttpRequest& req, HttpResponse& response, std::strin
 }
 
 }  // namespace
+
+double backoff_seconds(const RetryPolicy& retry, int attempt) {
+  thread_local std::mt19937 rng{std::random_device{}()};
+  double cap = std::min(retry.max_delay_seconds, retry.base_delay_seconds * std::pow(2.0, attempt - 1));
+  return std::uniform_real_distribution<double>(cap / 2, cap)(rng);
+}
 
 void init_curl() {
   static std::once_flag once;

@@ -48,6 +48,10 @@ struct RetryPolicy {
   double max_delay_seconds = 5.0;
 };
 
+// Exponential backoff with jitter before retry `attempt` (1, 2, ...): uniform in
+// [cap/2, cap], cap = base * 2^(attempt-1), at most max_delay_seconds.
+double backoff_seconds(const RetryPolicy& retry, int attempt);
+
 // `prepare` is called before every attempt (so a signature can carry a fresh date).
 // Retries on 429, 500, 502, 503, 504 (S3's SlowDown is a 503) and curl transport errors;
 // returns the last response otherwise (the caller turns 4xx into errors, and retries

@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
-#include <random>
 #include <thread>
 
 #include "aws/http_client.h"
 #include "core/hash.h"
+#include "core/json_text.h"
 #include "maskwatch.h"
 
 namespace mw::aws {
@@ -15,19 +14,6 @@ namespace mw::aws {
 using nlohmann::json;
 
 namespace {
-
-// Backoff with jitter for the throttling errors answered with HTTP 400.
-double backoff_seconds(const RetryPolicy& retry, int attempt) {
-  thread_local std::mt19937 rng{std::random_device{}()};
-  double cap = std::min(retry.max_delay_seconds, retry.base_delay_seconds * std::pow(2.0, attempt));
-  return std::uniform_real_distribution<double>(cap / 2, cap)(rng);
-}
-
-std::string text_field(const json& object, const char* name) {
-  if (!object.is_object()) return "";
-  auto it = object.find(name);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
 
 bool is_throttling(const std::string& type) {
   return type == "ProvisionedThroughputExceededException" || type == "ThrottlingException" ||
@@ -93,7 +79,8 @@ JsonClient::Reply JsonClient::send(const std::string& op, const json& body) cons
     reply.message = text_field(reply.body, "message");
     if (reply.message.empty()) reply.message = text_field(reply.body, "Message");
     if (!is_throttling(reply.type) || attempt >= retry.max_attempts) return reply;
-    std::this_thread::sleep_for(std::chrono::duration<double>(backoff_seconds(retry, attempt)));
+    std::this_thread::sleep_for(
+        std::chrono::duration<double>(backoff_seconds(retry, attempt + 1)));  // after the client's own
   }
 }
 

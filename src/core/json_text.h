@@ -24,4 +24,8 @@ std::string escape_text(std::string_view outside);
 // escape_text(outside) in single quotes, for a message.
 std::string quote_text(std::string_view outside);
 
+// A string field of a JSON object from outside: "" when `object` is not an
+// object, or the field is missing or not a string.
+std::string text_field(const json& object, const char* name);
+
 }  // namespace mw

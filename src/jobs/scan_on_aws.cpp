@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "aws/json_client.h"
+#include "store/s3_store.h"
 
 namespace mw {
 
@@ -11,17 +12,10 @@ namespace {
 
 const aws::JsonService kStepFunctions{"sfn", "states", "states", "AWSStepFunctions"};
 
-// s3://bucket/prefix -> (bucket, prefix); the prefix may be empty.
-std::pair<std::string, std::string> split_s3_uri(const std::string& uri) {
-  const std::string scheme = "s3://";
-  if (uri.rfind(scheme, 0) != 0) throw Error(uri, "--on-aws scans an s3://bucket/prefix");
-  const std::string rest = uri.substr(scheme.size());
-  const auto slash = rest.find('/');
-  const std::string bucket = rest.substr(0, slash);
-  if (bucket.empty()) throw Error(uri, "no bucket name");
-  std::string prefix = slash == std::string::npos ? "" : rest.substr(slash + 1);
-  if (!prefix.empty() && prefix.back() != '/') prefix += '/';
-  return {bucket, prefix};
+// s3://bucket/prefix -> where to scan.
+S3Location scan_location(const std::string& uri) {
+  if (uri.rfind("s3://", 0) != 0) throw Error(uri, "--on-aws scans an s3://bucket/prefix");
+  return parse_s3_uri(uri);
 }
 
 // arn:aws:states:REGION:ACCOUNT:stateMachine:NAME -> REGION ("" when the ARN has none).
@@ -60,12 +54,12 @@ void read_execution(const aws::JsonClient& sfn, AwsScanStatus& s) {
 }  // namespace
 
 AwsScanStatus scan_on_aws(const AwsScanOptions& options, const Reporter& reporter) {
-  const auto [bucket, prefix] = split_s3_uri(options.source);
+  const S3Location at = scan_location(options.source);
   if (options.state_machine.rfind("arn:", 0) != 0)
     throw Error("--state-machine", "expected the state machine's ARN (the stack's ScanStateMachineArn output), got '" +
                                        options.state_machine + "'");
   const aws::JsonClient sfn(kStepFunctions, options.state_machine, "", region_of(options.state_machine));
-  const json input = {{"bucket", bucket}, {"prefix", prefix}};
+  const json input = {{"bucket", at.bucket}, {"prefix", at.prefix}};
   const json started =
       sfn.call("StartExecution", {{"stateMachineArn", options.state_machine}, {"input", input.dump()}});
   AwsScanStatus s;

@@ -1,6 +1,7 @@
 #include "lambda/events.h"
 
 #include "core/base64.h"
+#include "core/json_text.h"
 #include "lambda/photo_events.h"
 
 namespace mw {
@@ -28,12 +29,6 @@ json event_payload(const json& event) {
 }
 
 namespace {
-
-// A string field of `event`, "" when it is missing or not a string.
-std::string text_field(const json& event, const char* name) {
-  auto it = event.find(name);
-  return it != event.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // EventBridge's scheduled event, or the constant input the schedule passes instead.
 bool is_scheduled_event(const json& event) {

@@ -9,6 +9,7 @@
 #include <thread>
 #include <type_traits>
 
+#include "core/json_text.h"
 #include "maskwatch.h"
 
 namespace mw {
@@ -25,12 +26,6 @@ std::string number_text(double v) {
     if (std::strtod(buf, nullptr) == v) break;
   }
   return buf;
-}
-
-std::string text_field(const json& object, const char* name) {
-  if (!object.is_object()) return "";
-  auto it = object.find(name);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
 std::string table_status(const json& description) {

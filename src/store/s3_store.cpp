@@ -31,19 +31,26 @@ S3Error parse_error(const std::string& body) {
 
 }  // namespace
 
-S3Store::S3Store(const std::string& uri, aws::RetryPolicy retry) : retry_(retry) {
+S3Location parse_s3_uri(const std::string& uri) {
   const std::string scheme = "s3://";
   if (uri.rfind(scheme, 0) != 0) throw Error(uri, "an S3 store URI looks like s3://bucket/optional/prefix");
   auto rest = uri.substr(scheme.size());
   auto slash = rest.find('/');
-  bucket_ = rest.substr(0, slash);
-  if (bucket_.empty()) throw Error(uri, "no bucket name (use s3://bucket/optional/prefix)");
+  S3Location at{rest.substr(0, slash), ""};
+  if (at.bucket.empty()) throw Error(uri, "no bucket name (use s3://bucket/optional/prefix)");
   std::string prefix = slash == std::string::npos ? "" : rest.substr(slash + 1);
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
   if (!prefix.empty()) {
     check_key(prefix);
-    prefix_ = prefix + "/";
+    at.prefix = prefix + "/";
   }
+  return at;
+}
+
+S3Store::S3Store(const std::string& uri, aws::RetryPolicy retry) : retry_(retry) {
+  auto at = parse_s3_uri(uri);
+  bucket_ = std::move(at.bucket);
+  prefix_ = std::move(at.prefix);
 
   region_ = aws::region_from_env();
   const std::string endpoint = aws::endpoint_from_env("s3");

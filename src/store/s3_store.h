@@ -15,6 +15,13 @@
 
 namespace mw {
 
+// s3://bucket[/prefix] -> bucket and prefix ("" or "a/b/", its trailing slash
+// added, the key rules checked). Throws mw::Error naming the URI.
+struct S3Location {
+  std::string bucket, prefix;
+};
+S3Location parse_s3_uri(const std::string& uri);
+
 class S3Store : public ObjectStore {
  public:
   // uri: "s3://bucket" or "s3://bucket/prefix". Throws mw::Error when the URI is
